@@ -1,0 +1,33 @@
+//===- Autodiff.h - Reverse-mode differentiation into the IR -------------===//
+#ifndef LAMINA_AUTODIFF_H
+#define LAMINA_AUTODIFF_H
+
+#include "lamina/IR.h"
+
+#include <vector>
+
+namespace lamina {
+
+class DiagnosticEngine;
+
+/// Adds to `g` the nodes computing d(loss)/d(w) for each w in `wrt`,
+/// symbolically, from each op's gradient rule, and returns them in the order
+/// of `wrt` (a w that does not reach the loss gets a zero tensor). Every op
+/// on a path from a `wrt` node to the loss that has no gradient is reported
+/// to `diag` with its location; returns an empty vector then.
+std::vector<Node *> buildGradients(Graph &g, Node *loss,
+                                   const std::vector<Node *> &wrt,
+                                   DiagnosticEngine &diag);
+
+/// Builds the train step of `forward` into `train` (which must be empty):
+/// a copy of the forward graph, its backward graph (buildGradients) and the
+/// SGD update (momentum, weight decay as in torch.optim.SGD) of every
+/// trainable parameter, as graph updates. Adds the rank-0 hyper input "lr"
+/// and, with momentum, a "state" Param per parameter. Returns false after
+/// reporting to `diag` if the loss is missing or not differentiable.
+bool buildTrainStep(const Graph &forward, Graph &train,
+                    DiagnosticEngine &diag);
+
+} // namespace lamina
+
+#endif // LAMINA_AUTODIFF_H

@@ -1,0 +1,46 @@
+//===- Codegen.h - Halide AOT objects and the standalone executable ------===//
+#ifndef LAMINA_CODEGEN_H
+#define LAMINA_CODEGEN_H
+
+#include "lamina/IR.h"
+#include "lamina/Lower.h"
+
+#include <string>
+
+namespace lamina {
+
+class DiagnosticEngine;
+
+/// The artifacts --emit can produce from one pipeline.
+enum class ArtifactKind { HalideStmt, LLVMAssembly, Assembly, Object };
+
+/// The Halide pipeline name of each kind: "lamina_train", ...
+const char *pipelineFunctionName(PipelineKind k);
+
+/// Writes one artifact of the `kind` pipeline of `g` to `path` ("-" is
+/// stdout). Returns false after reporting an error.
+bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
+                  const std::string &path, DiagnosticEngine &diag);
+
+/// The JSON descriptor of the model that the runtime reads
+/// (runtime/README.md). `train` may be null for a model without a loss.
+std::string modelDescriptor(const Graph &forward, const Graph *train,
+                            const std::string &sourceFile);
+
+struct ExecutableOptions {
+  /// Keep the intermediate directory and print its path.
+  bool keepTemps = false;
+  /// Print each step and the time it took.
+  bool verbose = false;
+};
+
+/// Compiles the train, eval and predict pipelines ahead of time, writes the
+/// descriptor, and links them with the runtime into the executable `out`.
+/// `train` may be null (no loss: predict only).
+bool emitExecutable(const Graph &forward, const Graph *train,
+                    const std::string &sourceFile, const std::string &out,
+                    const ExecutableOptions &opts, DiagnosticEngine &diag);
+
+} // namespace lamina
+
+#endif // LAMINA_CODEGEN_H

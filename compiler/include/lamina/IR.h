@@ -1,0 +1,260 @@
+//===- IR.h - Lamina graph IR: typed SSA values with static shapes -------===//
+//
+// A Graph is a list of Nodes in creation order. Every Node produces exactly
+// one value, so a Node* is the SSA value itself. Shapes are static except for
+// the symbolic batch dimension (kBatch), which is fixed only when a pipeline
+// runs; this lets one compiled train step handle the last partial batch and
+// lets predict take any number of rows.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LAMINA_IR_H
+#define LAMINA_IR_H
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace lamina {
+
+/// Element types. F64 exists so gradient checks can be tight.
+enum class DType { F32, F64, I32 };
+
+/// Returns "f32", "f64" or "i32".
+const char *dtypeName(DType t);
+/// Parses a dtype spelling; nullopt if unknown.
+std::optional<DType> parseDType(const std::string &s);
+/// Bytes per element.
+unsigned dtypeSize(DType t);
+
+/// The symbolic batch extent inside a Shape.
+constexpr int64_t kBatch = -1;
+
+/// Dimensions in logical (row-major, last dimension contiguous) order.
+using Shape = std::vector<int64_t>;
+
+/// Prints "[batch, 784]"; "[]" for a scalar.
+std::string shapeToString(const Shape &s);
+/// Number of elements, with kBatch counted as `batch`.
+int64_t numElements(const Shape &s, int64_t batch = 1);
+/// True if the shape contains kBatch.
+bool hasBatch(const Shape &s);
+
+/// Where a node came from in the model file. line == 0 means unknown.
+struct SourceLoc {
+  std::string file;
+  unsigned line = 0;
+  unsigned col = 0;
+  bool isKnown() const { return line != 0; }
+};
+
+/// The value type of a node: element type and shape.
+struct TensorType {
+  DType dtype = DType::F32;
+  Shape shape;
+  unsigned rank() const { return static_cast<unsigned>(shape.size()); }
+  bool operator==(const TensorType &o) const {
+    return dtype == o.dtype && shape == o.shape;
+  }
+  bool operator!=(const TensorType &o) const { return !(*this == o); }
+};
+/// Prints "f32[batch, 784]".
+std::string typeToString(const TensorType &t);
+
+enum class OpKind {
+#define LAMINA_OP(Name, Spelling, Arity) Name,
+#include "lamina/Ops.def"
+};
+
+/// Number of op kinds in Ops.def.
+constexpr unsigned kNumOpKinds = 0
+#define LAMINA_OP(Name, Spelling, Arity) +1
+#include "lamina/Ops.def"
+    ;
+
+/// An attribute value. Lists of ints are shapes, axes and permutations.
+using Attr = std::variant<int64_t, double, std::string, std::vector<int64_t>>;
+/// Attributes are kept sorted by name so dumps are deterministic.
+using Attrs = std::map<std::string, Attr>;
+
+class Graph;
+
+/// One operation and the value it produces.
+class Node {
+public:
+  unsigned id() const { return id_; }
+  OpKind kind() const { return kind_; }
+  const std::vector<Node *> &inputs() const { return inputs_; }
+  Node &input(unsigned i) const { return *inputs_.at(i); }
+  unsigned numInputs() const { return static_cast<unsigned>(inputs_.size()); }
+  const TensorType &type() const { return type_; }
+  const Shape &shape() const { return type_.shape; }
+  DType dtype() const { return type_.dtype; }
+  unsigned rank() const { return type_.rank(); }
+  const Attrs &attrs() const { return attrs_; }
+  const SourceLoc &loc() const { return loc_; }
+  /// For input/param/constant: the value's user-visible name; else the
+  /// DSL name of the value it was built for ("" if none).
+  const std::string &name() const { return name_; }
+  /// Constant payload, row-major, as doubles (only for Constant and for a
+  /// Param with explicit initial data).
+  const std::vector<double> &data() const { return data_; }
+
+  bool hasAttr(const std::string &k) const { return attrs_.count(k) != 0; }
+  int64_t intAttr(const std::string &k) const;
+  double floatAttr(const std::string &k) const;
+  const std::string &strAttr(const std::string &k) const;
+  const std::vector<int64_t> &intsAttr(const std::string &k) const;
+  /// Integer attribute with a default.
+  int64_t intAttrOr(const std::string &k, int64_t dflt) const;
+  /// Float attribute (an int attribute is converted) with a default.
+  double floatAttrOr(const std::string &k, double dflt) const;
+
+  void setType(TensorType t) { type_ = std::move(t); }
+  void setAttr(const std::string &k, Attr v) { attrs_[k] = std::move(v); }
+  void setName(std::string n) { name_ = std::move(n); }
+  void setLoc(SourceLoc l) { loc_ = std::move(l); }
+  void setData(std::vector<double> d) { data_ = std::move(d); }
+  void setInput(unsigned i, Node *v) { inputs_.at(i) = v; }
+
+private:
+  friend class Graph;
+  Node(unsigned id, OpKind kind, std::vector<Node *> inputs)
+      : id_(id), kind_(kind), inputs_(std::move(inputs)) {}
+  unsigned id_;
+  OpKind kind_;
+  std::vector<Node *> inputs_;
+  TensorType type_;
+  Attrs attrs_;
+  std::string name_;
+  SourceLoc loc_;
+  std::vector<double> data_;
+};
+
+/// Roles of Input nodes (attribute "role").
+///   "input": a model input, fed from data files.
+///   "label": a training target.
+///   "hyper": a runtime scalar such as the learning rate "lr".
+/// Roles of Param nodes (attribute "role"):
+///   "param": a trainable parameter (default).
+///   "state": optimizer state (momentum velocity), zero-initialized.
+
+/// The training block of a model file.
+struct TrainConfig {
+  int64_t batch = 32;
+  int64_t epochs = 1;
+  double lr = 0.01;
+  double momentum = 0.0;
+  double weightDecay = 0.0;
+  /// "uniform_fan_in", "normal", "xavier", "he", "zeros", "constant".
+  std::string init = "uniform_fan_in";
+  /// Argument of normal(std) or constant(v).
+  double initArg = 0.0;
+  /// Fraction of the training data held out for validation.
+  double validationSplit = 0.0;
+  uint64_t seed = 42;
+  SourceLoc loc;
+};
+
+/// A dataflow graph. Owns its nodes; nodes are kept in creation order, which
+/// is a topological order because inputs must exist before their users.
+class Graph {
+public:
+  explicit Graph(std::string name = "") : name_(std::move(name)) {}
+  Graph(const Graph &) = delete;
+  Graph &operator=(const Graph &) = delete;
+
+  const std::string &name() const { return name_; }
+  void setName(std::string n) { name_ = std::move(n); }
+
+  /// Creates a node with the given type. Callers that want shape inference
+  /// use GraphBuilder (OpInfo.h) instead.
+  Node *create(OpKind kind, std::vector<Node *> inputs, TensorType type,
+               Attrs attrs = {}, SourceLoc loc = {});
+
+  /// Removes the most recently created node (which must have no users).
+  void eraseLastNode();
+
+  const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
+  unsigned size() const { return static_cast<unsigned>(nodes_.size()); }
+
+  /// The scalar training loss, or nullptr.
+  Node *loss() const { return loss_; }
+  void setLoss(Node *n) { loss_ = n; }
+
+  /// Named results: model outputs and metrics (insertion order is kept).
+  const std::vector<std::pair<std::string, Node *>> &outputs() const {
+    return outputs_;
+  }
+  void addOutput(std::string name, Node *n) {
+    outputs_.emplace_back(std::move(name), n);
+  }
+  /// Metric names are outputs too; this list marks which of them are
+  /// metrics (evaluated against labels) rather than model outputs.
+  const std::vector<std::string> &metrics() const { return metrics_; }
+  void addMetric(std::string name, Node *n) {
+    metrics_.push_back(name);
+    addOutput(std::move(name), n);
+  }
+
+  /// Drops every output that is not a metric (a train step needs only the
+  /// loss, the metrics and the updates).
+  void retainMetricOutputs();
+
+  /// For a train step: the new value of each parameter and optimizer state,
+  /// keyed by the Param node's name.
+  const std::vector<std::pair<std::string, Node *>> &updates() const {
+    return updates_;
+  }
+  void addUpdate(std::string paramName, Node *n) {
+    updates_.emplace_back(std::move(paramName), n);
+  }
+
+  const std::optional<TrainConfig> &trainConfig() const { return train_; }
+  void setTrainConfig(TrainConfig c) { train_ = std::move(c); }
+
+  /// Finds an Input or Param node by name, or nullptr.
+  Node *findLeaf(const std::string &name) const;
+  /// Input nodes with the given role, in creation order.
+  std::vector<Node *> inputsWithRole(const std::string &role) const;
+  /// Param nodes with the given role ("param" or "state"), in creation order.
+  std::vector<Node *> paramsWithRole(const std::string &role) const;
+
+  /// Copies every node, the loss, outputs, updates and config into `dst`
+  /// (which must be empty). Returns the map old node -> new node.
+  std::vector<Node *> cloneInto(Graph &dst) const;
+
+  /// Removes nodes not reachable from the loss, outputs or updates, except
+  /// Input and Param nodes. Renumbers ids in creation order.
+  void removeDeadNodes();
+
+  /// Creates a node like create() but places it at position `pos` (before
+  /// the node now there, or last if pos == size()) and renumbers the nodes
+  /// after it. Every input must come before `pos`.
+  Node *insert(unsigned pos, OpKind kind, std::vector<Node *> inputs,
+               TensorType type, Attrs attrs = {}, SourceLoc loc = {});
+
+  /// Points the loss, the outputs and the updates that are `from` at `to`.
+  /// Node inputs are left alone (replaceAllUses in Passes.h does both).
+  void replaceResultUses(Node *from, Node *to);
+
+  /// Removes the nodes in `dead`, which no remaining node, the loss, an
+  /// output or an update may use. Renumbers ids in creation order.
+  void eraseNodes(const std::vector<Node *> &dead);
+
+private:
+  std::string name_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  Node *loss_ = nullptr;
+  std::vector<std::pair<std::string, Node *>> outputs_;
+  std::vector<std::string> metrics_;
+  std::vector<std::pair<std::string, Node *>> updates_;
+  std::optional<TrainConfig> train_;
+};
+
+} // namespace lamina
+
+#endif // LAMINA_IR_H

@@ -1,0 +1,48 @@
+//===- Jit.h - Run a graph in-process with Halide's JIT (for tests) ------===//
+#ifndef LAMINA_JIT_H
+#define LAMINA_JIT_H
+
+#include "lamina/IR.h"
+#include "lamina/Lower.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lamina {
+
+/// A dense host tensor for tests; data is row-major, stored as doubles
+/// whatever the dtype.
+struct HostTensor {
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+};
+
+using TensorMap = std::map<std::string, HostTensor>;
+
+/// One graph's `kind` pipeline, JIT-compiled once and run many times.
+class JitPipeline {
+public:
+  JitPipeline(const Graph &g, PipelineKind kind);
+
+  /// Runs the pipeline. `feeds` holds every Input and Param leaf the
+  /// pipeline uses, by node name (hyper-parameters such as "lr" as rank-0
+  /// tensors). The batch size is taken from the first fed tensor whose node
+  /// shape has kBatch. Returns results by output name ("loss",
+  /// "m_accuracy", "new_p_w", "out_probs", ...; see lowerGraph). Throws
+  /// std::runtime_error naming a missing or misshapen feed.
+  TensorMap run(const TensorMap &feeds);
+
+  const LoweredPipeline &lowered() const { return lp_; }
+
+private:
+  LoweredPipeline lp_;
+};
+
+/// JitPipeline(g, kind).run(feeds).
+TensorMap runJit(const Graph &g, PipelineKind kind, const TensorMap &feeds);
+
+} // namespace lamina
+
+#endif // LAMINA_JIT_H

@@ -1,0 +1,140 @@
+//===- Lower.h - Graph -> Halide pipelines -------------------------------===//
+//
+// Ops think in logical (row-major) index order: index 0 is the outermost
+// dimension, the last index is contiguous. Halide lists dimensions innermost
+// first, so LowerContext reverses every index list for you: use define(),
+// call() and read() and never index a Func directly.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LAMINA_LOWER_H
+#define LAMINA_LOWER_H
+
+#include "lamina/IR.h"
+
+#include <Halide.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lamina {
+
+/// Which results a pipeline produces.
+enum class PipelineKind {
+  /// loss, metrics, and the new value of every parameter and state.
+  Train,
+  /// loss and metrics.
+  Eval,
+  /// model outputs.
+  Predict,
+};
+
+class LowerContext {
+public:
+  LowerContext(const Graph &g, Halide::Target target);
+
+  /// A unique, C-identifier-safe Halide name for n ("relu_12").
+  std::string name(const Node &n) const;
+  /// The Halide element type of n's value.
+  Halide::Type type(const Node &n) const { return halideType(n.dtype()); }
+  static Halide::Type halideType(DType t);
+  /// `e` cast to n's element type.
+  Halide::Expr cast(const Node &n, Halide::Expr e) const;
+  /// A constant of n's element type.
+  Halide::Expr constant(const Node &n, double v) const;
+
+  /// Fresh Vars, one per dimension of n, in logical order.
+  std::vector<Halide::Var> vars(const Node &n) const;
+  /// Fresh Vars for a rank.
+  static std::vector<Halide::Var> vars(unsigned rank);
+
+  /// The Func computing input i of n.
+  Halide::Func input(const Node &n, unsigned i) const;
+  /// Reads input i of n at logical indices of input i.
+  Halide::Expr read(const Node &n, unsigned i,
+                    const std::vector<Halide::Expr> &idx) const;
+  /// Reads input i of n at logical indices of n's own shape, applying numpy
+  /// broadcasting (leading dims dropped, size-1 dims pinned to 0).
+  Halide::Expr readBroadcast(const Node &n, unsigned i,
+                             const std::vector<Halide::Expr> &idx) const;
+
+  /// Defines f(vars) = e with vars in logical order.
+  static void define(Halide::Func &f, const std::vector<Halide::Var> &vars,
+                     const Halide::Expr &e);
+  /// Calls f at logical indices.
+  static Halide::Expr call(const Halide::Func &f,
+                           const std::vector<Halide::Expr> &idx);
+  /// Logical Vars as Exprs.
+  static std::vector<Halide::Expr> exprs(const std::vector<Halide::Var> &v);
+
+  /// The extent of logical dim `d` of `s` (the batch parameter for kBatch).
+  Halide::Expr extent(const Shape &s, unsigned d) const;
+  /// The product of the extents of `axes` of `s`.
+  Halide::Expr count(const Shape &s, const std::vector<int64_t> &axes) const;
+  /// The run-time batch size.
+  const Halide::Param<int32_t> &batch() const { return batch_; }
+
+  /// The Halide Func of an already lowered node.
+  Halide::Func funcOf(const Node &n) const;
+  void setFunc(const Node &n, Halide::Func f);
+
+  const Halide::Target &target() const { return target_; }
+  /// Natural vector width in elements for n's type (8 for f32 with AVX2).
+  int vectorWidth(const Node &n) const;
+  /// Whether Funcs may use parallel loops.
+  bool parallel() const { return parallel_; }
+  void setParallel(bool p) { parallel_ = p; }
+
+  /// Input and Param leaves become these.
+  Halide::ImageParam &imageParamFor(const Node &leaf);
+  /// Scalar hyper-parameters (rank-0 Input nodes such as "lr").
+  Halide::Param<double> &scalarParamFor(const Node &leaf);
+
+  const Graph &graph() const { return g_; }
+
+private:
+  const Graph &g_;
+  Halide::Target target_;
+  Halide::Param<int32_t> batch_{"batch"};
+  std::map<unsigned, Halide::Func> funcs_;
+  std::map<unsigned, Halide::ImageParam> images_;
+  std::map<unsigned, Halide::Param<double>> scalars_;
+  bool parallel_ = true;
+};
+
+/// Applies the default schedule to a lowered Func for node n: compute_root,
+/// the innermost logical dim vectorized when its extent allows, the
+/// outermost parallel; update definitions likewise over pure vars.
+void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx);
+
+/// The Halide argument name for a leaf: "in_x", "p_h1_weight", "s_..." or a
+/// hyper-parameter's own name ("lr").
+std::string argName(const Node &leaf);
+/// Makes `s` a C identifier: other characters become '_'.
+std::string sanitize(const std::string &s);
+
+/// A lowered graph: the Halide pipeline and its arguments in call order.
+struct LoweredPipeline {
+  Halide::Pipeline pipeline;
+  std::vector<Halide::Argument> arguments;
+  /// Output names in pipeline order ("loss", "m_accuracy", "new_p_w", ...).
+  std::vector<std::string> outputNames;
+  /// Output nodes in pipeline order.
+  std::vector<const Node *> outputNodes;
+  /// The leaves, as the pipeline's parameters (for JIT runs).
+  std::vector<std::pair<const Node *, Halide::ImageParam>> images;
+  std::vector<std::pair<const Node *, Halide::Param<double>>> scalars;
+  Halide::Param<int32_t> batch;
+};
+
+/// Lowers the results of `g` selected by `kind` into one Halide pipeline.
+/// Leaves become ImageParams named by argName(), plus the "batch" Param.
+LoweredPipeline lowerGraph(const Graph &g, PipelineKind kind,
+                           const Halide::Target &target);
+
+/// The default AOT/JIT target: host features, no runtime checks removed.
+Halide::Target defaultTarget();
+
+} // namespace lamina
+
+#endif // LAMINA_LOWER_H

@@ -1,0 +1,169 @@
+//===- LowerContext.cpp - Logical-order helpers over Halide Funcs ----------===//
+#include "lamina/Lower.h"
+#include "lamina/OpInfo.h"
+
+#include <cassert>
+
+namespace lamina {
+
+LowerContext::LowerContext(const Graph &g, Halide::Target target)
+    : g_(g), target_(std::move(target)) {}
+
+std::string sanitize(const std::string &s) {
+  std::string out;
+  for (char c : s)
+    out += (isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  if (out.empty() || isdigit(static_cast<unsigned char>(out[0])))
+    out = "_" + out;
+  return out;
+}
+
+std::string argName(const Node &leaf) {
+  std::string role =
+      leaf.hasAttr("role") ? leaf.strAttr("role")
+                           : (leaf.kind() == OpKind::Param ? "param" : "input");
+  std::string n = sanitize(leaf.name());
+  if (role == "input")
+    return "in_" + n;
+  if (role == "label")
+    return "lbl_" + n;
+  if (role == "param")
+    return "p_" + n;
+  if (role == "state")
+    return "s_" + n;
+  return n; // "hyper": the scalar's own name, e.g. "lr".
+}
+
+std::string LowerContext::name(const Node &n) const {
+  std::string base = n.name().empty() ? opName(n.kind()) : sanitize(n.name());
+  return base + "_" + std::to_string(n.id());
+}
+
+Halide::Type LowerContext::halideType(DType t) {
+  switch (t) {
+  case DType::F32:
+    return Halide::Float(32);
+  case DType::F64:
+    return Halide::Float(64);
+  case DType::I32:
+    return Halide::Int(32);
+  }
+  return Halide::Float(32);
+}
+
+Halide::Expr LowerContext::cast(const Node &n, Halide::Expr e) const {
+  return Halide::cast(type(n), std::move(e));
+}
+
+Halide::Expr LowerContext::constant(const Node &n, double v) const {
+  return Halide::cast(type(n), Halide::Expr(v));
+}
+
+std::vector<Halide::Var> LowerContext::vars(unsigned rank) {
+  std::vector<Halide::Var> v;
+  for (unsigned i = 0; i < rank; ++i)
+    v.emplace_back("d" + std::to_string(i));
+  return v;
+}
+
+std::vector<Halide::Var> LowerContext::vars(const Node &n) const {
+  return vars(n.rank());
+}
+
+std::vector<Halide::Expr>
+LowerContext::exprs(const std::vector<Halide::Var> &v) {
+  return std::vector<Halide::Expr>(v.begin(), v.end());
+}
+
+void LowerContext::define(Halide::Func &f, const std::vector<Halide::Var> &vars,
+                          const Halide::Expr &e) {
+  std::vector<Halide::Var> rev(vars.rbegin(), vars.rend());
+  f(rev) = e;
+}
+
+Halide::Expr LowerContext::call(const Halide::Func &f,
+                                const std::vector<Halide::Expr> &idx) {
+  std::vector<Halide::Expr> rev(idx.rbegin(), idx.rend());
+  return const_cast<Halide::Func &>(f)(rev);
+}
+
+Halide::Func LowerContext::funcOf(const Node &n) const {
+  auto it = funcs_.find(n.id());
+  assert(it != funcs_.end() && "node used before it was lowered");
+  return it->second;
+}
+
+void LowerContext::setFunc(const Node &n, Halide::Func f) {
+  funcs_[n.id()] = std::move(f);
+}
+
+Halide::Func LowerContext::input(const Node &n, unsigned i) const {
+  return funcOf(n.input(i));
+}
+
+Halide::Expr LowerContext::read(const Node &n, unsigned i,
+                                const std::vector<Halide::Expr> &idx) const {
+  assert(idx.size() == n.input(i).rank() && "index rank mismatch");
+  return call(input(n, i), idx);
+}
+
+Halide::Expr
+LowerContext::readBroadcast(const Node &n, unsigned i,
+                            const std::vector<Halide::Expr> &idx) const {
+  const Shape &in = n.input(i).shape();
+  assert(idx.size() >= in.size() && "broadcast to a lower rank");
+  size_t lead = idx.size() - in.size();
+  std::vector<Halide::Expr> sub;
+  for (size_t d = 0; d < in.size(); ++d) {
+    bool pinned = in[d] == 1 && n.shape()[lead + d] != 1;
+    sub.push_back(pinned ? Halide::Expr(0) : idx[lead + d]);
+  }
+  return call(input(n, i), sub);
+}
+
+Halide::Expr LowerContext::extent(const Shape &s, unsigned d) const {
+  assert(d < s.size() && "dim out of range");
+  if (s[d] == kBatch)
+    return batch_;
+  return Halide::Expr(static_cast<int>(s[d]));
+}
+
+Halide::Expr LowerContext::count(const Shape &s,
+                                 const std::vector<int64_t> &axes) const {
+  Halide::Expr c = 1;
+  for (int64_t a : axes)
+    c = c * extent(s, static_cast<unsigned>(a));
+  return Halide::Internal::simplify(c);
+}
+
+int LowerContext::vectorWidth(const Node &n) const {
+  int bytes = target_.has_feature(Halide::Target::AVX512)  ? 64
+              : target_.has_feature(Halide::Target::AVX2) ? 32
+                                                          : 16;
+  return bytes / static_cast<int>(dtypeSize(n.dtype()));
+}
+
+Halide::ImageParam &LowerContext::imageParamFor(const Node &leaf) {
+  auto it = images_.find(leaf.id());
+  if (it != images_.end())
+    return it->second;
+  Halide::ImageParam img(type(leaf), static_cast<int>(leaf.rank()),
+                         argName(leaf));
+  // Tell Halide every extent we know: dense strides, mins at 0.
+  for (unsigned d = 0; d < leaf.rank(); ++d) {
+    int hd = static_cast<int>(leaf.rank() - 1 - d);
+    img.dim(hd).set_min(0);
+    img.dim(hd).set_extent(extent(leaf.shape(), d));
+  }
+  return images_.emplace(leaf.id(), img).first->second;
+}
+
+Halide::Param<double> &LowerContext::scalarParamFor(const Node &leaf) {
+  auto it = scalars_.find(leaf.id());
+  if (it != scalars_.end())
+    return it->second;
+  return scalars_.emplace(leaf.id(), Halide::Param<double>(argName(leaf)))
+      .first->second;
+}
+
+} // namespace lamina

@@ -1,0 +1,140 @@
+//===- LowerGraph.cpp - A graph's results as one Halide pipeline -----------===//
+#include "lamina/Lower.h"
+#include "lamina/OpInfo.h"
+
+#include <cassert>
+
+namespace lamina {
+
+Halide::Target defaultTarget() {
+  Halide::Target t = Halide::get_host_target();
+  // Generated executables must not depend on a GPU or on the compiling
+  // machine's exotic features beyond what the host has.
+  return t;
+}
+
+/// Returns the pure Var name at Halide dim `d` of the update, or "" if the
+/// update's argument there is not a pure var.
+static bool updateKeepsPureVar(const Halide::Func &f, int update, int d) {
+  std::vector<Halide::Expr> args =
+      const_cast<Halide::Func &>(f).update_args(update);
+  const auto *v = args[d].as<Halide::Internal::Variable>();
+  return v && v->name == const_cast<Halide::Func &>(f).args()[d].name();
+}
+
+void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx) {
+  f.compute_root();
+  unsigned rank = n.rank();
+  if (rank == 0)
+    return;
+  std::vector<Halide::Var> args = f.args();
+  int vw = ctx.vectorWidth(n);
+  int64_t inner = n.shape().back();
+  bool vectorize = inner != kBatch && inner >= vw;
+  int outer = static_cast<int>(rank) - 1;
+  bool parallel = ctx.parallel() && rank >= 2;
+  if (vectorize)
+    f.vectorize(args[0], vw);
+  if (parallel)
+    f.parallel(args[outer]);
+  for (int u = 0; u < f.num_update_definitions(); ++u) {
+    Halide::Stage s = f.update(u);
+    if (vectorize && updateKeepsPureVar(f, u, 0))
+      s.vectorize(args[0], vw);
+    if (parallel && updateKeepsPureVar(f, u, outer))
+      s.parallel(args[outer]);
+  }
+}
+
+/// Nodes needed by `roots`, in creation order.
+static std::vector<bool> liveNodes(const Graph &g,
+                                   const std::vector<const Node *> &roots) {
+  std::vector<bool> live(g.size(), false);
+  std::vector<const Node *> work(roots.begin(), roots.end());
+  for (const Node *r : roots)
+    live[r->id()] = true;
+  while (!work.empty()) {
+    const Node *n = work.back();
+    work.pop_back();
+    for (const Node *in : n->inputs())
+      if (!live[in->id()]) {
+        live[in->id()] = true;
+        work.push_back(in);
+      }
+  }
+  return live;
+}
+
+LoweredPipeline lowerGraph(const Graph &g, PipelineKind kind,
+                           const Halide::Target &target) {
+  LoweredPipeline out;
+  auto addResult = [&](std::string name, const Node *n) {
+    out.outputNames.push_back(std::move(name));
+    out.outputNodes.push_back(n);
+  };
+  if (kind != PipelineKind::Predict) {
+    if (g.loss())
+      addResult("loss", g.loss());
+    for (const std::string &m : g.metrics())
+      for (const auto &[name, n] : g.outputs())
+        if (name == m)
+          addResult("m_" + sanitize(m), n);
+  }
+  if (kind == PipelineKind::Train)
+    for (const auto &[name, n] : g.updates())
+      addResult("new_" + argName(*g.findLeaf(name)), n);
+  if (kind == PipelineKind::Predict)
+    for (const auto &[name, n] : g.outputs()) {
+      bool isMetric = false;
+      for (const std::string &m : g.metrics())
+        isMetric |= m == name;
+      if (!isMetric)
+        addResult("out_" + sanitize(name), n);
+    }
+
+  LowerContext ctx(g, target);
+  std::vector<bool> live = liveNodes(g, out.outputNodes);
+  out.arguments.push_back(ctx.batch());
+  out.batch = ctx.batch();
+  for (const auto &np : g.nodes()) {
+    const Node &n = *np;
+    if (!live[n.id()])
+      continue;
+    const OpInfo &info = getOpInfo(n.kind());
+    Halide::Func f = info.lower(n, ctx);
+    if (n.kind() != OpKind::Input && n.kind() != OpKind::Param) {
+      if (info.schedule)
+        info.schedule(n, f, ctx);
+      else
+        scheduleDefault(n, f, ctx);
+    }
+    ctx.setFunc(n, f);
+    if (n.kind() == OpKind::Input && n.rank() == 0) {
+      out.arguments.push_back(ctx.scalarParamFor(n));
+      out.scalars.emplace_back(&n, ctx.scalarParamFor(n));
+    } else if (n.kind() == OpKind::Input || n.kind() == OpKind::Param) {
+      out.arguments.push_back(ctx.imageParamFor(n));
+      out.images.emplace_back(&n, ctx.imageParamFor(n));
+    }
+  }
+
+  std::vector<Halide::Func> outs;
+  for (size_t i = 0; i < out.outputNodes.size(); ++i) {
+    const Node &n = *out.outputNodes[i];
+    Halide::Func o(out.outputNames[i]);
+    std::vector<Halide::Var> v = ctx.vars(n);
+    LowerContext::define(o, v, LowerContext::call(ctx.funcOf(n),
+                                                  LowerContext::exprs(v)));
+    // Outputs are dense, min 0, with the extents of their node.
+    for (unsigned d = 0; d < n.rank(); ++d) {
+      int hd = static_cast<int>(n.rank() - 1 - d);
+      o.output_buffer().dim(hd).set_bounds(0, ctx.extent(n.shape(), d));
+    }
+    scheduleDefault(n, o, ctx);
+    outs.push_back(o);
+  }
+  out.pipeline = Halide::Pipeline(outs);
+  return out;
+}
+
+} // namespace lamina

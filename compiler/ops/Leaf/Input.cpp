@@ -1,0 +1,30 @@
+//===- Input.cpp - data fed at run time ------------------------------------===//
+//
+// attrs: role = "input" | "label" | "hyper". Rank-0 inputs (role "hyper",
+// e.g. the learning rate) are scalar pipeline parameters; the rest are
+// buffers whose leading dim may be the batch.
+//
+//===----------------------------------------------------------------------===//
+#include "lamina/Lower.h"
+#include "lamina/OpInfo.h"
+
+namespace lamina {
+
+// The type is set when the node is created and never inferred.
+static Expected<TensorType> inferType(const Node &n) { return n.type(); }
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  if (n.rank() == 0) {
+    Halide::Func f(ctx.name(n));
+    f() = ctx.cast(n, ctx.scalarParamFor(n));
+    return f;
+  }
+  return ctx.imageParamFor(n);
+}
+
+// Inputs are leaves: the reverse walk stops here.
+extern const OpInfo InputInfo = {"input", 0,     inferType, nullptr,
+                                 "an input is data, not computed", lower,
+                                 nullptr};
+
+} // namespace lamina

@@ -1,0 +1,27 @@
+# lit configuration for Lamina: one directory per compiler stage.
+import os
+import lit.formats
+
+config.name = "Lamina"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".lam", ".lir", ".test"]
+config.excludes = ["Inputs", "unit", "bench", "CMakeLists.txt", "lit.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.lamina_obj_root, "test")
+
+path = os.pathsep.join([config.lamina_tools_dir, config.llvm_tools_dir,
+                        config.environment.get("PATH", os.environ["PATH"])])
+config.environment["PATH"] = path
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope --allow-unused-prefixes=false"
+# Generated executables use one thread pool size everywhere for stable runs.
+config.environment["HL_NUM_THREADS"] = "2"
+for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "HOME", "TMPDIR"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+config.substitutions.append(("%cxx", config.cxx))
+config.substitutions.append(("%examples", os.path.join(config.lamina_src_root, "examples")))
+config.substitutions.append(("%fmnist", "/usr/share/datasets/fashion-mnist"))
+config.substitutions.append(("%python", "/usr/bin/python3"))
+if config.sanitize:
+    config.available_features.add("asan")
