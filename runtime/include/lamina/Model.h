@@ -1,0 +1,203 @@
+//===- Model.h - The model descriptor and the generated pipelines ---------===//
+//
+// `laminac` links three Halide AOT pipelines (lamina_train, lamina_eval,
+// lamina_predict) and a JSON descriptor into every executable; see
+// runtime/README.md for the ABI. This header declares those symbols, parses
+// the descriptor, and calls a pipeline by binding its arguments by name.
+//
+// Only Main.cpp refers to the extern "C" symbols, so everything else here can
+// be tested with a descriptor string and hand-written pipelines.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LAMINA_RUNTIME_MODEL_H
+#define LAMINA_RUNTIME_MODEL_H
+
+#include "lamina/Tensor.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct halide_filter_metadata_t;
+
+extern "C" {
+/// The model descriptor (JSON), defined in the generated model.cpp.
+extern const char lamina_model_json[];
+/// The training step: one SGD update on one batch.
+int lamina_train_argv(void **args);
+/// Argument list of lamina_train_argv.
+const struct halide_filter_metadata_t *lamina_train_metadata();
+/// Loss and metrics of one batch.
+int lamina_eval_argv(void **args);
+/// Argument list of lamina_eval_argv.
+const struct halide_filter_metadata_t *lamina_eval_metadata();
+/// The model outputs of one batch.
+int lamina_predict_argv(void **args);
+/// Argument list of lamina_predict_argv.
+const struct halide_filter_metadata_t *lamina_predict_metadata();
+}
+
+namespace lamina {
+
+/// How a parameter is initialized (descriptor field `init.kind`).
+enum class InitKind {
+  UniformFanIn, ///< U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+  Normal,       ///< N(0, arg)
+  Xavier,       ///< U(+-sqrt(6 / (fan_in + fan_out)))
+  He,           ///< N(0, sqrt(2 / fan_in))
+  Zeros,        ///< 0
+  Constant,     ///< arg
+  Data,         ///< explicit values, row-major
+};
+
+/// Parses a descriptor spelling of an init kind ("uniform_fan_in", ...).
+std::optional<InitKind> parseInitKind(std::string_view name);
+
+/// The `init` object of a parameter.
+struct InitSpec {
+  InitKind kind = InitKind::Zeros;
+  int64_t fanIn = 0;
+  int64_t fanOut = 0;
+  double arg = 0.0;
+  std::vector<double> data;
+};
+
+/// One tensor of the descriptor: an input, label, parameter, state or output.
+struct TensorSpec {
+  /// Name in the model file (`h1.weight`); also the checkpoint tensor name.
+  std::string name;
+  /// Pipeline argument name (`p_h1_weight`).
+  std::string arg;
+  DType dtype = DType::F32;
+  /// Shape; inputs, labels and outputs have -1 (the batch) first.
+  Shape shape;
+  /// Initializer (parameters only).
+  InitSpec init;
+
+  /// The shape of one sample: shape() without the leading batch dimension.
+  Shape sampleShape() const;
+  /// Elements in one sample.
+  int64_t sampleNumel() const { return numElements(sampleShape()); }
+  /// The shape with the batch dimension set to `batch`.
+  Shape withBatch(int64_t batch) const;
+  /// "x f32[batch, 784]" for messages and --help.
+  std::string describe() const;
+};
+
+/// A metric output of the train and eval pipelines (`m_<name>`).
+struct MetricSpec {
+  std::string name;
+  std::string arg;
+};
+
+/// The model file's train block: defaults for the train command.
+struct TrainDefaults {
+  std::optional<int64_t> batch;
+  std::optional<int64_t> epochs;
+  std::optional<double> lr;
+  std::optional<uint64_t> seed;
+  double momentum = 0.0;
+  double weightDecay = 0.0;
+  double validationSplit = 0.0;
+};
+
+/// The parsed `lamina_model_json` descriptor.
+struct ModelDesc {
+  std::string name;
+  std::string file;
+  std::vector<TensorSpec> inputs;
+  std::vector<TensorSpec> labels;
+  std::vector<TensorSpec> params;
+  std::vector<TensorSpec> state;
+  std::vector<TensorSpec> outputs;
+  std::vector<MetricSpec> metrics;
+  bool hasLoss = false;
+  /// Absent when the model file has no train block.
+  std::optional<TrainDefaults> train;
+
+  /// Parses and validates a descriptor. Throws Error naming the offending
+  /// field if the JSON is malformed or inconsistent.
+  static ModelDesc parse(std::string_view json);
+
+  /// Total number of parameter elements.
+  int64_t parameterCount() const;
+};
+
+/// Signature of a Halide `NAME_argv` entry point.
+using PipelineArgvFn = int (*)(void **args);
+/// Signature of a Halide `NAME_metadata` function.
+using PipelineMetadataFn = const halide_filter_metadata_t *(*)();
+
+/// One generated pipeline. Either function may be null when the executable
+/// was linked without it; available() says whether it can be called.
+struct Pipeline {
+  const char *name = "";
+  PipelineArgvFn argv = nullptr;
+  PipelineMetadataFn metadata = nullptr;
+
+  bool available() const { return argv && metadata; }
+};
+
+/// The three pipelines of a model.
+struct Pipelines {
+  Pipeline train;
+  Pipeline eval;
+  Pipeline predict;
+};
+
+/// The named arguments of one pipeline call. Tensors are referenced, not
+/// copied, and must outlive the call.
+class PipelineArgs {
+public:
+  /// Binds an int32 scalar (`batch`).
+  void setInt32(std::string name, int32_t value);
+  /// Binds a float64 scalar (`lr`).
+  void setFloat64(std::string name, double value);
+  /// Binds an input buffer. `rows` >= 0 overrides the outermost extent.
+  void setInput(std::string name, const Tensor &t, int64_t rows = -1);
+  /// Binds an output buffer. `rows` >= 0 overrides the outermost extent.
+  void setOutput(std::string name, Tensor &t, int64_t rows = -1);
+
+  /// What kind of value a binding holds.
+  enum class Kind { Int32, Float64, Input, Output };
+
+  /// One binding.
+  struct Entry {
+    std::string name;
+    Kind kind;
+    int32_t i32 = 0;
+    double f64 = 0.0;
+    const Tensor *tensor = nullptr;
+    int64_t rows = -1;
+  };
+
+  /// The bindings in the order they were made.
+  const std::vector<Entry> &entries() const { return entries_; }
+
+private:
+  std::vector<Entry> entries_;
+};
+
+/// Calls `p` with `args`, filling `void **args` in the order of the
+/// pipeline's metadata. Every metadata argument must have exactly one binding
+/// of the same kind (scalar, input or output buffer), type and rank, and every
+/// binding must be used; otherwise throws Error describing the mismatch (this
+/// means the executable's pieces disagree). Returns the pipeline's status:
+/// 0 on success, a Halide error code otherwise (Halide has already printed
+/// its message to stderr).
+int callPipeline(const Pipeline &p, const PipelineArgs &args);
+
+/// Checks `p`'s metadata against `args` like callPipeline, without calling it.
+void checkPipelineArgs(const Pipeline &p, const PipelineArgs &args);
+
+/// The element type of `p`'s buffer argument `name` (for example the 0-d
+/// `loss`, whose type the descriptor does not give), or nullopt if `p` is
+/// unavailable, has no such argument, or its type is not f32, f64 or i32.
+std::optional<DType> argumentDType(const Pipeline &p, const std::string &name);
+
+} // namespace lamina
+
+#endif // LAMINA_RUNTIME_MODEL_H

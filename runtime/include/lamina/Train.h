@@ -1,0 +1,119 @@
+//===- Train.h - Parameters, the training loop, evaluation, prediction ----===//
+
+#ifndef LAMINA_RUNTIME_TRAIN_H
+#define LAMINA_RUNTIME_TRAIN_H
+
+#include "lamina/Checkpoint.h"
+#include "lamina/Data.h"
+#include "lamina/Model.h"
+#include "lamina/Tensor.h"
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace lamina {
+
+/// Settings of one `train` run.
+struct TrainOptions {
+  /// Train until this many epochs are complete (counting resumed ones).
+  int64_t epochs = 1;
+  /// Rows per training step; the last batch of an epoch may be shorter.
+  int64_t batch = 32;
+  /// Learning rate, passed to lamina_train as `lr`.
+  double lr = 0.01;
+  /// If not empty, the checkpoint written after every epoch.
+  std::string checkpointPath;
+  /// Redraw a progress bar within each epoch (for terminals).
+  bool progressBar = false;
+};
+
+/// Loss and metrics over a data set: each batch's values weighted by its rows.
+struct EvalResult {
+  /// Mean loss (0 when the model has no loss).
+  double loss = 0.0;
+  /// Mean of each metric, in descriptor order.
+  std::vector<double> metrics;
+  /// Records evaluated.
+  int64_t samples = 0;
+};
+
+/// A model's parameters and optimizer state and the pipelines that use them.
+class Session {
+public:
+  /// Allocates parameters and state (zero) for `model`.
+  Session(ModelDesc model, Pipelines pipelines);
+
+  /// The descriptor.
+  const ModelDesc &model() const { return model_; }
+  /// Parameters, in descriptor order.
+  const std::vector<Tensor> &params() const { return params_; }
+  /// Optimizer state, in descriptor order.
+  const std::vector<Tensor> &state() const { return state_; }
+  /// Completed epochs (0 after initialize, the checkpoint's after load).
+  int64_t epoch() const { return epoch_; }
+  /// Completed training steps.
+  int64_t step() const { return step_; }
+  /// The seed that drives init and shuffling.
+  uint64_t seed() const { return seed_; }
+  /// Replaces the seed used for future shuffles.
+  void setSeed(uint64_t seed) { seed_ = seed; }
+
+  /// Initializes every parameter from its init spec with `seed`, zeroes the
+  /// optimizer state and resets the epoch and step counts.
+  void initialize(uint64_t seed);
+
+  /// Restores parameters (and, if `withState`, optimizer state, epoch, step
+  /// and seed) from the checkpoint at `path`. Throws Error naming the file and
+  /// tensor if anything is missing or mismatched. Returns its metadata.
+  CheckpointInfo load(const std::string &path, bool withState);
+
+  /// Saves parameters, state, epoch, step and seed to `path` atomically.
+  void save(const std::string &path) const;
+
+  /// Trains on `data` from epoch epoch()+1 to opts.epochs, evaluating on
+  /// `validation` (if it has records) after each epoch and printing one line
+  /// per epoch to `out`. Each epoch visits the records in an order fixed by
+  /// (seed, epoch), so a resumed run continues exactly. Throws Error if the
+  /// loss becomes NaN or infinite (parameters of the last completed epoch
+  /// stay in the checkpoint) or a pipeline fails.
+  void train(const Dataset &data, const Dataset &validation,
+             const TrainOptions &opts, std::ostream &out);
+
+  /// Mean loss and metrics of `data` through lamina_eval, in batches of
+  /// `batch` rows (the last one may be short).
+  EvalResult evaluate(const Dataset &data, int64_t batch);
+
+  /// The model outputs for `data`'s inputs through lamina_predict: one tensor
+  /// per descriptor output, of shape [data.size, ...].
+  std::vector<Tensor> predict(const Dataset &data, int64_t batch);
+
+private:
+  /// The 0-d loss and metric outputs of one pipeline call.
+  struct Scalars {
+    Tensor loss;
+    std::vector<Tensor> metrics;
+  };
+  Scalars makeScalars(const Pipeline &p) const;
+  void bindScalars(PipelineArgs &args, Scalars &s) const;
+  void run(const Pipeline &p, const PipelineArgs &args,
+           const std::string &context);
+
+  ModelDesc model_;
+  Pipelines pipelines_;
+  std::vector<Tensor> params_, nextParams_;
+  std::vector<Tensor> state_, nextState_;
+  int64_t epoch_ = 0;
+  int64_t step_ = 0;
+  uint64_t seed_ = 0;
+};
+
+/// "epoch 1/5  loss 0.5123  accuracy 0.8123  val_loss 0.4567  ..." pieces:
+/// formats `r` as "loss X  NAME Y ...", each name prefixed with `prefix`.
+std::string formatResult(const ModelDesc &model, const EvalResult &r,
+                         const std::string &prefix);
+
+} // namespace lamina
+
+#endif // LAMINA_RUNTIME_TRAIN_H

@@ -1,0 +1,355 @@
+//===- Train.cpp - Parameters, the training loop, evaluation, prediction --===//
+
+#include "lamina/Train.h"
+
+#include "lamina/Error.h"
+#include "lamina/Init.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+namespace lamina {
+
+Session::Session(ModelDesc model, Pipelines pipelines)
+    : model_(std::move(model)), pipelines_(pipelines) {
+  for (const TensorSpec &p : model_.params) {
+    params_.emplace_back(p.dtype, p.shape);
+    nextParams_.emplace_back(p.dtype, p.shape);
+  }
+  for (const TensorSpec &s : model_.state) {
+    state_.emplace_back(s.dtype, s.shape);
+    nextState_.emplace_back(s.dtype, s.shape);
+  }
+}
+
+void Session::initialize(uint64_t seed) {
+  for (size_t i = 0; i < params_.size(); ++i)
+    initParameter(params_[i], model_.params[i], seed);
+  for (Tensor &s : state_)
+    s.setZero();
+  epoch_ = 0;
+  step_ = 0;
+  seed_ = seed;
+}
+
+CheckpointInfo Session::load(const std::string &path, bool withState) {
+  Checkpoint ck(path);
+  for (size_t i = 0; i < params_.size(); ++i)
+    ck.read(model_.params[i].name, params_[i]);
+  if (withState) {
+    for (size_t i = 0; i < state_.size(); ++i)
+      ck.read(model_.state[i].name, state_[i]);
+    epoch_ = ck.info().epoch;
+    step_ = ck.info().step;
+    seed_ = ck.info().seed;
+  }
+  return ck.info();
+}
+
+void Session::save(const std::string &path) const {
+  std::vector<NamedTensor> tensors;
+  for (size_t i = 0; i < params_.size(); ++i)
+    tensors.push_back({model_.params[i].name, &params_[i]});
+  for (size_t i = 0; i < state_.size(); ++i)
+    tensors.push_back({model_.state[i].name, &state_[i]});
+  saveCheckpoint(path, tensors, {model_.name, epoch_, step_, seed_});
+}
+
+Session::Scalars Session::makeScalars(const Pipeline &p) const {
+  // The descriptor does not give the type of the 0-d outputs; the metadata
+  // does. A missing argument is reported by callPipeline.
+  auto scalar = [&](const std::string &arg) {
+    return Tensor(argumentDType(p, arg).value_or(DType::F32), {});
+  };
+  Scalars s;
+  if (model_.hasLoss)
+    s.loss = scalar("loss");
+  for (const MetricSpec &m : model_.metrics)
+    s.metrics.push_back(scalar(m.arg));
+  return s;
+}
+
+void Session::bindScalars(PipelineArgs &args, Scalars &s) const {
+  if (model_.hasLoss)
+    args.setOutput("loss", s.loss);
+  for (size_t i = 0; i < model_.metrics.size(); ++i)
+    args.setOutput(model_.metrics[i].arg, s.metrics[i]);
+}
+
+void Session::run(const Pipeline &p, const PipelineArgs &args,
+                  const std::string &context) {
+  int status = callPipeline(p, args);
+  if (status != 0)
+    throw Error(std::string(p.name) + " failed " + context +
+                " with Halide error " + std::to_string(status) +
+                " (Halide's message is above)");
+}
+
+/// Batch-sized tensors for `specs`.
+static std::vector<Tensor> batchTensors(const std::vector<TensorSpec> &specs,
+                                        int64_t batch) {
+  std::vector<Tensor> out;
+  for (const TensorSpec &s : specs)
+    out.emplace_back(s.dtype, s.withBatch(batch));
+  return out;
+}
+
+/// Copies records order[begin, begin + rows) of each `src` into the first
+/// rows of the matching `dst`.
+static void gather(const std::vector<Tensor> &src, std::vector<Tensor> &dst,
+                   const std::vector<int64_t> &order, int64_t begin,
+                   int64_t rows) {
+  for (size_t t = 0; t < src.size(); ++t) {
+    size_t bytes = src[t].rowBytes();
+    for (int64_t r = 0; r < rows; ++r)
+      std::memcpy(dst[t].row(r), src[t].row(order[begin + r]), bytes);
+  }
+}
+
+static std::vector<int64_t> identityOrder(int64_t n) {
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i)
+    order[i] = i;
+  return order;
+}
+
+std::string formatResult(const ModelDesc &model, const EvalResult &r,
+                         const std::string &prefix) {
+  std::string s;
+  char num[64];
+  auto add = [&](const std::string &name, double v) {
+    std::snprintf(num, sizeof(num), "%.4f", v);
+    if (!s.empty())
+      s += "  ";
+    s += prefix + name + " " + num;
+  };
+  if (model.hasLoss)
+    add("loss", r.loss);
+  for (size_t i = 0; i < model.metrics.size() && i < r.metrics.size(); ++i)
+    add(model.metrics[i].name, r.metrics[i]);
+  return s;
+}
+
+EvalResult Session::evaluate(const Dataset &data, int64_t batch) {
+  assert(batch > 0 && "batch must be positive");
+  const Pipeline &p = pipelines_.eval;
+  EvalResult r;
+  r.metrics.assign(model_.metrics.size(), 0.0);
+  int64_t rows = std::min(batch, data.size);
+  std::vector<Tensor> in = batchTensors(model_.inputs, rows);
+  std::vector<Tensor> lbl = batchTensors(model_.labels, rows);
+  Scalars s = makeScalars(p);
+  std::vector<int64_t> order = identityOrder(data.size);
+  for (int64_t b = 0; b < data.size; b += rows) {
+    int64_t n = std::min(rows, data.size - b);
+    gather(data.inputs, in, order, b, n);
+    gather(data.labels, lbl, order, b, n);
+    PipelineArgs args;
+    args.setInt32("batch", static_cast<int32_t>(n));
+    for (size_t i = 0; i < in.size(); ++i)
+      args.setInput(model_.inputs[i].arg, in[i], n);
+    for (size_t i = 0; i < lbl.size(); ++i)
+      args.setInput(model_.labels[i].arg, lbl[i], n);
+    for (size_t i = 0; i < params_.size(); ++i)
+      args.setInput(model_.params[i].arg, params_[i]);
+    bindScalars(args, s);
+    run(p, args,
+        "on records " + std::to_string(b) + ".." + std::to_string(b + n - 1));
+    double w = static_cast<double>(n);
+    if (model_.hasLoss)
+      r.loss += s.loss.get(0) * w;
+    for (size_t i = 0; i < s.metrics.size(); ++i)
+      r.metrics[i] += s.metrics[i].get(0) * w;
+    r.samples += n;
+  }
+  if (r.samples) {
+    r.loss /= static_cast<double>(r.samples);
+    for (double &m : r.metrics)
+      m /= static_cast<double>(r.samples);
+  }
+  return r;
+}
+
+std::vector<Tensor> Session::predict(const Dataset &data, int64_t batch) {
+  assert(batch > 0 && "batch must be positive");
+  const Pipeline &p = pipelines_.predict;
+  std::vector<Tensor> outputs = batchTensors(model_.outputs, data.size);
+  int64_t rows = std::min(batch, data.size);
+  std::vector<Tensor> in = batchTensors(model_.inputs, rows);
+  std::vector<Tensor> out = batchTensors(model_.outputs, rows);
+  std::vector<int64_t> order = identityOrder(data.size);
+  for (int64_t b = 0; b < data.size; b += rows) {
+    int64_t n = std::min(rows, data.size - b);
+    gather(data.inputs, in, order, b, n);
+    PipelineArgs args;
+    args.setInt32("batch", static_cast<int32_t>(n));
+    for (size_t i = 0; i < in.size(); ++i)
+      args.setInput(model_.inputs[i].arg, in[i], n);
+    for (size_t i = 0; i < params_.size(); ++i)
+      args.setInput(model_.params[i].arg, params_[i]);
+    for (size_t i = 0; i < out.size(); ++i)
+      args.setOutput(model_.outputs[i].arg, out[i], n);
+    run(p, args,
+        "on records " + std::to_string(b) + ".." + std::to_string(b + n - 1));
+    for (size_t i = 0; i < out.size(); ++i)
+      if (size_t bytes = out[i].rowBytes() * static_cast<size_t>(n))
+        std::memcpy(outputs[i].row(b), out[i].row(0), bytes);
+  }
+  return outputs;
+}
+
+namespace {
+/// Redraws one status line on a terminal, at most ten times a second.
+class ProgressBar {
+public:
+  ProgressBar(std::ostream &out, bool enabled) : out_(out), enabled_(enabled) {}
+
+  void update(int64_t epoch, int64_t epochs, int64_t done, int64_t total,
+              double loss) {
+    if (!enabled_)
+      return;
+    auto now = std::chrono::steady_clock::now();
+    if (done < total && now - last_ < std::chrono::milliseconds(100))
+      return;
+    last_ = now;
+    constexpr int kWidth = 30;
+    int filled = static_cast<int>(kWidth * done / std::max<int64_t>(total, 1));
+    std::string bar(filled, '=');
+    if (filled < kWidth)
+      bar += '>' + std::string(kWidth - filled - 1, ' ');
+    char line[160];
+    std::snprintf(line, sizeof(line),
+                  "\repoch %lld/%lld [%s] %lld/%lld  loss %.4f",
+                  static_cast<long long>(epoch), static_cast<long long>(epochs),
+                  bar.c_str(), static_cast<long long>(done),
+                  static_cast<long long>(total), loss);
+    out_ << line << std::flush;
+    drawn_ = true;
+  }
+
+  /// Erases the bar so the epoch summary starts on a clean line.
+  void clear() {
+    if (!drawn_)
+      return;
+    out_ << "\r\033[K" << std::flush;
+    drawn_ = false;
+  }
+
+private:
+  std::ostream &out_;
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+} // namespace
+
+void Session::train(const Dataset &data, const Dataset &validation,
+                    const TrainOptions &opts, std::ostream &out) {
+  assert(opts.batch > 0 && "batch must be positive");
+  if (!model_.hasLoss)
+    throw Error("model '" + model_.name +
+                "' has no loss, so it cannot be trained");
+  if (data.size == 0)
+    throw Error("no training records (after holding out the validation set)");
+  const Pipeline &p = pipelines_.train;
+  int64_t rows = std::min(opts.batch, data.size);
+  std::vector<Tensor> in = batchTensors(model_.inputs, rows);
+  std::vector<Tensor> lbl = batchTensors(model_.labels, rows);
+  Scalars s = makeScalars(p);
+  ProgressBar bar(out, opts.progressBar);
+  int64_t stepsPerEpoch = (data.size + rows - 1) / rows;
+  int64_t savedEpoch = 0;
+
+  for (int64_t epoch = epoch_ + 1; epoch <= opts.epochs; ++epoch) {
+    auto start = std::chrono::steady_clock::now();
+    Rng rng(deriveSeed(seed_, static_cast<uint64_t>(epoch)));
+    std::vector<int64_t> order = shuffledOrder(data.size, rng);
+    EvalResult sum;
+    sum.metrics.assign(model_.metrics.size(), 0.0);
+    for (int64_t b = 0, stepInEpoch = 1; b < data.size;
+         b += rows, ++stepInEpoch) {
+      int64_t n = std::min(rows, data.size - b);
+      gather(data.inputs, in, order, b, n);
+      gather(data.labels, lbl, order, b, n);
+      PipelineArgs args;
+      args.setInt32("batch", static_cast<int32_t>(n));
+      args.setFloat64("lr", opts.lr);
+      for (size_t i = 0; i < in.size(); ++i)
+        args.setInput(model_.inputs[i].arg, in[i], n);
+      for (size_t i = 0; i < lbl.size(); ++i)
+        args.setInput(model_.labels[i].arg, lbl[i], n);
+      for (size_t i = 0; i < params_.size(); ++i) {
+        args.setInput(model_.params[i].arg, params_[i]);
+        args.setOutput("new_" + model_.params[i].arg, nextParams_[i]);
+      }
+      for (size_t i = 0; i < state_.size(); ++i) {
+        args.setInput(model_.state[i].arg, state_[i]);
+        args.setOutput("new_" + model_.state[i].arg, nextState_[i]);
+      }
+      bindScalars(args, s);
+      std::string where = "at epoch " + std::to_string(epoch) + ", step " +
+                          std::to_string(stepInEpoch);
+      run(p, args, where);
+
+      double loss = s.loss.get(0);
+      if (!std::isfinite(loss)) {
+        bar.clear();
+        std::string kept =
+            opts.checkpointPath.empty()
+                ? "No checkpoint was written (use --checkpoint FILE)."
+            : savedEpoch > 0
+                ? "The checkpoint " + opts.checkpointPath +
+                      " keeps the parameters after epoch " +
+                      std::to_string(savedEpoch) + "."
+                : "The checkpoint " + opts.checkpointPath + " was not updated.";
+        throw Error(std::string("loss is ") +
+                    (std::isnan(loss) ? "NaN" : "infinite") + " " + where +
+                    " (global step " + std::to_string(step_ + 1) +
+                    "); training diverged. " + kept + " Try a smaller --lr.");
+      }
+      // The pipeline wrote the updated values into the second buffers.
+      std::swap(params_, nextParams_);
+      std::swap(state_, nextState_);
+      ++step_;
+      double w = static_cast<double>(n);
+      sum.loss += loss * w;
+      for (size_t i = 0; i < s.metrics.size(); ++i)
+        sum.metrics[i] += s.metrics[i].get(0) * w;
+      sum.samples += n;
+      bar.update(epoch, opts.epochs, stepInEpoch, stepsPerEpoch,
+                 sum.loss / static_cast<double>(sum.samples));
+    }
+    auto trained = std::chrono::steady_clock::now();
+    sum.loss /= static_cast<double>(sum.samples);
+    for (double &m : sum.metrics)
+      m /= static_cast<double>(sum.samples);
+    epoch_ = epoch;
+
+    std::string line = "epoch " + std::to_string(epoch) + "/" +
+                       std::to_string(opts.epochs) + "  " +
+                       formatResult(model_, sum, "");
+    if (validation.size > 0)
+      line +=
+          "  " + formatResult(model_, evaluate(validation, opts.batch), "val_");
+    auto end = std::chrono::steady_clock::now();
+    double trainSeconds =
+        std::chrono::duration<double>(trained - start).count();
+    double seconds = std::chrono::duration<double>(end - start).count();
+    char tail[96];
+    std::snprintf(tail, sizeof(tail), "  %.0f samples/s  %.1f s",
+                  static_cast<double>(sum.samples) /
+                      std::max(trainSeconds, 1e-9),
+                  seconds);
+    bar.clear();
+    out << line << tail << std::endl;
+    if (!opts.checkpointPath.empty()) {
+      save(opts.checkpointPath);
+      savedEpoch = epoch;
+    }
+  }
+}
+
+} // namespace lamina

@@ -1,0 +1,266 @@
+//===- CliTest.cpp - The command line, end to end on a fake model ---------===//
+
+#include "lamina/Cli.h"
+#include "lamina/Checkpoint.h"
+#include "lamina/Data.h"
+
+#include "FakeModel.h"
+#include "TestUtil.h"
+
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+using namespace lamina;
+using namespace lamina::test;
+
+namespace {
+
+int gThreads = 0;
+int setThreads(int n) {
+  gThreads = n;
+  return 0;
+}
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Result run(std::vector<std::string> args, bool withTrain = true) {
+  args.insert(args.begin(), "/path/to/lin");
+  std::vector<const char *> argv;
+  for (const std::string &a : args)
+    argv.push_back(a.c_str());
+  ModelSource src;
+  src.json = fakeModelJson(withTrain);
+  src.pipelines = fakePipelines();
+  src.setNumThreads = setThreads;
+  std::ostringstream out, err;
+  int code =
+      runCli(static_cast<int>(argv.size()), argv.data(), src, out, err, false);
+  return {code, out.str(), err.str()};
+}
+
+/// 100 records of y = 2 x0 - 3 x1 + 0.5.
+struct Data {
+  TempDir dir;
+  std::string x = dir.file("x.csv"), y = dir.file("y.csv");
+  Data() {
+    std::string xs = "x0,x1\n", ys;
+    for (int i = 0; i < 100; ++i) {
+      double a = std::sin(i * 0.7), b = std::cos(i * 1.3);
+      xs += std::to_string(a) + "," + std::to_string(b) + "\n";
+      ys += std::to_string(2 * a - 3 * b + 0.5) + "\n";
+    }
+    writeText(x, xs);
+    writeText(y, ys);
+  }
+};
+
+std::vector<float> paramsOf(const std::string &path) {
+  Checkpoint ck(path);
+  std::vector<float> v;
+  for (const std::string &name : ck.names()) {
+    Tensor t(DType::F32, name[0] == 'w' ? Shape{2, 1} : Shape{1});
+    ck.read(name, t);
+    v.insert(v.end(), t.data<float>(), t.data<float>() + t.numel());
+  }
+  return v;
+}
+
+int countLines(const std::string &s, const std::string &prefix) {
+  int n = 0;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);)
+    n += line.rfind(prefix, 0) == 0;
+  return n;
+}
+
+} // namespace
+
+TEST(Cli, HelpDescribesModelAndOptions) {
+  Result r = run({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("Model Lin (lin.lam), 3 parameters"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("x f32[batch, 2]"), std::string::npos);
+  EXPECT_NE(r.out.find("y f32[batch, 1]"), std::string::npos);
+  EXPECT_NE(r.out.find("pred f32[batch, 1]"), std::string::npos);
+  for (const char *opt :
+       {"--epochs", "--lr", "--batch", "--seed", "--checkpoint", "--resume",
+        "--val-split", "--test", "--threads", "-o"})
+    EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
+  EXPECT_EQ(run({"train", "--help"}).code, 0);
+}
+
+TEST(Cli, UsageErrorsExitWith2) {
+  Data d;
+  struct Case {
+    std::vector<std::string> args;
+    const char *message;
+  } cases[] = {
+      {{}, "missing command"},
+      {{"fit"}, "unknown command 'fit'"},
+      {{"train", d.x, d.y, "--epochz", "3"}, "unknown option '--epochz'"},
+      {{"train", d.x, d.y, "--epochs"}, "'--epochs' needs a value"},
+      {{"train", d.x, d.y, "--epochs", "--lr", "1"}, "needs a value"},
+      {{"train", d.x, d.y, "--epochs", "three"}, "--epochs expects an integer"},
+      {{"train", d.x, d.y, "--batch", "0"}, "--batch expects an integer"},
+      {{"train", d.x, d.y, "--lr", "-1"}, "--lr expects a number >= 0"},
+      {{"train", d.x, d.y, "--val-split", "1"}, "--val-split expects"},
+      {{"train", d.x, d.y, "-o", "out.npy"}, "does not apply to 'train'"},
+      {{"train", d.x}, "no data for y f32[batch, 1]"},
+      {{"train"}, "train needs data"},
+      {{"train", d.x, d.y, d.y}, "too many data files"},
+      {{"train", d.x, d.dir.file("nope.csv")}, "does not exist"},
+      {{"train", "x=" + d.x, "x=" + d.y}, "given twice"},
+      {{"train", d.x, d.y, "--resume", d.dir.file("none")}, "does not exist"},
+      {{"train", d.x, d.y, "--test"}, "--test needs data"},
+      {{"eval", d.x, d.y}, "eval needs --checkpoint"},
+      {{"predict", d.x}, "predict needs --checkpoint"},
+      {{"predict", d.x, "--checkpoint", d.dir.file("none")}, "does not exist"},
+  };
+  for (const Case &c : cases) {
+    Result r = run(c.args);
+    EXPECT_EQ(r.code, kExitUsage) << c.message << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos)
+        << "expected: " << c.message << "\ngot: " << r.err;
+    EXPECT_NE(r.err.find("lin: error: "), std::string::npos) << r.err;
+  }
+  Result r = run({"train", d.x, d.y}, /*withTrain=*/false);
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("no train block; pass --epochs"), std::string::npos)
+      << r.err;
+}
+
+TEST(Cli, TrainEvalPredict) {
+  Data d;
+  std::string ck = d.dir.file("lin.safetensors");
+  fakeTrainBatches().clear();
+  Result r = run({"train", d.x, d.y, "--epochs", "30", "--checkpoint", ck,
+                  "--threads", "3"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(gThreads, 3);
+  EXPECT_EQ(countLines(r.out, "epoch "), 30) << r.out;
+  EXPECT_NE(r.out.find("epoch 1/30  loss "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  mae "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" samples/s  "), std::string::npos) << r.out;
+  // 100 records in batches of 32: the last batch of each epoch has 4 rows.
+  ASSERT_EQ(fakeTrainBatches().size(), 30u * 4);
+  EXPECT_EQ(fakeTrainBatches()[3], 4);
+  EXPECT_EQ(fakeTrainBatches()[4], 32);
+
+  Checkpoint c(ck);
+  EXPECT_EQ(c.info().epoch, 30);
+  EXPECT_EQ(c.info().step, 120);
+  EXPECT_EQ(c.info().seed, 7u);
+  EXPECT_EQ(c.names().size(), 4u);
+  // Sorted by name: b, b.velocity, w (2 values), w.velocity.
+  std::vector<float> p = paramsOf(ck);
+  EXPECT_NEAR(p[0], 0.5, 0.05);
+  EXPECT_NEAR(p[2], 2.0, 0.05);
+  EXPECT_NEAR(p[3], -3.0, 0.05);
+
+  r = run({"eval", "y=" + d.y, "x=" + d.x, "--checkpoint", ck, "--batch", "7"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("loss ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("(100 records)"), std::string::npos) << r.out;
+  double loss = std::stod(r.out.substr(5));
+  EXPECT_LT(loss, 0.01);
+
+  r = run({"predict", d.x, "--checkpoint", ck});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(countLines(r.out, ""), 100);
+  double first = std::stod(r.out);
+  EXPECT_NEAR(first, 2 * std::sin(0.0) - 3 * std::cos(0.0) + 0.5, 0.05);
+
+  std::string out = d.dir.file("pred.npy");
+  r = run({"predict", d.x, "--checkpoint", ck, "-o", out, "--batch", "33"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  RawArray a = readArray(out);
+  EXPECT_EQ(a.type, ElemType::F32);
+  EXPECT_EQ(a.shape, (Shape{100, 1}));
+  float v;
+  std::memcpy(&v, a.bytes.data() + a.offset, 4);
+  EXPECT_NEAR(v, first, 1e-4);
+}
+
+TEST(Cli, SameSeedSameRun) {
+  Data d;
+  std::string a = d.dir.file("a"), b = d.dir.file("b");
+  ASSERT_EQ(run({"train", d.x, d.y, "--checkpoint", a, "--seed", "5"}).code, 0);
+  ASSERT_EQ(run({"train", d.x, d.y, "--checkpoint", b, "--seed", "5"}).code, 0);
+  EXPECT_EQ(paramsOf(a), paramsOf(b));
+  ASSERT_EQ(run({"train", d.x, d.y, "--checkpoint", b, "--seed", "6"}).code, 0);
+  EXPECT_NE(paramsOf(a), paramsOf(b));
+}
+
+TEST(Cli, ResumeContinuesExactly) {
+  Data d;
+  std::string full = d.dir.file("full"), part = d.dir.file("part");
+  ASSERT_EQ(
+      run({"train", d.x, d.y, "--epochs", "4", "--checkpoint", full}).code, 0);
+  ASSERT_EQ(
+      run({"train", d.x, d.y, "--epochs", "2", "--checkpoint", part}).code, 0);
+  Result r = run({"train", d.x, d.y, "--epochs", "4", "--resume", part});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("resumed from"), std::string::npos);
+  EXPECT_EQ(countLines(r.out, "epoch 3/4"), 1) << r.out;
+  EXPECT_EQ(countLines(r.out, "epoch "), 2) << r.out;
+  EXPECT_EQ(paramsOf(full), paramsOf(part));
+  EXPECT_EQ(Checkpoint(part).info().step, Checkpoint(full).info().step);
+
+  r = run({"train", d.x, d.y, "--epochs", "4", "--resume", part});
+  ASSERT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("nothing to do"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ValidationAndTest) {
+  Data d;
+  Result r = run({"train", d.x, d.y, "--epochs", "2", "--val-split", "0.2",
+                  "--test", d.x, d.y, "--lr=0.01"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("80 training records, 20 validation records"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(countLines(r.out, "epoch "), 2);
+  EXPECT_NE(r.out.find("  val_loss "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  val_mae "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("test loss "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  test mae "), std::string::npos) << r.out;
+}
+
+TEST(Cli, DivergenceStopsWithExit1AndKeepsCheckpoint) {
+  Data d;
+  std::string ck = d.dir.file("ck");
+  ASSERT_EQ(run({"train", d.x, d.y, "--epochs", "1", "--checkpoint", ck}).code,
+            0);
+  std::vector<uint8_t> before = readBytes(ck);
+  Result r =
+      run({"train", d.x, d.y, "--epochs", "3", "--resume", ck, "--lr", "1e30"});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_NE(r.err.find("at epoch 2, step "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("diverged"), std::string::npos) << r.err;
+  EXPECT_EQ(readBytes(ck), before);
+}
+
+TEST(Cli, RuntimeErrorsExitWith1) {
+  Data d;
+  writeText(d.dir.file("bad.csv"), "1,2\n3\n");
+  Result r = run({"train", d.dir.file("bad.csv"), d.y});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_NE(r.err.find("bad.csv:2:"), std::string::npos) << r.err;
+
+  writeText(d.dir.file("ck"), "not a checkpoint");
+  r = run({"eval", d.x, d.y, "--checkpoint", d.dir.file("ck")});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_NE(r.err.find("not a valid checkpoint"), std::string::npos) << r.err;
+
+  // A label file with the wrong record count.
+  writeText(d.dir.file("y3.csv"), "1\n2\n3\n");
+  r = run({"train", d.x, d.dir.file("y3.csv")});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_NE(r.err.find("3 records"), std::string::npos) << r.err;
+}
