@@ -1,4 +1,5 @@
-//===- AST.h - The syntax tree of a Lamina model file ----------------------===//
+//===- AST.h - The syntax tree of a Lamina model file
+//----------------------===//
 //
 // parseModelFile (Frontend.h) builds this tree from the ANTLR parse tree;
 // buildGraph turns one of its models into a Graph. The tree is what the user
@@ -51,7 +52,8 @@ using ExprPtr = std::unique_ptr<Expr>;
 class IntLit : public Expr {
 public:
   static constexpr Kind ClassKind = Kind::Int;
-  IntLit(int64_t v, SourceLoc loc) : Expr(ClassKind, std::move(loc)), value(v) {}
+  IntLit(int64_t v, SourceLoc loc)
+      : Expr(ClassKind, std::move(loc)), value(v) {}
   int64_t value;
 };
 

@@ -1,0 +1,218 @@
+//===- TrainConfig.cpp - train MODEL { ... } -> TrainConfig
+//----------------===//
+//
+//   train Mlp {
+//     batch = 64; epochs = 5; seed = 7; validation = 0.1;
+//     optimizer = sgd(lr = 0.05, momentum = 0.9, weight_decay = 0);
+//     init = uniform_fan_in;  // normal(std) | xavier | he | zeros |
+//     constant(v)
+//   }
+//
+//===----------------------------------------------------------------------===//
+#include "FrontendUtil.h"
+
+#include "lamina/Diagnostics.h"
+#include "lamina/Support.h"
+
+#include <algorithm>
+
+namespace lamina {
+namespace frontend {
+
+namespace {
+
+class TrainBlockReader {
+public:
+  TrainBlockReader(DiagnosticEngine &diag) : diag_(diag) {}
+
+  std::optional<TrainConfig> read(const ast::TrainBlock &t) {
+    unsigned before = diag_.numErrors();
+    TrainConfig c;
+    c.loc = t.loc;
+    std::map<std::string, SourceLoc> seen;
+    for (const ast::Setting &s : t.settings) {
+      auto [it, fresh] = seen.emplace(s.key, s.loc);
+      if (!fresh) {
+        diag_.error(s.loc, "'" + s.key + "' is already set");
+        diag_.note(it->second, "previous setting is here");
+        continue;
+      }
+      if (!s.value)
+        continue;
+      const ast::Expr &v = *s.value;
+      if (s.key == "batch")
+        readPositiveInt(s.key, v, c.batch);
+      else if (s.key == "epochs")
+        readPositiveInt(s.key, v, c.epochs);
+      else if (s.key == "optimizer")
+        readOptimizer(v, c);
+      else if (s.key == "init")
+        readInit(v, c);
+      else if (s.key == "validation")
+        readValidation(v, c);
+      else if (s.key == "seed")
+        readSeed(v, c);
+      else if (s.key == "lr" || s.key == "momentum" || s.key == "weight_decay")
+        diag_.error(s.loc, "unknown train setting '" + s.key +
+                               "'; it is an argument of the optimizer: "
+                               "optimizer = sgd(" +
+                               s.key + " = ...)");
+      else
+        diag_.error(s.loc,
+                    "unknown train setting '" + s.key + "'" +
+                        didYouMean(s.key, {"batch", "epochs", "optimizer",
+                                           "init", "validation", "seed"}));
+    }
+    if (diag_.numErrors() != before)
+      return std::nullopt;
+    return c;
+  }
+
+private:
+  void readPositiveInt(const std::string &key, const ast::Expr &v,
+                       int64_t &out) {
+    std::optional<int64_t> i = intValue(v);
+    if (!i || *i <= 0) {
+      diag_.error(v.loc(), "'" + key + "' must be a positive integer, got " +
+                               describeExpr(v));
+      return;
+    }
+    out = *i;
+  }
+
+  void readSeed(const ast::Expr &v, TrainConfig &c) {
+    std::optional<int64_t> i = intValue(v);
+    if (!i || *i < 0) {
+      diag_.error(v.loc(), "'seed' must be a non-negative integer, got " +
+                               describeExpr(v));
+      return;
+    }
+    c.seed = static_cast<uint64_t>(*i);
+  }
+
+  void readValidation(const ast::Expr &v, TrainConfig &c) {
+    std::optional<double> f = numberValue(v);
+    if (!f || *f < 0 || *f >= 1) {
+      diag_.error(v.loc(), "'validation' must be a fraction in [0, 1), got " +
+                               describeExpr(v));
+      return;
+    }
+    c.validationSplit = *f;
+  }
+
+  /// Splits `name` or `name(args)` into its name and call (null for a bare
+  /// name); reports anything else.
+  bool nameAndCall(const ast::Expr &v, const std::string &what,
+                   std::string &name, const ast::CallExpr *&call) {
+    call = nullptr;
+    if (const auto *n = v.as<ast::NameRef>()) {
+      name = n->name;
+      return true;
+    }
+    if ((call = v.as<ast::CallExpr>())) {
+      name = call->callee;
+      return true;
+    }
+    diag_.error(v.loc(), "expected " + what + ", got " + describeExpr(v));
+    return false;
+  }
+
+  /// A number argument that must satisfy `ok`; `range` words the rule.
+  template <typename Pred>
+  bool readNumberArg(const ast::Arg *a, const std::string &name,
+                     const std::string &range, Pred ok, double &out) {
+    if (!a)
+      return true;
+    std::optional<double> v = numberValue(*a->value);
+    if (!v || !ok(*v)) {
+      diag_.error(a->value->loc(), "'" + name + "' must be " + range +
+                                       ", got " + describeExpr(*a->value));
+      return false;
+    }
+    out = *v;
+    return true;
+  }
+
+  /// optimizer = sgd | sgd(lr, momentum = 0, weight_decay = 0)
+  void readOptimizer(const ast::Expr &v, TrainConfig &c) {
+    std::string name;
+    const ast::CallExpr *call;
+    if (!nameAndCall(v, "an optimizer such as sgd(lr = 0.01)", name, call))
+      return;
+    if (name != "sgd") {
+      diag_.error(v.loc(), "unknown optimizer '" + name +
+                               "'; the only optimizer is 'sgd'");
+      return;
+    }
+    if (!call)
+      return;
+    std::optional<BoundArgs> args =
+        bindArgs(*call, {"lr", "momentum", "weight_decay"}, diag_);
+    if (!args)
+      return;
+    readNumberArg(
+        args->bound[0], "lr", "positive", [](double x) { return x > 0; }, c.lr);
+    readNumberArg(
+        args->bound[1], "momentum", "in [0, 1)",
+        [](double x) { return x >= 0 && x < 1; }, c.momentum);
+    readNumberArg(
+        args->bound[2], "weight_decay", "non-negative",
+        [](double x) { return x >= 0; }, c.weightDecay);
+  }
+
+  /// init = uniform_fan_in | normal(std = 0.01) | xavier | he | zeros
+  ///      | constant(value)
+  void readInit(const ast::Expr &v, TrainConfig &c) {
+    static const std::vector<std::string> kinds = {
+        "uniform_fan_in", "normal", "xavier", "he", "zeros", "constant"};
+    std::string name;
+    const ast::CallExpr *call;
+    if (!nameAndCall(v, "an initializer", name, call))
+      return;
+    if (std::find(kinds.begin(), kinds.end(), name) == kinds.end()) {
+      diag_.error(v.loc(), "unknown init '" + name + "'" +
+                               didYouMean(name, kinds) +
+                               " (expected uniform_fan_in, normal(std), "
+                               "xavier, he, zeros or constant(v))");
+      return;
+    }
+    double arg = 0;
+    if (name == "normal") {
+      arg = 0.01;
+      if (call) {
+        std::optional<BoundArgs> args = bindArgs(*call, {"std"}, diag_);
+        if (!args || !readNumberArg(
+                         args->bound[0], "std", "positive",
+                         [](double x) { return x > 0; }, arg))
+          return;
+      }
+    } else if (name == "constant") {
+      if (!call || call->args.empty()) {
+        diag_.error(v.loc(), "'constant' needs its value: constant(v)");
+        return;
+      }
+      std::optional<BoundArgs> args = bindArgs(*call, {"value"}, diag_);
+      if (!args || !readNumberArg(
+                       args->bound[0], "value", "a number",
+                       [](double) { return true; }, arg))
+        return;
+    } else if (call && !call->args.empty()) {
+      diag_.error(call->args[0].loc, "'" + name + "' takes no arguments");
+      return;
+    }
+    c.init = name;
+    c.initArg = arg;
+  }
+
+  DiagnosticEngine &diag_;
+};
+
+} // namespace
+
+std::optional<TrainConfig> buildTrainConfig(const ast::TrainBlock &t,
+                                            DiagnosticEngine &diag) {
+  return TrainBlockReader(diag).read(t);
+}
+
+} // namespace frontend
+} // namespace lamina

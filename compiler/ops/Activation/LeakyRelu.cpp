@@ -1,0 +1,34 @@
+//===- LeakyRelu.cpp - x > 0 ? x : alpha x --------------------------------===//
+//
+// leaky_relu(x, alpha) = x > 0 ? x : alpha x; attribute alpha (default 0.01)
+// is the slope below 0.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/ElementwiseCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferUnaryFloat(n);
+}
+
+static double alphaOf(const Node &n) { return n.floatAttrOr("alpha", 0.01); }
+
+// d/dx leaky_relu(x) = x > 0 ? 1 : alpha
+static void buildGradient(const Node &n, GradBuilder &g) {
+  Node *x = &n.input(0);
+  Node *dy = g.outGrad(n);
+  g.accumulate(*x, g.select(g.greater(x, 0.0), dy, g.mul(dy, alphaOf(n))));
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerUnary(n, ctx, [&](Halide::Expr x) {
+    return Halide::select(x > ctx.constant(n, 0), x,
+                          ctx.constant(n, alphaOf(n)) * x);
+  });
+}
+
+extern const OpInfo LeakyReluInfo = {
+    "leaky_relu", 1, inferType, buildGradient, nullptr, lower, nullptr};
+
+} // namespace lamina

@@ -1,0 +1,30 @@
+//===- Relu.cpp - relu(x) = max(x, 0) -------------------------------------===//
+//
+// relu(x) = max(x, 0), the rectified linear unit. Its gradient at 0 is taken
+// to be 0.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/ElementwiseCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferUnaryFloat(n);
+}
+
+// d/dx relu(x) = x > 0 ? 1 : 0
+static void buildGradient(const Node &n, GradBuilder &g) {
+  Node *x = &n.input(0);
+  g.accumulate(*x, g.select(g.greater(x, 0.0), g.outGrad(n), 0.0));
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerUnary(n, ctx, [&](Halide::Expr x) {
+    return Halide::max(x, ctx.constant(n, 0));
+  });
+}
+
+extern const OpInfo ReluInfo = {"relu",  1,     inferType, buildGradient,
+                                nullptr, lower, nullptr};
+
+} // namespace lamina

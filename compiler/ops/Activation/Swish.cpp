@@ -1,0 +1,37 @@
+//===- Swish.cpp - x sigmoid(beta x) --------------------------------------===//
+//
+// swish(x, beta) = x sigmoid(beta x); attribute beta (default 1.0). beta = 1
+// is SiLU; large beta approaches relu.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/ElementwiseCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferUnaryFloat(n);
+}
+
+static double betaOf(const Node &n) { return n.floatAttrOr("beta", 1.0); }
+
+// y = x s with s = sigmoid(b x), and ds/dx = b s (1 - s):
+//   dy/dx = s + b x s (1 - s) = s + b y (1 - s)
+static void buildGradient(const Node &n, GradBuilder &g) {
+  Node *x = &n.input(0);
+  Node *y = const_cast<Node *>(&n);
+  double beta = betaOf(n);
+  Node *s = g.sigmoid(g.mul(x, beta));
+  Node *dydx = g.add(s, g.mul(g.mul(y, beta), g.sub(1.0, s)));
+  g.accumulate(*x, g.mul(g.outGrad(n), dydx));
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerUnary(n, ctx, [&](Halide::Expr x) {
+    return x * stableSigmoid(ctx.constant(n, betaOf(n)) * x);
+  });
+}
+
+extern const OpInfo SwishInfo = {"swish", 1,     inferType, buildGradient,
+                                 nullptr, lower, nullptr};
+
+} // namespace lamina

@@ -1,0 +1,32 @@
+//===- Greater.cpp - a > b ? 1 : 0 ----------------------------------------===//
+//
+// greater(a, b) = a > b ? 1 : 0 elementwise, in the operands' element type,
+// with numpy broadcasting like add. Gradient rules use it as a mask for
+// select.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/ElementwiseCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferBinaryBroadcast(n);
+}
+
+// No gradient: the result is piecewise constant in a and b.
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerBinary(n, ctx, [&](Halide::Expr a, Halide::Expr b) {
+    return Halide::select(a > b, ctx.constant(n, 1), ctx.constant(n, 0));
+  });
+}
+
+extern const OpInfo GreaterInfo = {
+    "greater",
+    2,
+    inferType,
+    nullptr,
+    "greater is a 0/1 comparison with zero gradient almost everywhere",
+    lower,
+    nullptr};
+
+} // namespace lamina

@@ -1,0 +1,32 @@
+//===- Maximum.cpp - max(a, b) with numpy broadcasting --------------------===//
+//
+// maximum(a, b) = max(a, b) elementwise, with numpy broadcasting like add.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/ElementwiseCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferBinaryBroadcast(n);
+}
+
+// d/da max(a, b) = a >= b ? 1 : 0,  d/db max(a, b) = a >= b ? 0 : 1
+// On a tie the whole gradient goes to a, as a subgradient.
+static void buildGradient(const Node &n, GradBuilder &g) {
+  Node *a = &n.input(0), *b = &n.input(1);
+  Node *dy = g.outGrad(n);
+  Node *bWins = g.greater(b, a);
+  g.accumulate(*a, g.select(bWins, g.scalar(0.0, dy->dtype()), dy));
+  g.accumulate(*b, g.select(bWins, dy, 0.0));
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerBinary(
+      n, ctx, [](Halide::Expr a, Halide::Expr b) { return Halide::max(a, b); });
+}
+
+extern const OpInfo MaximumInfo = {"maximum", 2,     inferType, buildGradient,
+                                   nullptr,   lower, nullptr};
+
+} // namespace lamina

@@ -1,0 +1,118 @@
+//===- MatMulCommon.h - Lowering, schedule and gradients of x @ W --------===//
+//
+// matmul and dense share one lowering: out[.., i, j] = init[j] +
+// sum_k a[.., i, k] * w[k, j], with init the bias of dense or 0, and one
+// register-tiled schedule.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LAMINA_OPS_LINALG_MATMULCOMMON_H
+#define LAMINA_OPS_LINALG_MATMULCOMMON_H
+
+#include "ops/ReduceCommon.h"
+
+namespace lamina {
+
+/// a @ w (+ bias) for node n whose inputs are a (0), w (1) and, when
+/// `withBias`, the bias (2). a is [.., m, k] or [k]; w is [k, n]. Reads of a
+/// row or a column whose extent is the run-time batch are clamped, so that
+/// the register tiles of scheduleMatMul may compute past the edge without
+/// reading out of bounds (those results are never stored).
+inline Halide::Func lowerMatMul(const Node &n, LowerContext &ctx,
+                                bool withBias) {
+  Halide::Func f(ctx.name(n));
+  std::vector<Halide::Var> v = ctx.vars(n);
+  const Shape &a = n.input(0).shape(), &w = n.input(1).shape();
+  Halide::RDom k(0, ctx.extent(a, a.size() - 1), ctx.name(n) + "_k");
+  Halide::Expr col = v.back();
+  if (w[1] == kBatch)
+    col = Halide::clamp(col, 0, ctx.extent(w, 1) - 1);
+  std::vector<Halide::Expr> ai(v.begin(), v.end() - 1);
+  if (a.size() >= 2 && a[a.size() - 2] == kBatch)
+    ai.back() = Halide::clamp(ai.back(), 0, ctx.extent(a, a.size() - 2) - 1);
+  ai.push_back(k);
+  LowerContext::define(f, v,
+                       withBias ? ctx.read(n, 2, {col}) : ctx.constant(n, 0));
+  at(f, LowerContext::exprs(v)) +=
+      ctx.read(n, 0, ai) * ctx.read(n, 1, {k, col});
+  return f;
+}
+
+/// Computes the result of lowerMatMul in register tiles of 2 vectors of
+/// columns by 4 rows: a compute_root wrapper (`f.in()`) is split into tiles,
+/// each tile of f is computed at the tile with the k loop outside the fully
+/// unrolled tile, so the accumulators stay in registers; w is read as
+/// contiguous vectors and a as broadcast scalars. Static extents use
+/// ShiftInwards tails (tiles never exceed them); the run-time batch uses
+/// GuardWithIf, made safe by the clamped reads.
+inline void scheduleMatMul(const Node &n, Halide::Func &f, LowerContext &ctx) {
+  const Shape &s = n.shape();
+  unsigned rank = n.rank();
+  int vw = ctx.vectorWidth(n);
+  int64_t cols = s.back();
+  int tj = cols == kBatch   ? 2 * vw
+           : cols >= 2 * vw ? 2 * vw
+           : cols >= vw     ? vw
+                            : static_cast<int>(cols);
+  int vec = std::min(vw, tj);
+  bool vectorize = vec >= 4;
+  bool hasRow = rank >= 2;
+  int64_t rows = hasRow ? s[rank - 2] : 1;
+  int ti = rows == kBatch ? 4 : static_cast<int>(std::min<int64_t>(rows, 4));
+  auto tail = [](int64_t extent) {
+    return extent == kBatch ? Halide::TailStrategy::GuardWithIf
+                            : Halide::TailStrategy::ShiftInwards;
+  };
+
+  Halide::Func out = f.in();
+  std::vector<Halide::Var> args = out.args();
+  Halide::Var j = args[0], jo("jo"), ji("ji"), io("io"), ii("ii");
+  out.compute_root().split(j, jo, ji, tj, tail(cols));
+  if (hasRow)
+    out.split(args[1], io, ii, ti, tail(rows))
+        .reorder(ji, ii, jo, io)
+        .unroll(ii);
+  if (vectorize)
+    out.vectorize(ji, vec).unroll(ji);
+  if (ctx.parallel() && rank > 2)
+    out.parallel(args.back());
+  else if (ctx.parallel() && hasRow)
+    out.parallel(io);
+
+  std::vector<Halide::Var> fa = f.args();
+  f.compute_at(out, jo);
+  if (vectorize)
+    f.vectorize(fa[0], vec);
+  if (hasRow)
+    f.unroll(fa[1]);
+  Halide::Stage u = f.update(0);
+  Halide::RVar k(f.function().update(0).schedule().rvars().at(0).var);
+  if (hasRow)
+    u.reorder(fa[0], fa[1], k);
+  else
+    u.reorder(fa[0], k);
+  if (vectorize)
+    u.vectorize(fa[0], vec).unroll(fa[0]);
+  if (hasRow)
+    u.unroll(fa[1]);
+}
+
+/// dL/dw for y = a @ w with dy = dL/dy: a^T @ dy, summed over a's leading
+/// dims. A rank-2 a uses a materialized transpose and a matmul; other ranks
+/// (the leading dims may hold the batch, which a reshape cannot merge with
+/// others) form the outer products a[.., k, 1] * dy[.., 1, n] and sum them.
+inline Node *weightGradient(GradBuilder &g, Node *a, Node *dy) {
+  if (a->rank() == 2)
+    return g.matmul(g.transposeLast2(a), dy);
+  Shape as = a->shape(), ds = dy->shape();
+  as.push_back(1);
+  ds.insert(ds.end() - 1, 1);
+  Node *outer = g.mul(g.reshape(a, as), g.reshape(dy, ds));
+  std::vector<int64_t> lead;
+  for (unsigned d = 0; d + 2 < outer->rank(); ++d)
+    lead.push_back(d);
+  return lead.empty() ? outer : g.sum(outer, lead, false);
+}
+
+} // namespace lamina
+
+#endif // LAMINA_OPS_LINALG_MATMULCOMMON_H

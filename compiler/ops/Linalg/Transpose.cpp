@@ -1,0 +1,71 @@
+//===- Transpose.cpp - permute dims
+//----------------------------------------===//
+//
+// transpose(x, perm): y[i_0, .., i_{r-1}] = x[j] with j[perm[d]] = i_d, i.e.
+// y's dim d is x's dim perm[d] (numpy semantics). Without `perm` the dims
+// are reversed. The lowering is a plain copy that the default schedule
+// vectorizes; matmul gradients materialize transposes this way so that
+// their operands are read contiguously.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/ReduceCommon.h"
+
+namespace lamina {
+
+/// The permutation of n (default: reversed dims); unchecked.
+static std::vector<int64_t> permOf(const Node &n) {
+  if (n.hasAttr("perm"))
+    return n.intsAttr("perm");
+  std::vector<int64_t> perm;
+  for (unsigned d = n.input(0).rank(); d-- > 0;)
+    perm.push_back(d);
+  return perm;
+}
+
+static Expected<TensorType> inferType(const Node &n) {
+  const TensorType &x = n.input(0).type();
+  std::vector<int64_t> perm = permOf(n);
+  std::string permStr = "[";
+  for (int64_t p : perm)
+    permStr += (permStr.size() > 1 ? ", " : "") + std::to_string(p);
+  permStr += "]";
+  std::vector<bool> seen(x.rank(), false);
+  bool ok = perm.size() == x.rank();
+  for (int64_t p : perm) {
+    ok = ok && p >= 0 && p < static_cast<int64_t>(x.rank()) && !seen[p];
+    if (ok)
+      seen[p] = true;
+  }
+  if (!ok)
+    return typeError("'transpose' perm " + permStr +
+                     " is not a permutation of the dims of " +
+                     shapeToString(x.shape));
+  Shape s;
+  for (int64_t p : perm)
+    s.push_back(x.shape[p]);
+  return TensorType{x.dtype, s};
+}
+
+// y = transpose(x, p)  =>  dL/dx = transpose(dL/dy, p^-1), p^-1[p[d]] = d.
+static void buildGradient(const Node &n, GradBuilder &g) {
+  std::vector<int64_t> perm = permOf(n), inv(perm.size());
+  for (size_t d = 0; d < perm.size(); ++d)
+    inv[perm[d]] = static_cast<int64_t>(d);
+  g.accumulate(n.input(0), g.transpose(g.outGrad(n), inv));
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  Halide::Func f(ctx.name(n));
+  std::vector<Halide::Var> v = ctx.vars(n);
+  std::vector<int64_t> perm = permOf(n);
+  std::vector<Halide::Expr> idx(perm.size());
+  for (size_t d = 0; d < perm.size(); ++d)
+    idx[perm[d]] = v[d];
+  LowerContext::define(f, v, ctx.read(n, 0, idx));
+  return f;
+}
+
+extern const OpInfo TransposeInfo = {
+    "transpose", 1, inferType, buildGradient, nullptr, lower, nullptr};
+
+} // namespace lamina

@@ -1,0 +1,54 @@
+//===- R2.cpp - coefficient of determination (a metric)
+//--------------------===//
+//
+// r2(y, t) = 1 - SS_res / SS_tot with SS_res = sum (t - y)^2 over the
+// compared elements and SS_tot = sum (t - mean(t))^2 over the target's
+// elements: the fraction of the target's variance over the batch that the
+// prediction explains. A constant target gives SS_tot = 0 and a result of
+// -inf or NaN, as in the formula.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Loss/LossCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferPairType(n, "r2");
+}
+
+// No gradient: a metric is reported, not trained on.
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  std::string base = ctx.name(n);
+  Halide::Func res(base + "_ssres");
+  definePairSum(res, n, ctx, [](Halide::Expr y, Halide::Expr t) {
+    Halide::Expr d = t - y;
+    return d * d;
+  });
+  res.compute_root();
+  const Shape &ts = n.input(1).shape();
+  Halide::Func mean(base + "_tmean"), tot(base + "_sstot");
+  ReduceIndex ri = fullReduceIndex(ts, ctx, base + "_rt");
+  if (!ri.dom) {
+    mean() = ctx.read(n, 1, {});
+    tot() = ctx.constant(n, 0);
+  } else {
+    mean() = ctx.constant(n, 0);
+    mean() += ctx.read(n, 1, ri.idx);
+    mean() = mean() / ctx.cast(n, ctx.count(ts, allAxes(ts.size())));
+    ReduceIndex ri2 = fullReduceIndex(ts, ctx, base + "_rt2");
+    Halide::Expr d = ctx.read(n, 1, ri2.idx) - mean();
+    tot() = ctx.constant(n, 0);
+    tot() += d * d;
+  }
+  mean.compute_root();
+  tot.compute_root();
+  Halide::Func f(base);
+  f() = ctx.constant(n, 1) - res() / tot();
+  return f;
+}
+
+extern const OpInfo R2Info = {
+    "r2", 2, inferType, nullptr, "r2 is a metric, not a loss", lower, nullptr};
+
+} // namespace lamina

@@ -1,0 +1,54 @@
+//===- ReduceMax.cpp - max over axes
+//---------------------------------------===//
+//
+// reduce_max(x, axes, keepdims): the largest element over `axes` (empty:
+// every axis); reduced dims dropped or kept with extent 1.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/ReduceCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  const TensorType &x = n.input(0).type();
+  if (!isFloat(x.dtype))
+    return typeError("'reduce_max' needs a float tensor, got " +
+                     typeToString(x));
+  std::optional<std::vector<int64_t>> axes = reduceAxes(n);
+  if (!axes)
+    return typeError("'reduce_max' axes " + axesToString(n) +
+                     " out of range for " + shapeToString(x.shape));
+  return TensorType{x.dtype, reduceShape(x.shape, *axes, keepDims(n))};
+}
+
+// y = max_{axes} x  =>  dL/dx = dL/dy where x == y, else 0. Equality is
+// built from greater: eq = 1 - (x > y) - (y > x). Tied maxima each get the
+// full gradient (a subgradient choice; ties are measure-zero for real data).
+static void buildGradient(const Node &n, GradBuilder &g) {
+  Node *x = &n.input(0);
+  std::vector<int64_t> axes = *reduceAxes(n);
+  Node *y = expandReduced(g, const_cast<Node *>(&n), x->shape(), axes);
+  Node *dy = expandReduced(g, g.outGrad(n), x->shape(), axes);
+  Node *eq = g.sub(g.sub(1.0, g.greater(x, y)), g.greater(y, x));
+  g.accumulate(*x, g.mul(eq, dy));
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  Halide::Func f(ctx.name(n));
+  std::vector<Halide::Var> v = ctx.vars(n);
+  std::vector<Halide::Expr> out = LowerContext::exprs(v);
+  ReduceIndex ri = reduceIndex(n.input(0).shape(), *reduceAxes(n), keepDims(n),
+                               out, ctx, ctx.name(n) + "_r");
+  if (!ri.dom) {
+    LowerContext::define(f, v, ctx.read(n, 0, ri.idx));
+    return f;
+  }
+  LowerContext::define(f, v, ctx.type(n).min());
+  at(f, out) = Halide::max(at(f, out), ctx.read(n, 0, ri.idx));
+  return f;
+}
+
+extern const OpInfo ReduceMaxInfo = {
+    "reduce_max", 1, inferType, buildGradient, nullptr, lower, nullptr};
+
+} // namespace lamina

@@ -1,0 +1,444 @@
+//===- GradCheck.cpp - Every gradient rule against finite differences -----===//
+//
+// For each case: a small f64 graph whose differentiated leaves ("params";
+// Input nodes, so they may hold the batch) get random values with a fixed
+// seed, a scalar loss (the loss op itself, or sum(op(..) * R) for a random
+// constant R), buildGradients, and one JIT pipeline computing the loss and
+// every gradient. The same compiled pipeline is re-run with each parameter
+// element moved by +-h for central differences.
+//
+// EveryDifferentiableOpHasACase walks Ops.def: an op with a gradient rule
+// and no case here fails the test, so no gradient lands unchecked.
+//
+//===----------------------------------------------------------------------===//
+#include "OpTestUtil.h"
+
+#include "lamina/Autodiff.h"
+#include "lamina/Diagnostics.h"
+
+#include <cmath>
+#include <functional>
+#include <set>
+#include <sstream>
+
+using namespace lamina;
+using namespace lamina::test;
+
+namespace {
+
+/// The batch every case runs with.
+constexpr int64_t kCaseBatch = 3;
+constexpr double kStep = 1e-6;
+constexpr double kRelTol = 1e-6;
+constexpr double kAbsTol = 1e-8;
+
+/// A case's graph: TestGraph plus the leaves to differentiate.
+class CaseGraph : public TestGraph {
+public:
+  explicit CaseGraph(uint64_t seed) : rng_(seed) {}
+
+  std::mt19937_64 &rng() { return rng_; }
+
+  /// `shape` with the batch resolved.
+  static Shape fedShape(Shape s) {
+    for (int64_t &d : s)
+      if (d == kBatch)
+        d = kCaseBatch;
+    return s;
+  }
+
+  /// A differentiated leaf with the given values.
+  Node *param(const std::string &name, Shape shape, std::vector<double> v) {
+    Shape fed = fedShape(shape);
+    Node *n = input(name, std::move(shape), std::move(fed), std::move(v));
+    wrt_.push_back(n);
+    return n;
+  }
+  /// A differentiated leaf with uniform values in [lo, hi], |x| >= away.
+  Node *param(const std::string &name, Shape shape, double lo = -1.0,
+              double hi = 1.0, double away = 0.0) {
+    std::vector<double> v =
+        randomValues(rng_, numElements(shape, kCaseBatch), lo, hi, away);
+    return param(name, std::move(shape), std::move(v));
+  }
+  /// A leaf that is not differentiated (targets, masks, labels).
+  Node *data(const std::string &name, Shape shape, std::vector<double> v,
+             DType dt = DType::F64) {
+    Shape fed = fedShape(shape);
+    return input(name, std::move(shape), std::move(fed), std::move(v), dt);
+  }
+  Node *data(const std::string &name, Shape shape, double lo = -1.0,
+             double hi = 1.0) {
+    return data(name, shape,
+                randomValues(rng_, numElements(shape, kCaseBatch), lo, hi));
+  }
+
+  /// sum(y * R) for a random R of y's shape: a scalar whose gradient
+  /// reaches every element of y with a different weight.
+  Node *weighted(Node *y) {
+    Node *r = data("R" + std::to_string(numWeights_++), y->shape());
+    return op(OpKind::Sum, {op(OpKind::Mul, {y, r})},
+              {{"axes", std::vector<int64_t>{}}, {"keepdims", int64_t(0)}});
+  }
+  /// A loss op's result scaled by 1.3, so the incoming gradient is not 1.
+  Node *scaled(Node *loss) { return op(OpKind::Mul, {loss, scalar(1.3)}); }
+
+  const std::vector<Node *> &wrt() const { return wrt_; }
+
+private:
+  std::mt19937_64 rng_;
+  std::vector<Node *> wrt_;
+  int numWeights_ = 0;
+};
+
+struct GradCase {
+  std::string name;
+  /// The ops whose gradient rules this case is meant to check.
+  std::vector<OpKind> covers;
+  /// Builds the graph and returns the scalar loss.
+  std::function<Node *(CaseGraph &)> build;
+};
+
+using Ax = std::vector<int64_t>;
+
+Attrs reduceAttrs(Ax axes, bool keepdims) {
+  return {{"axes", std::move(axes)}, {"keepdims", int64_t(keepdims)}};
+}
+
+/// A unary op on a [batch, 4] parameter.
+GradCase unary(const std::string &name, OpKind k, double lo, double hi,
+               double away = 0.0, Attrs attrs = {}) {
+  return {name, {k}, [=](CaseGraph &c) {
+            Node *x = c.param("x", {kBatch, 4}, lo, hi, away);
+            return c.weighted(c.op(k, {x}, attrs));
+          }};
+}
+
+/// A binary op on [3, 1] and [4] parameters (broadcast to [3, 4]).
+GradCase binary(const std::string &name, OpKind k, double lo = -1.0,
+                double hi = 1.0, double away = 0.0) {
+  return {name, {k}, [=](CaseGraph &c) {
+            Node *a = c.param("a", {3, 1});
+            Node *b = c.param("b", {4}, lo, hi, away);
+            return c.weighted(c.op(k, {a, b}));
+          }};
+}
+
+/// A loss on [batch, 3] prediction and target, both differentiated; the
+/// prediction is kept `gap` away from the target (kinks of mae).
+GradCase pairLoss(const std::string &name, OpKind k, double gap = 0.0) {
+  return {name, {k}, [=](CaseGraph &c) {
+            std::vector<double> t =
+                randomValues(c.rng(), 3 * kCaseBatch, 0.1, 0.9);
+            std::vector<double> off =
+                randomValues(c.rng(), 3 * kCaseBatch, -0.5, 0.5, gap);
+            std::vector<double> y(t.size());
+            for (size_t i = 0; i < t.size(); ++i)
+              y[i] = t[i] + off[i];
+            Node *yn = c.param("y", {kBatch, 3}, y);
+            Node *tn = c.param("t", {kBatch, 3}, t);
+            return c.scaled(c.op(k, {yn, tn}));
+          }};
+}
+
+std::vector<GradCase> allCases() {
+  std::vector<GradCase> cs;
+  // Elementwise binary ops, with broadcasting [3, 1] x [4].
+  cs.push_back(binary("add_broadcast", OpKind::Add));
+  cs.push_back(binary("sub_broadcast", OpKind::Sub));
+  cs.push_back(binary("mul_broadcast", OpKind::Mul));
+  cs.push_back(binary("div_broadcast", OpKind::Div, 0.5, 1.5));
+  cs.push_back(binary("greater_broadcast", OpKind::Greater));
+  cs.push_back({"add_batch_and_bias", {OpKind::Add}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {kBatch, 4});
+                  Node *b = c.param("b", {4});
+                  return c.weighted(c.op(OpKind::Add, {x, b}));
+                }});
+  cs.push_back({"mul_batch_column", {OpKind::Mul}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {kBatch, 1});
+                  Node *w = c.param("w", {1, 4});
+                  return c.weighted(c.op(OpKind::Mul, {x, w}));
+                }});
+  cs.push_back({"maximum_broadcast", {OpKind::Maximum}, [](CaseGraph &c) {
+                  // Keep every a - b pair at least 0.05 apart (the kink).
+                  std::vector<double> b = {-0.6, -0.2, 0.2, 0.6};
+                  std::vector<double> a;
+                  while (a.size() < 3) {
+                    double v = randomValues(c.rng(), 1)[0];
+                    bool ok = true;
+                    for (double bv : b)
+                      ok = ok && std::abs(v - bv) >= 0.05;
+                    if (ok)
+                      a.push_back(v);
+                  }
+                  Node *an = c.param("a", {3, 1}, a);
+                  Node *bn = c.param("b", {4}, b);
+                  return c.weighted(c.op(OpKind::Maximum, {an, bn}));
+                }});
+  cs.push_back(
+      {"select_mask", {OpKind::Select}, [](CaseGraph &c) {
+         Node *m = c.data("m", {3, 4}, {1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 0, 0});
+         Node *a = c.param("a", {3, 4});
+         Node *b = c.param("b", {4});
+         return c.weighted(c.op(OpKind::Select, {m, a, b}));
+       }});
+  // Elementwise unary ops and activations, away from their kinks.
+  cs.push_back(unary("neg", OpKind::Neg, -1, 1));
+  cs.push_back(unary("exp", OpKind::Exp, -1, 1));
+  cs.push_back(unary("log", OpKind::Log, 0.5, 2));
+  cs.push_back(unary("sqrt", OpKind::Sqrt, 0.5, 2));
+  cs.push_back(unary("abs", OpKind::Abs, -1, 1, 0.05));
+  cs.push_back(unary("sign", OpKind::Sign, -1, 1, 0.05));
+  cs.push_back(unary("step", OpKind::Step, -1, 1, 0.05));
+  cs.push_back(unary("sigmoid", OpKind::Sigmoid, -3, 3));
+  cs.push_back(unary("tanh", OpKind::Tanh, -2, 2));
+  cs.push_back(unary("relu", OpKind::Relu, -1, 1, 0.05));
+  cs.push_back(
+      unary("leaky_relu", OpKind::LeakyRelu, -1, 1, 0.05, {{"alpha", 0.1}}));
+  cs.push_back(unary("elu", OpKind::Elu, -1, 1, 0.05, {{"alpha", 0.7}}));
+  cs.push_back(unary("softplus", OpKind::Softplus, -3, 3));
+  cs.push_back(unary("swish", OpKind::Swish, -3, 3, 0.0, {{"beta", 1.5}}));
+
+  // Linear algebra.
+  cs.push_back({"matmul_2d", {OpKind::MatMul}, [](CaseGraph &c) {
+                  Node *a = c.param("a", {3, 4});
+                  Node *b = c.param("b", {4, 5});
+                  return c.weighted(c.op(OpKind::MatMul, {a, b}));
+                }});
+  cs.push_back({"matmul_batch", {OpKind::MatMul}, [](CaseGraph &c) {
+                  Node *a = c.param("a", {kBatch, 4});
+                  Node *b = c.param("b", {4, 2});
+                  return c.weighted(c.op(OpKind::MatMul, {a, b}));
+                }});
+  cs.push_back({"matmul_leading_dims", {OpKind::MatMul}, [](CaseGraph &c) {
+                  Node *a = c.param("a", {kBatch, 2, 3});
+                  Node *b = c.param("b", {3, 4});
+                  return c.weighted(c.op(OpKind::MatMul, {a, b}));
+                }});
+  cs.push_back({"matmul_vector", {OpKind::MatMul}, [](CaseGraph &c) {
+                  Node *a = c.param("a", {4});
+                  Node *b = c.param("b", {4, 3});
+                  return c.weighted(c.op(OpKind::MatMul, {a, b}));
+                }});
+  cs.push_back({"dense_bias", {OpKind::Dense}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {kBatch, 4});
+                  Node *w = c.param("w", {4, 3});
+                  Node *b = c.param("b", {3});
+                  return c.weighted(c.op(OpKind::Dense, {x, w, b}));
+                }});
+  cs.push_back({"dense_no_bias", {OpKind::Dense}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {kBatch, 4});
+                  Node *w = c.param("w", {4, 3});
+                  return c.weighted(c.op(OpKind::Dense, {x, w}));
+                }});
+  cs.push_back({"dense_leading_dims", {OpKind::Dense}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {kBatch, 2, 4});
+                  Node *w = c.param("w", {4, 3});
+                  Node *b = c.param("b", {3});
+                  return c.weighted(c.op(OpKind::Dense, {x, w, b}));
+                }});
+  cs.push_back({"dense_single_sample", {OpKind::Dense}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {4});
+                  Node *w = c.param("w", {4, 3});
+                  Node *b = c.param("b", {3});
+                  return c.weighted(c.op(OpKind::Dense, {x, w, b}));
+                }});
+  cs.push_back({"transpose_perm", {OpKind::Transpose}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {2, 3, 4});
+                  return c.weighted(
+                      c.op(OpKind::Transpose, {x}, {{"perm", Ax{2, 0, 1}}}));
+                }});
+  cs.push_back({"transpose_batch", {OpKind::Transpose}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {kBatch, 3});
+                  return c.weighted(c.op(OpKind::Transpose, {x}));
+                }});
+
+  // Shape ops.
+  cs.push_back({"reshape_batch", {OpKind::Reshape}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {kBatch, 6});
+                  return c.weighted(c.op(OpKind::Reshape, {x},
+                                         {{"shape", Shape{kBatch, 2, 3}}}));
+                }});
+  cs.push_back({"reshape_static", {OpKind::Reshape}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {2, 3});
+                  return c.weighted(
+                      c.op(OpKind::Reshape, {x}, {{"shape", Shape{3, 1, 2}}}));
+                }});
+  cs.push_back({"broadcast_to", {OpKind::BroadcastTo}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {3, 1});
+                  return c.weighted(c.op(OpKind::BroadcastTo, {x},
+                                         {{"shape", Shape{2, 3, 4}}}));
+                }});
+  cs.push_back({"broadcast_to_batch", {OpKind::BroadcastTo}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {});
+                  return c.weighted(c.op(OpKind::BroadcastTo, {x},
+                                         {{"shape", Shape{kBatch, 2}}}));
+                }});
+
+  // Reductions, over several axis sets with keepdims both ways.
+  struct Red {
+    const char *name;
+    Ax axes;
+    bool keep;
+  };
+  for (OpKind k : {OpKind::Sum, OpKind::Mean, OpKind::ReduceMax})
+    for (Red r : {Red{"all", {}, false}, Red{"all_keep", {}, true},
+                  Red{"batch", {0}, false}, Red{"last_keep", {-1}, true},
+                  Red{"mid", {1}, false}, Red{"outer_keep", {0, 2}, true}})
+      cs.push_back(
+          {std::string(opName(k)) + "_" + r.name, {k}, [k, r](CaseGraph &c) {
+             Node *x = c.param("x", {kBatch, 3, 4});
+             return c.weighted(c.op(k, {x}, reduceAttrs(r.axes, r.keep)));
+           }});
+  cs.push_back({"count_in_a_product", {OpKind::Count}, [](CaseGraph &c) {
+                  // d/dx (sum(x R) * count(x)) = R * count: count adds
+                  // nothing of its own.
+                  Node *x = c.param("x", {kBatch, 2});
+                  Node *n = c.op(OpKind::Count, {x}, reduceAttrs({0}, false));
+                  return c.op(OpKind::Mul, {c.weighted(x), n});
+                }});
+
+  // Classification.
+  for (OpKind k : {OpKind::Softmax, OpKind::LogSoftmax}) {
+    cs.push_back({std::string(opName(k)) + "_last", {k}, [k](CaseGraph &c) {
+                    Node *x = c.param("x", {kBatch, 4}, -2, 2);
+                    return c.weighted(c.op(k, {x}));
+                  }});
+    cs.push_back({std::string(opName(k)) + "_axis0", {k}, [k](CaseGraph &c) {
+                    Node *x = c.param("x", {3, 2}, -2, 2);
+                    return c.weighted(c.op(k, {x}, {{"axis", int64_t(0)}}));
+                  }});
+  }
+
+  // Losses, with the gradient w.r.t. float targets too.
+  cs.push_back(pairLoss("mse", OpKind::Mse));
+  cs.push_back(pairLoss("mae", OpKind::Mae, 0.05));
+  cs.push_back(pairLoss("half_squared_error", OpKind::HalfSquaredError));
+  cs.push_back(
+      {"binary_cross_entropy", {OpKind::BinaryCrossEntropy}, [](CaseGraph &c) {
+         Node *p = c.param("p", {kBatch, 3}, 0.1, 0.9);
+         Node *t = c.param("t", {kBatch, 3}, 0.0, 1.0);
+         return c.scaled(c.op(OpKind::BinaryCrossEntropy, {p, t}));
+       }});
+  cs.push_back({"mse_broadcast_target", {OpKind::Mse}, [](CaseGraph &c) {
+                  Node *y = c.param("y", {kBatch, 3});
+                  Node *t = c.param("t", {3});
+                  return c.scaled(c.op(OpKind::Mse, {y, t}));
+                }});
+  cs.push_back(
+      {"cross_entropy_labels", {OpKind::CrossEntropy}, [](CaseGraph &c) {
+         Node *z = c.param("z", {kBatch, 4}, -2, 2);
+         Node *l = c.data("l", {kBatch}, {3, 0, 2}, DType::I32);
+         return c.scaled(c.op(OpKind::CrossEntropy, {z, l}));
+       }});
+  cs.push_back(
+      {"cross_entropy_probabilities", {OpKind::CrossEntropy}, [](CaseGraph &c) {
+         Node *z = c.param("z", {kBatch, 4}, -2, 2);
+         Node *t = c.param("t", {kBatch, 4}, 0.05, 0.5);
+         return c.scaled(c.op(OpKind::CrossEntropy, {z, t}));
+       }});
+  cs.push_back(
+      {"cross_entropy_single_sample", {OpKind::CrossEntropy}, [](CaseGraph &c) {
+         Node *z = c.param("z", {5}, -2, 2);
+         Node *l = c.data("l", {}, {1}, DType::I32);
+         return c.scaled(c.op(OpKind::CrossEntropy, {z, l}));
+       }});
+
+  // A small network end to end: dense, relu, dense, softmax cross-entropy.
+  cs.push_back(
+      {"mlp_cross_entropy",
+       {OpKind::Dense, OpKind::Relu, OpKind::CrossEntropy},
+       [](CaseGraph &c) {
+         Node *x = c.data("x", {kBatch, 4});
+         Node *w1 = c.param("w1", {4, 5});
+         Node *b1 = c.param("b1", {5}, 0.1, 0.3);
+         Node *w2 = c.param("w2", {5, 3});
+         Node *b2 = c.param("b2", {3});
+         Node *l = c.data("l", {kBatch}, {0, 2, 1}, DType::I32);
+         Node *h = c.op(OpKind::Relu, {c.op(OpKind::Dense, {x, w1, b1})});
+         Node *z = c.op(OpKind::Dense, {h, w2, b2});
+         return c.op(OpKind::CrossEntropy, {z, l});
+       }});
+  return cs;
+}
+
+/// Whether `k` has a gradient rule.
+bool hasGradient(OpKind k) { return getOpInfo(k).buildGradient != nullptr; }
+
+class GradCheck : public ::testing::TestWithParam<GradCase> {};
+
+TEST_P(GradCheck, MatchesCentralDifferences) {
+  const GradCase &gc = GetParam();
+  bool anyGradient = false;
+  for (OpKind k : gc.covers)
+    anyGradient |= hasGradient(k);
+  if (!anyGradient)
+    GTEST_SKIP() << gc.name << ": the op has no gradient rule";
+
+  CaseGraph c(std::hash<std::string>()(gc.name));
+  Node *loss = gc.build(c);
+  ASSERT_NE(loss, nullptr);
+  ASSERT_EQ(loss->rank(), 0u);
+  std::ostringstream diagOut;
+  DiagnosticEngine diag(diagOut);
+  std::vector<Node *> grads = buildGradients(c.graph(), loss, c.wrt(), diag);
+  ASSERT_EQ(grads.size(), c.wrt().size()) << diagOut.str();
+  c.output("l", loss);
+  for (size_t i = 0; i < grads.size(); ++i) {
+    ASSERT_EQ(grads[i]->shape(), c.wrt()[i]->shape()) << c.wrt()[i]->name();
+    c.output("g" + std::to_string(i), grads[i]);
+  }
+
+  // One compiled pipeline: every perturbation only changes the feeds.
+  JitPipeline jit(c.graph(), PipelineKind::Predict);
+  TensorMap feeds = c.feeds();
+  TensorMap base = jit.run(feeds);
+  auto lossAt = [&]() { return jit.run(feeds).at("out_l").data.at(0); };
+  for (size_t i = 0; i < grads.size(); ++i) {
+    const std::string &name = c.wrt()[i]->name();
+    const std::vector<double> &analytic =
+        base.at("out_g" + std::to_string(i)).data;
+    std::vector<double> &v = feeds.at(name).data;
+    ASSERT_EQ(analytic.size(), v.size()) << name;
+    for (size_t e = 0; e < v.size(); ++e) {
+      double x0 = v[e];
+      v[e] = x0 + kStep;
+      double lp = lossAt();
+      v[e] = x0 - kStep;
+      double lm = lossAt();
+      v[e] = x0;
+      double numeric = (lp - lm) / (2 * kStep);
+      double tol =
+          kRelTol * std::max(std::abs(numeric), std::abs(analytic[e])) +
+          kAbsTol;
+      EXPECT_NEAR(analytic[e], numeric, tol)
+          << gc.name << ": d loss / d " << name << "[" << e << "]";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllOps, GradCheck, ::testing::ValuesIn(allCases()),
+                         [](const ::testing::TestParamInfo<GradCase> &info) {
+                           return info.param.name;
+                         });
+
+TEST(GradCheckCoverage, EveryDifferentiableOpHasACase) {
+  std::set<OpKind> covered;
+  for (const GradCase &gc : allCases())
+    covered.insert(gc.covers.begin(), gc.covers.end());
+  for (unsigned i = 0; i < kNumOpKinds; ++i) {
+    OpKind k = static_cast<OpKind>(i);
+    if (hasGradient(k))
+      EXPECT_TRUE(covered.count(k))
+          << "'" << opName(k)
+          << "' has a gradient rule but no case in GradCheck.cpp";
+  }
+}
+
+TEST(GradCheckCoverage, CaseNamesAreUnique) {
+  std::set<std::string> names;
+  for (const GradCase &gc : allCases())
+    EXPECT_TRUE(names.insert(gc.name).second) << gc.name;
+}
+
+} // namespace
