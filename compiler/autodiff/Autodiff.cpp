@@ -85,6 +85,15 @@ private:
   std::map<unsigned, Node *> grads_;
 };
 
+/// Whether the value of input `i` of `n` can change the loss through `n`.
+/// Select's condition only chooses, and a count only looks at the shape, so
+/// a non-differentiable op feeding them (greater, step) blocks no gradient.
+bool valueFlowsThrough(const Node &n, unsigned i) {
+  if (n.kind() == OpKind::Select)
+    return i != 0;
+  return n.kind() != OpKind::Count;
+}
+
 } // namespace
 
 std::vector<Node *> buildGradients(Graph &g, Node *loss,
@@ -101,10 +110,14 @@ std::vector<Node *> buildGradients(Graph &g, Node *loss,
       if (fromWrt[in->id()])
         fromWrt[np->id()] = true;
   toLoss[loss->id()] = true;
-  for (unsigned i = loss->id() + 1; i-- > 0;)
-    if (toLoss[i])
-      for (Node *in : g.nodes()[i]->inputs())
-        toLoss[in->id()] = true;
+  for (unsigned i = loss->id() + 1; i-- > 0;) {
+    const Node &node = *g.nodes()[i];
+    if (!toLoss[i])
+      continue;
+    for (unsigned k = 0; k < node.numInputs(); ++k)
+      if (valueFlowsThrough(node, k))
+        toLoss[node.input(k).id()] = true;
+  }
   std::vector<bool> onPath(n, false);
   for (unsigned i = 0; i < n; ++i)
     onPath[i] = fromWrt[i] && toLoss[i];

@@ -16,12 +16,15 @@ namespace lamina {
 /// `withBias`, the bias (2). a is [.., m, k] or [k]; w is [k, n]. Reads of a
 /// row or a column whose extent is the run-time batch are clamped, so that
 /// the register tiles of scheduleMatMul may compute past the edge without
-/// reading out of bounds (those results are never stored).
+/// reading out of bounds (those results are never stored). When a is the
+/// transpose of a matrix x (as in the weight gradient x^T @ dy), x is read
+/// directly: a is only read as scalars, and a[i..i+3, k] are adjacent in x.
 inline Halide::Func lowerMatMul(const Node &n, LowerContext &ctx,
                                 bool withBias) {
   Halide::Func f(ctx.name(n));
   std::vector<Halide::Var> v = ctx.vars(n);
-  const Shape &a = n.input(0).shape(), &w = n.input(1).shape();
+  const Node &an = n.input(0);
+  const Shape &a = an.shape(), &w = n.input(1).shape();
   Halide::RDom k(0, ctx.extent(a, a.size() - 1), ctx.name(n) + "_k");
   Halide::Expr col = v.back();
   if (w[1] == kBatch)
@@ -30,10 +33,17 @@ inline Halide::Func lowerMatMul(const Node &n, LowerContext &ctx,
   if (a.size() >= 2 && a[a.size() - 2] == kBatch)
     ai.back() = Halide::clamp(ai.back(), 0, ctx.extent(a, a.size() - 2) - 1);
   ai.push_back(k);
+  Halide::Expr aval;
+  bool swapped = an.kind() == OpKind::Transpose && an.rank() == 2 &&
+                 (!an.hasAttr("perm") ||
+                  an.intsAttr("perm") == std::vector<int64_t>{1, 0});
+  if (swapped)
+    aval = LowerContext::call(ctx.funcOf(an.input(0)), {ai[1], ai[0]});
+  else
+    aval = ctx.read(n, 0, ai);
   LowerContext::define(f, v,
                        withBias ? ctx.read(n, 2, {col}) : ctx.constant(n, 0));
-  at(f, LowerContext::exprs(v)) +=
-      ctx.read(n, 0, ai) * ctx.read(n, 1, {k, col});
+  at(f, LowerContext::exprs(v)) += aval * ctx.read(n, 1, {k, col});
   return f;
 }
 

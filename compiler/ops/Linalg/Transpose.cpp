@@ -3,9 +3,10 @@
 //
 // transpose(x, perm): y[i_0, .., i_{r-1}] = x[j] with j[perm[d]] = i_d, i.e.
 // y's dim d is x's dim perm[d] (numpy semantics). Without `perm` the dims
-// are reversed. The lowering is a plain copy that the default schedule
-// vectorizes; matmul gradients materialize transposes this way so that
-// their operands are read contiguously.
+// are reversed. The lowering is a plain copy. Matmul gradients materialize
+// W^T this way so that the matmul reads its right operand contiguously; a
+// matrix transpose is scheduled in square blocks that are loaded as vectors
+// and transposed in registers.
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ReduceCommon.h"
@@ -65,7 +66,32 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
+/// A matrix transpose with static extents of at least one vector each runs
+/// in vw x vw blocks: the input block is loaded with vector loads along its
+/// rows (a wrapper computed per block), then written out as vectors along
+/// the output's rows, which Halide turns into register shuffles. Anything
+/// else gets the default schedule.
+static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
+  int vw = ctx.vectorWidth(n);
+  const Shape &s = n.shape();
+  if (n.rank() != 2 || permOf(n) != std::vector<int64_t>{1, 0} || s[0] < vw ||
+      s[1] < vw) {
+    scheduleDefault(n, f, ctx);
+    return;
+  }
+  Halide::Func block = ctx.input(n, 0).in(f);
+  std::vector<Halide::Var> a = f.args(), b = block.args();
+  Halide::Var xo("xo"), yo("yo"), xi("xi"), yi("yi");
+  f.compute_root()
+      .tile(a[0], a[1], xo, yo, xi, yi, vw, vw)
+      .vectorize(xi)
+      .unroll(yi);
+  if (ctx.parallel())
+    f.parallel(yo);
+  block.compute_at(f, xo).vectorize(b[0]).unroll(b[1]);
+}
+
 extern const OpInfo TransposeInfo = {
-    "transpose", 1, inferType, buildGradient, nullptr, lower, nullptr};
+    "transpose", 1, inferType, buildGradient, nullptr, lower, schedule};
 
 } // namespace lamina
