@@ -1,4 +1,4 @@
-//===- Autodiff.cpp - Reverse-mode differentiation into the IR -------------===//
+//===- Autodiff.cpp - Reverse-mode differentiation into the IR ------------===//
 //
 // The backward graph is built symbolically: each op's buildGradient adds the
 // nodes for dL/d(input) given dL/d(output). This file does the parts common
@@ -174,8 +174,7 @@ bool buildTrainStep(const Graph &forward, Graph &train,
   train.retainMetricOutputs();
   TrainConfig cfg = train.trainConfig().value_or(TrainConfig{});
   std::vector<Node *> params = train.paramsWithRole("param");
-  std::vector<Node *> grads =
-      buildGradients(train, train.loss(), params, diag);
+  std::vector<Node *> grads = buildGradients(train, train.loss(), params, diag);
   if (grads.size() != params.size())
     return false;
 
@@ -196,9 +195,9 @@ bool buildTrainStep(const Graph &forward, Graph &train,
       g = build(OpKind::Add,
                 {g, build(OpKind::Mul, {b.scalar(cfg.weightDecay, dt), p})});
     if (cfg.momentum != 0.0) {
-      Node *v = train.create(OpKind::Param, {}, p->type(),
-                             {{"role", std::string("state")},
-                              {"init", std::string("zeros")}});
+      Node *v = train.create(
+          OpKind::Param, {}, p->type(),
+          {{"role", std::string("state")}, {"init", std::string("zeros")}});
       v->setName(p->name() + ".velocity");
       g = build(OpKind::Add,
                 {build(OpKind::Mul, {b.scalar(cfg.momentum, dt), v}), g});

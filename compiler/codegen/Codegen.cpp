@@ -1,4 +1,4 @@
-//===- Codegen.cpp - Halide AOT objects and the standalone executable ------===//
+//===- Codegen.cpp - Halide AOT objects and the standalone executable -----===//
 #include "lamina/Codegen.h"
 #include "lamina/Diagnostics.h"
 
@@ -120,9 +120,12 @@ std::string modelDescriptor(const Graph &forward, const Graph *train,
     if (!n->data().empty())
       init["kind"] = "data";
     init["arg"] = n->floatAttrOr("init_arg", 0.0);
-    int64_t fanIn = n->rank() >= 2 ? n->shape()[0] : n->shape().empty() ? 1 : n->shape()[0];
+    int64_t fanIn = n->rank() >= 2       ? n->shape()[0]
+                    : n->shape().empty() ? 1
+                                         : n->shape()[0];
     init["fan_in"] = n->intAttrOr("fan_in", fanIn);
-    init["fan_out"] = n->intAttrOr("fan_out", n->rank() >= 2 ? n->shape()[1] : 1);
+    init["fan_out"] =
+        n->intAttrOr("fan_out", n->rank() >= 2 ? n->shape()[1] : 1);
     init["data"] = n->data();
     p["init"] = init;
     d["params"].push_back(p);
@@ -191,10 +194,10 @@ static bool runCommand(const std::string &cmd, DiagnosticEngine &diag) {
   int rc = std::system(cmd.c_str());
   if (rc == 0)
     return true;
-  diag.error(SourceLoc{}, "command failed (exit " +
-                              std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc)
-                                                           : rc) +
-                              "): " + cmd);
+  diag.error(SourceLoc{},
+             "command failed (exit " +
+                 std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : rc) +
+                 "): " + cmd);
   return false;
 }
 
@@ -245,10 +248,10 @@ bool emitExecutable(const Graph &forward, const Graph *train,
   if (hasPredict)
     ok = ok && compile(forward, PipelineKind::Predict, "predict.o");
   ok = ok && step("compiling the Halide runtime", [&] {
-    fs::path o = dir / "halide_runtime.o";
-    Halide::compile_standalone_runtime(o.string(), aotTarget(true));
-    objects.push_back(o.string());
-  });
+         fs::path o = dir / "halide_runtime.o";
+         Halide::compile_standalone_runtime(o.string(), aotTarget(true));
+         objects.push_back(o.string());
+       });
   if (ok) {
     std::ofstream src(dir / "model.cpp");
     src << modelSource(modelDescriptor(forward, train, sourceFile), hasTrain,
@@ -273,8 +276,7 @@ bool emitExecutable(const Graph &forward, const Graph *train,
                 << " s\n";
   }
   if (opts.keepTemps)
-    std::cerr << "laminac: intermediate files kept in " << dir.string()
-              << "\n";
+    std::cerr << "laminac: intermediate files kept in " << dir.string() << "\n";
   else
     fs::remove_all(dir);
   return ok;

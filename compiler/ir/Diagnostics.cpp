@@ -1,4 +1,4 @@
-//===- Diagnostics.cpp - clang-style diagnostics ---------------------------===//
+//===- Diagnostics.cpp - clang-style diagnostics --------------------------===//
 #include "lamina/Diagnostics.h"
 
 #include <iostream>
@@ -22,7 +22,8 @@ static std::string lineOf(const std::string &text, unsigned line) {
     ++start;
   }
   size_t end = text.find('\n', start);
-  std::string s = text.substr(start, end == std::string::npos ? end : end - start);
+  std::string s =
+      text.substr(start, end == std::string::npos ? end : end - start);
   if (!s.empty() && s.back() == '\r')
     s.pop_back();
   return s;
@@ -37,8 +38,8 @@ void DiagnosticEngine::report(Severity sev, const SourceLoc &loc,
     ++numErrors_;
   std::ostream &os = *os_;
   if (!loc.isKnown()) {
-    os << (loc.file.empty() ? std::string("lamina") : loc.file) << ": "
-       << label << ": " << msg << '\n';
+    os << (loc.file.empty() ? std::string("lamina") : loc.file) << ": " << label
+       << ": " << msg << '\n';
     return;
   }
   os << loc.file << ':' << loc.line << ':' << loc.col << ": " << label << ": "

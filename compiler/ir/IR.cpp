@@ -1,4 +1,4 @@
-//===- IR.cpp - Graph and Node ---------------------------------------------===//
+//===- IR.cpp - Graph and Node --------------------------------------------===//
 #include "lamina/IR.h"
 
 #include <cassert>

@@ -1,4 +1,4 @@
-//===- Summary.cpp - The layer table of --summary --------------------------===//
+//===- Summary.cpp - The layer table of --summary -------------------------===//
 #include "lamina/Summary.h"
 #include "lamina/OpInfo.h"
 
@@ -57,8 +57,8 @@ void printSummary(const Graph &g, std::ostream &os) {
         n.name().empty())
       continue;
     int64_t p = n.kind() == OpKind::Input ? 0 : paramsOf(g, n.name());
-    rows.push_back({n.name(), opLabel(n), typeToString(n.type()),
-                    withThousands(p)});
+    rows.push_back(
+        {n.name(), opLabel(n), typeToString(n.type()), withThousands(p)});
   }
   // Explicit `param` declarations get a row of their own.
   for (Node *p : g.paramsWithRole("param"))

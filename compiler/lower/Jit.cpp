@@ -1,4 +1,4 @@
-//===- Jit.cpp - Run a graph in-process with Halide's JIT ------------------===//
+//===- Jit.cpp - Run a graph in-process with Halide's JIT -----------------===//
 #include "lamina/Jit.h"
 
 #include <stdexcept>

@@ -1,4 +1,4 @@
-//===- LowerContext.cpp - Logical-order helpers over Halide Funcs ----------===//
+//===- LowerContext.cpp - Logical-order helpers over Halide Funcs ---------===//
 #include "lamina/Lower.h"
 #include "lamina/OpInfo.h"
 
@@ -19,9 +19,9 @@ std::string sanitize(const std::string &s) {
 }
 
 std::string argName(const Node &leaf) {
-  std::string role =
-      leaf.hasAttr("role") ? leaf.strAttr("role")
-                           : (leaf.kind() == OpKind::Param ? "param" : "input");
+  std::string role = leaf.hasAttr("role")
+                         ? leaf.strAttr("role")
+                         : (leaf.kind() == OpKind::Param ? "param" : "input");
   std::string n = sanitize(leaf.name());
   if (role == "input")
     return "in_" + n;
@@ -137,7 +137,7 @@ Halide::Expr LowerContext::count(const Shape &s,
 }
 
 int LowerContext::vectorWidth(const Node &n) const {
-  int bytes = target_.has_feature(Halide::Target::AVX512)  ? 64
+  int bytes = target_.has_feature(Halide::Target::AVX512) ? 64
               : target_.has_feature(Halide::Target::AVX2) ? 32
                                                           : 16;
   return bytes / static_cast<int>(dtypeSize(n.dtype()));

@@ -1,4 +1,4 @@
-//===- LowerGraph.cpp - A graph's results as one Halide pipeline -----------===//
+//===- LowerGraph.cpp - A graph's results as one Halide pipeline ----------===//
 #include "lamina/Lower.h"
 #include "lamina/OpInfo.h"
 
@@ -123,8 +123,8 @@ LoweredPipeline lowerGraph(const Graph &g, PipelineKind kind,
     const Node &n = *out.outputNodes[i];
     Halide::Func o(out.outputNames[i]);
     std::vector<Halide::Var> v = ctx.vars(n);
-    LowerContext::define(o, v, LowerContext::call(ctx.funcOf(n),
-                                                  LowerContext::exprs(v)));
+    LowerContext::define(
+        o, v, LowerContext::call(ctx.funcOf(n), LowerContext::exprs(v)));
     // Outputs are dense, min 0, with the extents of their node.
     for (unsigned d = 0; d < n.rank(); ++d) {
       int hd = static_cast<int>(n.rank() - 1 - d);

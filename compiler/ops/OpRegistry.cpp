@@ -1,4 +1,4 @@
-//===- OpRegistry.cpp - Ops.def expanded into the op table -----------------===//
+//===- OpRegistry.cpp - Ops.def expanded into the op table ----------------===//
 //
 // A missing op file is a link error naming its `NameInfo`.
 //
@@ -79,10 +79,10 @@ Expected<Node *> GraphBuilder::tryBuild(OpKind k, std::vector<Node *> inputs,
                                         Attrs attrs, SourceLoc loc) {
   const OpInfo &info = getOpInfo(k);
   if (info.arity >= 0 && static_cast<size_t>(info.arity) != inputs.size())
-    return Expected<Node *>::error(
-        std::string("'") + info.spelling + "' takes " +
-        std::to_string(info.arity) + " operand(s), got " +
-        std::to_string(inputs.size()));
+    return Expected<Node *>::error(std::string("'") + info.spelling +
+                                   "' takes " + std::to_string(info.arity) +
+                                   " operand(s), got " +
+                                   std::to_string(inputs.size()));
   Node *n = g_.create(k, std::move(inputs), TensorType{}, std::move(attrs),
                       std::move(loc));
   Expected<TensorType> t = info.inferType(*n);

@@ -1,4 +1,4 @@
-//===- laminac.cpp - The Lamina compiler driver ----------------------------===//
+//===- laminac.cpp - The Lamina compiler driver ---------------------------===//
 //
 // laminac FILE.lam [--emit=STAGE] [-o OUT] ...
 //
@@ -69,10 +69,10 @@ bool writeOutput(const std::string &path, const std::string &text) {
 /// Runs the optimization passes on `g`, honoring --dump-before/after.
 bool optimize(Graph &g, const Options &opts, DiagnosticEngine &diag) {
   PassInstrumentation instr;
-  instr.dumpBefore = std::set<std::string>(opts.dumpBefore.begin(),
-                                           opts.dumpBefore.end());
-  instr.dumpAfter = std::set<std::string>(opts.dumpAfter.begin(),
-                                          opts.dumpAfter.end());
+  instr.dumpBefore =
+      std::set<std::string>(opts.dumpBefore.begin(), opts.dumpBefore.end());
+  instr.dumpAfter =
+      std::set<std::string>(opts.dumpAfter.begin(), opts.dumpAfter.end());
   instr.os = &std::cout;
   instr.printOptions.printLocs = opts.printLocs;
   std::vector<std::string> pipeline;
@@ -95,8 +95,9 @@ int run(const Options &opts) {
       {"obj", Emit::Obj},       {"exe", Emit::Exe}};
   auto emitIt = kEmits.find(opts.emit);
   if (emitIt == kEmits.end()) {
-    std::cerr << "laminac: error: unknown --emit value '" << opts.emit
-              << "'; use one of ast, ir, grad-ir, halide, llvm, asm, obj, exe\n";
+    std::cerr
+        << "laminac: error: unknown --emit value '" << opts.emit
+        << "'; use one of ast, ir, grad-ir, halide, llvm, asm, obj, exe\n";
     return 2;
   }
   Emit emit = emitIt->second;

@@ -1,4 +1,4 @@
-//===- IRTest.cpp - Graph construction and shape helpers -------------------===//
+//===- IRTest.cpp - Graph construction and shape helpers ------------------===//
 #include "lamina/IR.h"
 #include "lamina/OpInfo.h"
 

@@ -1,4 +1,4 @@
-//===- Autodiff.h - Reverse-mode differentiation into the IR -------------===//
+//===- Autodiff.h - Reverse-mode differentiation into the IR --------------===//
 #ifndef LAMINA_AUTODIFF_H
 #define LAMINA_AUTODIFF_H
 
@@ -25,8 +25,7 @@ std::vector<Node *> buildGradients(Graph &g, Node *loss,
 /// trainable parameter, as graph updates. Adds the rank-0 hyper input "lr"
 /// and, with momentum, a "state" Param per parameter. Returns false after
 /// reporting to `diag` if the loss is missing or not differentiable.
-bool buildTrainStep(const Graph &forward, Graph &train,
-                    DiagnosticEngine &diag);
+bool buildTrainStep(const Graph &forward, Graph &train, DiagnosticEngine &diag);
 
 } // namespace lamina
 

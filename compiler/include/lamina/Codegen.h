@@ -1,4 +1,4 @@
-//===- Codegen.h - Halide AOT objects and the standalone executable ------===//
+//===- Codegen.h - Halide AOT objects and the standalone executable -------===//
 #ifndef LAMINA_CODEGEN_H
 #define LAMINA_CODEGEN_H
 

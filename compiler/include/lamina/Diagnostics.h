@@ -1,4 +1,4 @@
-//===- Diagnostics.h - clang-style errors with file:line:col and a caret -===//
+//===- Diagnostics.h - clang-style errors with file:line:col and a caret --===//
 #ifndef LAMINA_DIAGNOSTICS_H
 #define LAMINA_DIAGNOSTICS_H
 

@@ -1,4 +1,4 @@
-//===- Frontend.h - Model files -> AST -> Graph ----------------------------===//
+//===- Frontend.h - Model files -> AST -> Graph ---------------------------===//
 #ifndef LAMINA_FRONTEND_H
 #define LAMINA_FRONTEND_H
 

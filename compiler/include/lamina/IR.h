@@ -1,4 +1,4 @@
-//===- IR.h - Lamina graph IR: typed SSA values with static shapes -------===//
+//===- IR.h - Lamina graph IR: typed SSA values with static shapes --------===//
 //
 // A Graph is a list of Nodes in creation order. Every Node produces exactly
 // one value, so a Node* is the SSA value itself. Shapes are static except for

@@ -1,4 +1,4 @@
-//===- IRText.h - The textual form of the graph IR -------------------------===//
+//===- IRText.h - The textual form of the graph IR ------------------------===//
 #ifndef LAMINA_IRTEXT_H
 #define LAMINA_IRTEXT_H
 

@@ -1,4 +1,4 @@
-//===- Jit.h - Run a graph in-process with Halide's JIT (for tests) ------===//
+//===- Jit.h - Run a graph in-process with Halide's JIT (for tests) -------===//
 #ifndef LAMINA_JIT_H
 #define LAMINA_JIT_H
 

@@ -1,4 +1,4 @@
-//===- Lower.h - Graph -> Halide pipelines -------------------------------===//
+//===- Lower.h - Graph -> Halide pipelines --------------------------------===//
 //
 // Ops think in logical (row-major) index order: index 0 is the outermost
 // dimension, the last index is contiguous. Halide lists dimensions innermost

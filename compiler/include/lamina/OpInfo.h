@@ -1,4 +1,4 @@
-//===- OpInfo.h - What every op provides: type rule, gradient, lowering --===//
+//===- OpInfo.h - What every op provides: type rule, gradient, lowering ---===//
 //
 // One op is one entry: compiler/ops/<Category>/<Name>.cpp defines
 //   extern const OpInfo NameInfo = {...};

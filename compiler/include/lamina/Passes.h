@@ -1,4 +1,4 @@
-//===- Passes.h - Graph-to-graph passes and the pass manager -------------===//
+//===- Passes.h - Graph-to-graph passes and the pass manager --------------===//
 //
 // Every pass is listed once in compiler/passes/Passes.def and lives alone in
 // compiler/passes/<Name>.cpp. A pass keeps the graph valid (verifyGraph) and

@@ -1,4 +1,4 @@
-//===- Support.h - Small utilities shared by the compiler ----------------===//
+//===- Support.h - Small utilities shared by the compiler -----------------===//
 #ifndef LAMINA_SUPPORT_H
 #define LAMINA_SUPPORT_H
 

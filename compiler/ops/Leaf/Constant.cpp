@@ -1,4 +1,4 @@
-//===- Constant.cpp - a literal tensor -------------------------------------===//
+//===- Constant.cpp - a literal tensor ------------------------------------===//
 //
 // data() holds the values row-major; a scalar has one value.
 //
@@ -10,10 +10,9 @@ namespace lamina {
 
 static Expected<TensorType> inferType(const Node &n) {
   if (static_cast<int64_t>(n.data().size()) != numElements(n.shape()))
-    return Expected<TensorType>::error("constant has " +
-                                       std::to_string(n.data().size()) +
-                                       " values for shape " +
-                                       shapeToString(n.shape()));
+    return Expected<TensorType>::error(
+        "constant has " + std::to_string(n.data().size()) +
+        " values for shape " + shapeToString(n.shape()));
   return n.type();
 }
 
@@ -43,8 +42,8 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo ConstantInfo = {"constant", 0,     inferType, nullptr,
-                                    "a constant does not change", lower,
-                                    nullptr};
+extern const OpInfo ConstantInfo = {
+    "constant", 0,      inferType, nullptr, "a constant does not change",
+    lower,      nullptr};
 
 } // namespace lamina

@@ -1,4 +1,4 @@
-//===- Input.cpp - data fed at run time ------------------------------------===//
+//===- Input.cpp - data fed at run time -----------------------------------===//
 //
 // attrs: role = "input" | "label" | "hyper". Rank-0 inputs (role "hyper",
 // e.g. the learning rate) are scalar pipeline parameters; the rest are
@@ -23,8 +23,8 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
 }
 
 // Inputs are leaves: the reverse walk stops here.
-extern const OpInfo InputInfo = {"input", 0,     inferType, nullptr,
-                                 "an input is data, not computed", lower,
-                                 nullptr};
+extern const OpInfo InputInfo = {
+    "input", 0,      inferType, nullptr, "an input is data, not computed",
+    lower,   nullptr};
 
 } // namespace lamina

@@ -1,4 +1,4 @@
-//===- Param.cpp - a trainable parameter or optimizer state ----------------===//
+//===- Param.cpp - a trainable parameter or optimizer state ---------------===//
 //
 // attrs: role = "param" | "state"; init = kind (see runtime/README.md),
 // init_arg, fan_in, fan_out. Explicit initial values live in data().
@@ -16,7 +16,7 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
 }
 
 // Parameters are leaves: autodiff collects their gradients, nothing flows on.
-extern const OpInfo ParamInfo = {"param", 0,     inferType, nullptr,
-                                 "a parameter is a leaf", lower, nullptr};
+extern const OpInfo ParamInfo = {
+    "param", 0, inferType, nullptr, "a parameter is a leaf", lower, nullptr};
 
 } // namespace lamina

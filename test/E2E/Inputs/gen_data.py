@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Writes the small data sets of the E2E tests into a directory.
+
+  gen_data.py blobs DIR [--n N]   blobs_x.{csv,npy} f32[N, 2], blobs_y.{csv,npy}
+                                  i32[N]: two Gaussian blobs, classes 0 and 1
+  gen_data.py xor DIR             xor_x.csv [4, 2], xor_t.csv [4, 1]
+  gen_data.py linreg DIR          linreg_x.csv [[1.5]], linreg_t.csv [[0.8]]
+  gen_data.py hostile DIR         malformed files for the error tests (below)
+
+Every set is fixed by a seed, so the tests are deterministic.
+"""
+import argparse
+import gzip
+import os
+import struct
+
+import numpy as np
+
+
+def write_csv(path, rows, header=None, fmt="%.9g"):
+    with open(path, "w") as f:
+        if header:
+            f.write(header + "\n")
+        for row in np.atleast_2d(rows):
+            f.write(",".join(fmt % v for v in row) + "\n")
+
+
+def blobs(d, n):
+    """Two unit-variance blobs at (-2, -2) and (2, 2): about 99.8% of the
+    points are on their class's side of x0 + x1 = 0."""
+    rng = np.random.default_rng(1234)
+    y = (np.arange(n) % 2).astype(np.int32)
+    centers = np.where(y[:, None] == 1, 2.0, -2.0)
+    x = (centers + rng.standard_normal((n, 2))).astype(np.float32)
+    write_csv(os.path.join(d, "blobs_x.csv"), x, header="x0,x1")
+    write_csv(os.path.join(d, "blobs_y.csv"), y[:, None], header="y", fmt="%d")
+    np.save(os.path.join(d, "blobs_x.npy"), x)
+    np.save(os.path.join(d, "blobs_y.npy"), y)
+
+
+def xor(d):
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    t = np.array([[0], [1], [1], [0]], dtype=np.float32)
+    write_csv(os.path.join(d, "xor_x.csv"), x)
+    write_csv(os.path.join(d, "xor_t.csv"), t)
+
+
+def linreg(d):
+    write_csv(os.path.join(d, "linreg_x.csv"), [[1.5]])
+    write_csv(os.path.join(d, "linreg_t.csv"), [[0.8]])
+
+
+def idx_bytes(dims, payload, magic_type=0x08):
+    head = bytes([0, 0, magic_type, len(dims)])
+    head += b"".join(struct.pack(">I", v) for v in dims)
+    return head + payload
+
+
+def hostile(d):
+    """Files for a model with input x f32[batch, 2] and label y i32[batch]
+    (Inputs/blobs.lam), plus 28x28 IDX files for mlp.lam."""
+    def put(name, data):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+
+    put("empty.csv", b"")
+    # Line 4 has 3 fields where the others have 2.
+    put("ragged.csv", b"x0,x1\n0.5,1.5\n-1,2\n3,4,5\n1,1\n")
+    # Line 3, field 2 is text.
+    put("text.csv", b"0.5,1.5\n-1,2\n7,abc\n")
+    # Four labels for five records (good_x.csv).
+    put("good_x.csv", b"0,0\n1,1\n2,2\n3,3\n4,4\n")
+    put("good_y.csv", b"0\n1\n0\n1\n0\n")
+    put("four_y.csv", b"0\n1\n0\n1\n")
+    # IDX: 3 images of 28x28 declared, 2.5 present; labels with a bad magic.
+    pixels = bytes(range(256)) * 10
+    put("short-images-idx3-ubyte",
+        idx_bytes([3, 28, 28], pixels[:2 * 784 + 392]))
+    put("good-images-idx3-ubyte.gz",
+        gzip.compress(idx_bytes([3, 28, 28], pixels[:3 * 784])))
+    put("good-labels-idx1-ubyte", idx_bytes([3], bytes([1, 2, 3])))
+    put("two-labels-idx1-ubyte", idx_bytes([2], bytes([1, 2])))
+    put("badmagic-labels-idx1-ubyte",
+        b"\x12\x34\x08\x01" + struct.pack(">I", 3) + bytes([1, 2, 3]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["blobs", "xor", "linreg", "hostile"])
+    ap.add_argument("dir")
+    ap.add_argument("--n", type=int, default=200)
+    a = ap.parse_args()
+    os.makedirs(a.dir, exist_ok=True)
+    if a.what == "blobs":
+        blobs(a.dir, a.n)
+    elif a.what == "xor":
+        xor(a.dir)
+    elif a.what == "linreg":
+        linreg(a.dir)
+    else:
+        hostile(a.dir)
+
+
+if __name__ == "__main__":
+    main()
