@@ -23,6 +23,7 @@ namespace ast {
 /// A node of an expression tree. Use `as<T>()` to get at a concrete kind.
 class Expr {
 public:
+  /// One enumerator per concrete class below.
   enum class Kind { Int, Float, Name, Array, Unary, Binary, Call };
 
   virtual ~Expr() = default;
@@ -46,6 +47,7 @@ private:
   SourceLoc loc_;
 };
 
+/// Expressions own their operands.
 using ExprPtr = std::unique_ptr<Expr>;
 
 /// An integer literal: `256`, `160_000`.
@@ -94,6 +96,7 @@ public:
   ExprPtr operand;
 };
 
+/// The infix operators: + - * / @.
 enum class BinaryOp { Add, Sub, Mul, Div, MatMul };
 /// "+", "-", "*", "/" or "@".
 const char *binaryOpSpelling(BinaryOp op);
@@ -131,9 +134,11 @@ public:
 /// An element type and a shape as written: `f32[batch, 784]`.
 struct TypeSpec {
   TensorType type;
+  /// The element type's location.
   SourceLoc loc;
 };
 
+/// The kinds of model-body statements.
 enum class DeclKind { Input, Label, Param, Let, Loss, Metric, Output };
 /// "Input", "Label", ... (the names printAst uses).
 const char *declKindName(DeclKind k);
@@ -159,6 +164,7 @@ struct Decl {
 /// `model NAME { decl* }`.
 struct Model {
   std::string name;
+  /// The `model` keyword.
   SourceLoc loc;
   std::vector<Decl> decls;
 };
@@ -166,13 +172,16 @@ struct Model {
 /// `KEY = expr;` inside a train block.
 struct Setting {
   std::string key;
+  /// The key's location.
   SourceLoc loc;
   ExprPtr value;
 };
 
 /// `train MODEL { setting* }`.
 struct TrainBlock {
+  /// The name of the model it trains.
   std::string model;
+  /// The `train` keyword and the model's name.
   SourceLoc loc;
   SourceLoc modelLoc;
   std::vector<Setting> settings;
@@ -180,6 +189,7 @@ struct TrainBlock {
 
 /// A parsed .lam file: models and train blocks in file order.
 struct ModelFile {
+  /// The file name given to parseModelFile.
   std::string file;
   std::vector<Model> models;
   std::vector<TrainBlock> trains;

@@ -4,7 +4,8 @@
   gen_data.py blobs DIR [--n N]   blobs_x.{csv,npy} f32[N, 2], blobs_y.{csv,npy}
                                   i32[N]: two Gaussian blobs, classes 0 and 1
   gen_data.py xor DIR             xor_x.csv [4, 2], xor_t.csv [4, 1]
-  gen_data.py linreg DIR          linreg_x.csv [[1.5]], linreg_t.csv [[0.8]]
+  gen_data.py linreg DIR          linreg_x.csv [[1.5]], linreg_t.csv [[0.8]];
+                                  linreg3_{x,t}.csv, three records
   gen_data.py hostile DIR         malformed files for the error tests (below)
 
 Every set is fixed by a seed, so the tests are deterministic.
@@ -48,6 +49,9 @@ def xor(d):
 def linreg(d):
     write_csv(os.path.join(d, "linreg_x.csv"), [[1.5]])
     write_csv(os.path.join(d, "linreg_t.csv"), [[0.8]])
+    # Three records for batches of 2: the last batch has one record.
+    write_csv(os.path.join(d, "linreg3_x.csv"), [[1.5], [-0.5], [2.0]])
+    write_csv(os.path.join(d, "linreg3_t.csv"), [[0.8], [0.3], [-1.0]])
 
 
 def idx_bytes(dims, payload, magic_type=0x08):
@@ -57,8 +61,8 @@ def idx_bytes(dims, payload, magic_type=0x08):
 
 
 def hostile(d):
-    """Files for a model with input x f32[batch, 2] and label y i32[batch]
-    (Inputs/blobs.lam), plus 28x28 IDX files for mlp.lam."""
+    """Malformed files for a model with input x f32[batch, 2] and label
+    y i32[batch] (Inputs/blobs.lam)."""
     def put(name, data):
         with open(os.path.join(d, name), "wb") as f:
             f.write(data)
@@ -68,20 +72,21 @@ def hostile(d):
     put("ragged.csv", b"x0,x1\n0.5,1.5\n-1,2\n3,4,5\n1,1\n")
     # Line 3, field 2 is text.
     put("text.csv", b"0.5,1.5\n-1,2\n7,abc\n")
-    # Four labels for five records (good_x.csv).
-    put("good_x.csv", b"0,0\n1,1\n2,2\n3,3\n4,4\n")
-    put("good_y.csv", b"0\n1\n0\n1\n0\n")
+    # Five records; four labels.
+    put("five_x.csv", b"0,0\n1,1\n2,2\n3,3\n4,4\n")
+    put("five_y.csv", b"0\n1\n0\n1\n0\n")
     put("four_y.csv", b"0\n1\n0\n1\n")
-    # IDX: 3 images of 28x28 declared, 2.5 present; labels with a bad magic.
-    pixels = bytes(range(256)) * 10
-    put("short-images-idx3-ubyte",
-        idx_bytes([3, 28, 28], pixels[:2 * 784 + 392]))
-    put("good-images-idx3-ubyte.gz",
-        gzip.compress(idx_bytes([3, 28, 28], pixels[:3 * 784])))
-    put("good-labels-idx1-ubyte", idx_bytes([3], bytes([1, 2, 3])))
-    put("two-labels-idx1-ubyte", idx_bytes([2], bytes([1, 2])))
-    put("badmagic-labels-idx1-ubyte",
-        b"\x12\x34\x08\x01" + struct.pack(">I", 3) + bytes([1, 2, 3]))
+    # Class 7 in a 2-class problem, on line 3.
+    put("class7_y.csv", b"0\n1\n7\n1\n0\n")
+    # IDX: 3 records of 2 bytes; one cut short; 2 labels; a wrong magic.
+    put("x3-idx2-ubyte.gz", gzip.compress(idx_bytes([3, 2], bytes(range(6)))))
+    put("short-idx2-ubyte", idx_bytes([3, 2], bytes(range(5))))
+    put("y3-idx1-ubyte", idx_bytes([3], bytes([0, 1, 0])))
+    put("y2-idx1-ubyte", idx_bytes([2], bytes([0, 1])))
+    put("badmagic-idx1-ubyte",
+        b"\x12\x34\x08\x01" + struct.pack(">I", 3) + bytes([0, 1, 0]))
+    # A NaN feature in record 0.
+    put("nan_x.csv", b"nan,1\n2,2\n")
 
 
 def main():

@@ -1,0 +1,263 @@
+#!/usr/bin/python3
+"""Checks on the output of generated executables, for the E2E lit tests.
+Numbers are compared here, with tolerances, never by FileCheck.
+
+  check.py metric OUT --line PREFIX --name NAME [--min X] [--max X]
+      The last line of OUT that starts with PREFIX has "NAME VALUE" in it,
+      and VALUE is in [min, max].
+  check.py same-metrics OUT1 OUT2 --line PREFIX --name NAME... [--atol X]
+      Both outputs report the same values (within atol) on their lines.
+  check.py npy FILE --shape N,C [--dtype float32] [--rows-sum-to-one]
+      An NPY file written by `predict -o`.
+  check.py printed OUT --rows N --cols C [--like FILE.npy] [--rtol X]
+      `predict` printed N comma-separated rows of C numbers (the same
+      values as FILE.npy, up to %.6g).
+  check.py rounded OUT --expect 0,1,1,0
+      The printed single-column predictions round to the expected values.
+  check.py st-list FILE
+      Reads a safetensors file with a plain reader and prints its metadata
+      and its tensors in header order: "NAME DTYPE [SHAPE]".
+  check.py st-same A B [--atol X]
+      Two checkpoints hold the same tensors with the same values.
+  check.py st-values FILE NAME=V[,V...]... [--atol X]
+      Tensors have the given values (row-major).
+  check.py linreg-batches FILE --x X... --t T... --batch B --lr LR --w0 W --b0 B
+      The w and b of a LinReg checkpoint after one epoch of SGD on (x, t)
+      with the given batch size equal those of one of the possible shuffles.
+"""
+import argparse
+import itertools
+import json
+import re
+import struct
+import sys
+
+import numpy as np
+
+DTYPES = {"F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8", "U8": "u1"}
+
+
+def fail(msg):
+    print("check.py: FAILED: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def read_safetensors(path):
+    """A plain reader: 8-byte little-endian header length, a JSON header,
+    then the tensors' bytes at their data_offsets. Strict about the layout."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 8:
+        fail(f"{path}: {len(raw)} bytes, no header length")
+    (n,) = struct.unpack("<Q", raw[:8])
+    if 8 + n > len(raw):
+        fail(f"{path}: header length {n} runs past the end")
+    header = json.loads(raw[8:8 + n].decode("utf-8"))
+    data = raw[8 + n:]
+    meta = header.pop("__metadata__", {})
+    tensors = {}
+    end = 0
+    for name, e in header.items():
+        begin, stop = e["data_offsets"]
+        if begin != end:
+            fail(f"{path}: tensor {name} starts at {begin}, not at {end}")
+        end = stop
+        a = np.frombuffer(data[begin:stop], dtype=DTYPES[e["dtype"]])
+        tensors[name] = (e["dtype"], a.reshape(e["shape"]))
+    if end != len(data):
+        fail(f"{path}: {len(data) - end} bytes after the last tensor")
+    return meta, tensors
+
+
+def metrics_of(path, prefix):
+    lines = [l.strip() for l in open(path) if l.strip().startswith(prefix)]
+    if not lines:
+        fail(f"{path}: no line starts with '{prefix}'")
+    return lines[-1]
+
+
+def value_of(line, name):
+    m = re.search(r"(?:^|\s)" + re.escape(name) + r"\s+(-?[0-9.eE+-]+|nan|inf)",
+                  line)
+    if not m:
+        fail(f"no '{name} VALUE' in '{line}'")
+    return float(m.group(1))
+
+
+def cmd_metric(a):
+    line = metrics_of(a.out, a.line)
+    v = value_of(line, a.name)
+    if a.min is not None and not v >= a.min:
+        fail(f"{a.name} {v} < {a.min} in '{line}'")
+    if a.max is not None and not v <= a.max:
+        fail(f"{a.name} {v} > {a.max} in '{line}'")
+    print(f"{a.name} = {v}")
+
+
+def cmd_same_metrics(a):
+    l1, l2 = metrics_of(a.out1, a.line), metrics_of(a.out2, a.line)
+    for name in a.name:
+        v1, v2 = value_of(l1, name), value_of(l2, name)
+        if not abs(v1 - v2) <= a.atol:
+            fail(f"{name}: {v1} in '{l1}' but {v2} in '{l2}'")
+    print("same")
+
+
+def cmd_npy(a):
+    x = np.load(a.file)
+    shape = tuple(int(s) for s in a.shape.split(","))
+    if x.shape != shape:
+        fail(f"{a.file}: shape {x.shape}, expected {shape}")
+    if x.dtype != np.dtype(a.dtype):
+        fail(f"{a.file}: dtype {x.dtype}, expected {a.dtype}")
+    if not np.all(np.isfinite(x)):
+        fail(f"{a.file}: non-finite values")
+    if a.rows_sum_to_one:
+        s = x.reshape(x.shape[0], -1).sum(axis=1)
+        if not np.allclose(s, 1.0, atol=1e-5):
+            fail(f"{a.file}: row sums {s[np.abs(s - 1) > 1e-5][:5]} != 1")
+        if np.any(x < 0):
+            fail(f"{a.file}: negative probabilities")
+    print(f"{a.file}: {x.dtype} {list(x.shape)}")
+
+
+def read_printed(path):
+    rows = [l.strip() for l in open(path) if l.strip()]
+    return np.array([[float(v) for v in r.split(",")] for r in rows])
+
+
+def cmd_printed(a):
+    x = read_printed(a.out)
+    if x.shape != (a.rows, a.cols):
+        fail(f"{a.out}: {x.shape[0]} rows of {x.shape[1:]} values, "
+             f"expected {a.rows} rows of {a.cols}")
+    if a.like:
+        y = np.load(a.like).reshape(a.rows, -1)
+        if not np.allclose(x, y, rtol=a.rtol, atol=1e-7):
+            fail(f"{a.out} differs from {a.like}: max "
+                 f"{np.max(np.abs(x - y))}")
+    print(f"{a.out}: {a.rows} rows")
+
+
+def cmd_rounded(a):
+    x = read_printed(a.out)
+    want = [float(v) for v in a.expect.split(",")]
+    got = np.round(x[:, 0]).tolist()
+    if got != want:
+        fail(f"{a.out}: rounded outputs {got} (from {x[:, 0].tolist()}), "
+             f"expected {want}")
+    print(f"{a.out}: {got}")
+
+
+def cmd_st_list(a):
+    meta, tensors = read_safetensors(a.file)
+    print("__metadata__ " + " ".join(f"{k}={meta[k]}" for k in sorted(meta)))
+    for name, (dtype, t) in tensors.items():
+        if not np.all(np.isfinite(t)):
+            fail(f"{a.file}: tensor {name} has non-finite values")
+        print(f"{name} {dtype} {list(t.shape)}")
+
+
+def cmd_st_same(a):
+    _, ta = read_safetensors(a.a)
+    _, tb = read_safetensors(a.b)
+    if list(ta) != list(tb):
+        fail(f"tensors {list(ta)} != {list(tb)}")
+    for name in ta:
+        (da, x), (db, y) = ta[name], tb[name]
+        if da != db or x.shape != y.shape:
+            fail(f"{name}: {da}{list(x.shape)} != {db}{list(y.shape)}")
+        if not np.allclose(x, y, rtol=0, atol=a.atol):
+            fail(f"{name}: max difference {np.max(np.abs(x - y))} > {a.atol}")
+    print(f"{len(ta)} tensors agree within {a.atol}")
+
+
+def cmd_st_values(a):
+    _, t = read_safetensors(a.file)
+    for spec in a.values:
+        name, vals = spec.split("=")
+        want = np.array([float(v) for v in vals.split(",")])
+        if name not in t:
+            fail(f"{a.file}: no tensor {name}")
+        got = t[name][1].reshape(-1).astype(np.float64)
+        if got.shape != want.shape or not np.allclose(got, want, rtol=0,
+                                                      atol=a.atol):
+            fail(f"{a.file}: {name} = {got.tolist()}, expected {want.tolist()}")
+        print(f"{name} = {got.tolist()}")
+
+
+def cmd_linreg_batches(a):
+    _, t = read_safetensors(a.file)
+    w, b = float(t["w"][1].reshape(-1)[0]), float(t["b"][1].reshape(-1)[0])
+    x, tt = np.array(a.x), np.array(a.t)
+    results = []
+    for order in itertools.permutations(range(len(x))):
+        cw, cb = a.w0, a.b0
+        for i in range(0, len(order), a.batch):
+            idx = list(order[i:i + a.batch])
+            # L = mean over the batch of 1/2 (w x + b - t)^2.
+            r = cw * x[idx] + cb - tt[idx]
+            cw, cb = cw - a.lr * np.mean(r * x[idx]), cb - a.lr * np.mean(r)
+        results.append((cw, cb))
+        if abs(cw - w) <= 1e-9 and abs(cb - b) <= 1e-9:
+            print(f"w = {w}, b = {b}: the shuffle {list(order)}")
+            return
+    fail(f"w = {w}, b = {b} match no shuffle: {sorted(set(results))}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("metric")
+    p.add_argument("out")
+    p.add_argument("--line", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--min", type=float)
+    p.add_argument("--max", type=float)
+    p = sub.add_parser("same-metrics")
+    p.add_argument("out1")
+    p.add_argument("out2")
+    p.add_argument("--line", required=True)
+    p.add_argument("--name", nargs="+", required=True)
+    p.add_argument("--atol", type=float, default=1e-4)
+    p = sub.add_parser("npy")
+    p.add_argument("file")
+    p.add_argument("--shape", required=True)
+    p.add_argument("--dtype", default="float32")
+    p.add_argument("--rows-sum-to-one", action="store_true")
+    p = sub.add_parser("printed")
+    p.add_argument("out")
+    p.add_argument("--rows", type=int, required=True)
+    p.add_argument("--cols", type=int, required=True)
+    p.add_argument("--like")
+    p.add_argument("--rtol", type=float, default=1e-5)
+    p = sub.add_parser("rounded")
+    p.add_argument("out")
+    p.add_argument("--expect", required=True)
+    p = sub.add_parser("st-list")
+    p.add_argument("file")
+    p = sub.add_parser("st-same")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--atol", type=float, default=1e-6)
+    p = sub.add_parser("st-values")
+    p.add_argument("file")
+    p.add_argument("values", nargs="+")
+    p.add_argument("--atol", type=float, default=1e-6)
+    p = sub.add_parser("linreg-batches")
+    p.add_argument("file")
+    p.add_argument("--x", type=float, nargs="+", required=True)
+    p.add_argument("--t", type=float, nargs="+", required=True)
+    p.add_argument("--batch", type=int, required=True)
+    p.add_argument("--lr", type=float, required=True)
+    p.add_argument("--w0", type=float, required=True)
+    p.add_argument("--b0", type=float, required=True)
+    a = ap.parse_args()
+    {"metric": cmd_metric, "same-metrics": cmd_same_metrics, "npy": cmd_npy,
+     "printed": cmd_printed, "rounded": cmd_rounded, "st-list": cmd_st_list,
+     "st-same": cmd_st_same, "st-values": cmd_st_values,
+     "linreg-batches": cmd_linreg_batches}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
