@@ -26,6 +26,7 @@ ninja -C build -j"$JOBS" laminac lamina-opt lamina_runtime lamina-unittests lami
 # gcc, not clang: clang 14 rejects a header of Debian's ANTLR 4.9 runtime
 # (InterpreterDataReader.h default-constructs a Vocabulary with const members).
 echo "== Debug build with ASan + UBSan (gcc)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLAMINA_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLAMINA_SANITIZE=ON \
+  -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ >/dev/null
 ninja -C build-asan -j"$JOBS" laminac lamina-opt lamina_runtime lamina-unittests lamina-runtime-tests
 (cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure)

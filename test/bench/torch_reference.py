@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """PyTorch reference for the benchmarks: trains the same network on the same
 data with the same batch size, optimizer and thread count, and prints
-images/s. Run with Debian's /usr/bin/python3 (python3-torch)."""
+images/s. Run with Debian's /usr/bin/python3 (python3-torch); bench.sh runs
+it next to the Lamina executable with the model file's batch, lr and
+momentum. PyTorch's SGD with momentum (v = m v + g; w -= lr v, no dampening)
+is the update Lamina's autodiff builds."""
 import argparse
 import gzip
 import time
@@ -42,11 +45,14 @@ def main():
     ap.add_argument("--momentum", type=float, default=0.9)
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--data", default=DATA,
+                    help="directory with the Fashion-MNIST .gz files")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    torch.set_num_interop_threads(1)
     torch.manual_seed(0)
-    x = torch.tensor(idx(f"{DATA}/train-images-idx3-ubyte.gz"), dtype=torch.float32) / 255
-    y = torch.tensor(idx(f"{DATA}/train-labels-idx1-ubyte.gz"), dtype=torch.long)
+    x = torch.tensor(idx(f"{a.data}/train-images-idx3-ubyte.gz"), dtype=torch.float32) / 255
+    y = torch.tensor(idx(f"{a.data}/train-labels-idx1-ubyte.gz"), dtype=torch.long)
     x = x.reshape(-1, 1, 28, 28) if a.model == "lenet5" else x.reshape(-1, 784)
     net = model(a.model)
     opt = torch.optim.SGD(net.parameters(), lr=a.lr, momentum=a.momentum)

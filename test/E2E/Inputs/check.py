@@ -8,7 +8,9 @@ Numbers are compared here, with tolerances, never by FileCheck.
   check.py same-metrics OUT1 OUT2 --line PREFIX --name NAME... [--atol X]
       Both outputs report the same values (within atol) on their lines.
   check.py npy FILE --shape N,C [--dtype float32] [--rows-sum-to-one]
-      An NPY file written by `predict -o`.
+               [--nan-rows R,...]
+      An NPY file written by `predict -o`: finite, except rows R that are
+      all NaN; with --rows-sum-to-one, rows are probability distributions.
   check.py printed OUT --rows N --cols C [--like FILE.npy] [--rtol X]
       `predict` printed N comma-separated rows of C numbers (the same
       values as FILE.npy, up to %.6g).
@@ -110,15 +112,20 @@ def cmd_npy(a):
         fail(f"{a.file}: shape {x.shape}, expected {shape}")
     if x.dtype != np.dtype(a.dtype):
         fail(f"{a.file}: dtype {x.dtype}, expected {a.dtype}")
-    if not np.all(np.isfinite(x)):
+    nan_rows = [int(r) for r in a.nan_rows.split(",")] if a.nan_rows else []
+    for r in nan_rows:
+        if not np.all(np.isnan(x[r])):
+            fail(f"{a.file}: row {r} is {x[r].tolist()}, expected NaN")
+    if not np.all(np.isfinite(np.delete(x, nan_rows, axis=0))):
         fail(f"{a.file}: non-finite values")
+    x = np.delete(x, nan_rows, axis=0)
     if a.rows_sum_to_one:
         s = x.reshape(x.shape[0], -1).sum(axis=1)
         if not np.allclose(s, 1.0, atol=1e-5):
             fail(f"{a.file}: row sums {s[np.abs(s - 1) > 1e-5][:5]} != 1")
         if np.any(x < 0):
             fail(f"{a.file}: negative probabilities")
-    print(f"{a.file}: {x.dtype} {list(x.shape)}")
+    print(f"{a.file}: {x.dtype} {list(shape)}")
 
 
 def read_printed(path):
@@ -225,6 +232,7 @@ def main():
     p.add_argument("--shape", required=True)
     p.add_argument("--dtype", default="float32")
     p.add_argument("--rows-sum-to-one", action="store_true")
+    p.add_argument("--nan-rows", help="rows that must be all NaN: 0,3")
     p = sub.add_parser("printed")
     p.add_argument("out")
     p.add_argument("--rows", type=int, required=True)
