@@ -235,9 +235,15 @@ int main(int argc, char **argv) {
                  "Pipeline for halide/llvm/asm/obj: train, eval or predict")
       ->check(CLI::IsMember({"train", "eval", "predict"}));
   app.add_option("--dump-before", opts.dumpBefore,
-                 "Print the IR before this pass (or 'all'; 'autodiff' too)");
+                 "Print the IR before this pass (or 'all'; 'autodiff' too)")
+      ->allow_extra_args(false)
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--dump-after", opts.dumpAfter,
-                 "Print the IR after this pass (or 'all'; 'autodiff' too)");
+                 "Print the IR after this pass (or 'all'; 'autodiff' too)")
+      ->allow_extra_args(false)
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag("--summary", opts.summary,
                "Print the layer table and parameter totals, allocate nothing");
   app.add_flag("--no-opt", opts.noOpt, "Skip the optimization passes");
