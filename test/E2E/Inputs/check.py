@@ -23,6 +23,14 @@ Numbers are compared here, with tolerances, never by FileCheck.
       Two checkpoints hold the same tensors with the same values.
   check.py st-values FILE NAME=V[,V...]... [--atol X]
       Tensors have the given values (row-major).
+  check.py mlp-forward CKPT X.npy PROBS.npy --layers NAME...
+      PROBS.npy is softmax(dense(...relu(dense(X)))) computed in numpy from
+      the parameters NAME.weight, NAME.bias in CKPT (the last layer has no
+      relu).
+  check.py mlp-steps INIT AFTER X.npy Y.npy --layers NAME... --steps S
+                     --lr LR --momentum M
+      AFTER holds the parameters and velocities after S full-batch steps of
+      SGD with momentum on mean cross-entropy from INIT, computed in numpy.
   check.py linreg-batches FILE --x X... --t T... --batch B --lr LR --w0 W --b0 B
       The w and b of a LinReg checkpoint after one epoch of SGD on (x, t)
       with the given batch size equal those of one of the possible shuffles.
@@ -193,6 +201,72 @@ def cmd_st_values(a):
         print(f"{name} = {got.tolist()}")
 
 
+def mlp_params(path, layers):
+    _, t = read_safetensors(path)
+    return {k: v[1].astype(np.float64) for k, v in t.items()}
+
+
+def mlp_logits(p, layers, x):
+    acts, zs = [x], []
+    for i, name in enumerate(layers):
+        z = acts[-1] @ p[name + ".weight"] + p[name + ".bias"]
+        zs.append(z)
+        acts.append(z if i == len(layers) - 1 else np.maximum(z, 0))
+    return acts, zs
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def cmd_mlp_forward(a):
+    p = mlp_params(a.ckpt, a.layers)
+    x = np.load(a.x).astype(np.float64)
+    acts, _ = mlp_logits(p, a.layers, x)
+    want, got = softmax(acts[-1]), np.load(a.probs)
+    if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4,
+                                                  atol=1e-6):
+        fail(f"{a.probs}: max difference {np.max(np.abs(got - want))} from "
+             "the numpy forward pass")
+    print(f"{a.probs} matches numpy: max difference "
+          f"{np.max(np.abs(got - want)):.2e}")
+
+
+def cmd_mlp_steps(a):
+    p = mlp_params(a.init, a.layers)
+    x = np.load(a.x).astype(np.float64)
+    y = np.load(a.y).astype(np.int64)
+    n = len(x)
+    names = [f"{l}.{k}" for l in a.layers for k in ("weight", "bias")]
+    v = {k: np.zeros_like(p[k]) for k in names}
+    for _ in range(a.steps):
+        acts, zs = mlp_logits(p, a.layers, x)
+        dz = softmax(acts[-1])
+        dz[np.arange(n), y] -= 1
+        dz /= n
+        g = {}
+        for i in reversed(range(len(a.layers))):
+            l = a.layers[i]
+            g[l + ".weight"] = acts[i].T @ dz
+            g[l + ".bias"] = dz.sum(axis=0)
+            if i:
+                dz = (dz @ p[l + ".weight"].T) * (zs[i - 1] > 0)
+        for k in names:
+            v[k] = a.momentum * v[k] + g[k]
+            p[k] = p[k] - a.lr * v[k]
+    got = mlp_params(a.after, a.layers)
+    worst = 0.0
+    for k in names:
+        for name, want in ((k, p[k]), (k + ".velocity", v[k])):
+            d = np.max(np.abs(got[name] - want))
+            worst = max(worst, d)
+            if not np.allclose(got[name], want, rtol=1e-4, atol=1e-6):
+                fail(f"{a.after}: {name} differs from numpy by {d}")
+    print(f"{len(names)} parameters and velocities match numpy after "
+          f"{a.steps} steps: max difference {worst:.2e}")
+
+
 def cmd_linreg_batches(a):
     _, t = read_safetensors(a.file)
     w, b = float(t["w"][1].reshape(-1)[0]), float(t["b"][1].reshape(-1)[0])
@@ -252,6 +326,20 @@ def main():
     p.add_argument("file")
     p.add_argument("values", nargs="+")
     p.add_argument("--atol", type=float, default=1e-6)
+    p = sub.add_parser("mlp-forward")
+    p.add_argument("ckpt")
+    p.add_argument("x")
+    p.add_argument("probs")
+    p.add_argument("--layers", nargs="+", required=True)
+    p = sub.add_parser("mlp-steps")
+    p.add_argument("init")
+    p.add_argument("after")
+    p.add_argument("x")
+    p.add_argument("y")
+    p.add_argument("--layers", nargs="+", required=True)
+    p.add_argument("--steps", type=int, required=True)
+    p.add_argument("--lr", type=float, required=True)
+    p.add_argument("--momentum", type=float, required=True)
     p = sub.add_parser("linreg-batches")
     p.add_argument("file")
     p.add_argument("--x", type=float, nargs="+", required=True)
@@ -264,6 +352,7 @@ def main():
     {"metric": cmd_metric, "same-metrics": cmd_same_metrics, "npy": cmd_npy,
      "printed": cmd_printed, "rounded": cmd_rounded, "st-list": cmd_st_list,
      "st-same": cmd_st_same, "st-values": cmd_st_values,
+     "mlp-forward": cmd_mlp_forward, "mlp-steps": cmd_mlp_steps,
      "linreg-batches": cmd_linreg_batches}[a.cmd](a)
 
 
