@@ -101,6 +101,32 @@ static nlohmann::json tensorJson(const Node &n) {
   return j;
 }
 
+/// The number of classes an i32 label indexes: the smallest class count of
+/// the ops that read it as class indices (0 if none does).
+static int64_t classCount(const Graph &g, const Node &label) {
+  if (label.dtype() != DType::I32)
+    return 0;
+  int64_t classes = 0;
+  auto note = [&](int64_t c) {
+    if (c > 0 && (classes == 0 || c < classes))
+      classes = c;
+  };
+  for (const auto &np : g.nodes()) {
+    const Node &n = *np;
+    for (unsigned i = 0; i < n.numInputs(); ++i) {
+      if (&n.input(i) != &label)
+        continue;
+      if (n.kind() == OpKind::OneHot)
+        note(n.intAttr("classes"));
+      else if ((n.kind() == OpKind::CrossEntropy ||
+                n.kind() == OpKind::Accuracy) &&
+               i == 1 && n.input(0).rank() > label.rank())
+        note(n.input(0).shape().back());
+    }
+  }
+  return classes;
+}
+
 std::string modelDescriptor(const Graph &forward, const Graph *train,
                             const std::string &sourceFile) {
   nlohmann::json d;
@@ -110,8 +136,12 @@ std::string modelDescriptor(const Graph &forward, const Graph *train,
   for (Node *n : forward.inputsWithRole("input"))
     d["inputs"].push_back(tensorJson(*n));
   d["labels"] = nlohmann::json::array();
-  for (Node *n : forward.inputsWithRole("label"))
-    d["labels"].push_back(tensorJson(*n));
+  for (Node *n : forward.inputsWithRole("label")) {
+    nlohmann::json l = tensorJson(*n);
+    if (int64_t classes = classCount(forward, *n))
+      l["classes"] = classes;
+    d["labels"].push_back(l);
+  }
   d["params"] = nlohmann::json::array();
   for (Node *n : forward.paramsWithRole("param")) {
     nlohmann::json p = tensorJson(*n);

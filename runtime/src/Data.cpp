@@ -630,9 +630,22 @@ static void convertAll(const RawArray &a, D *out, int64_t n, double scale,
                     " is not a 32-bit integer, but " + spec.describe() +
                     " holds integers (class indices)");
       }
+      if (spec.classes > 0 && (v < 0 || v >= spec.classes))
+        throw Error(a.path + ": " + a.recordName(i / perRecord) + ": class " +
+                    std::to_string(static_cast<int64_t>(v)) +
+                    " is out of range; " + spec.describe() + " holds " +
+                    std::to_string(spec.classes) + " classes, 0 to " +
+                    std::to_string(spec.classes - 1));
       out[i] = static_cast<D>(s);
     } else {
-      out[i] = static_cast<D>(static_cast<double>(s) * scale);
+      double v = static_cast<double>(s);
+      // A NaN or infinity would flow silently through relu and pooling.
+      if (!std::isfinite(v))
+        throw Error(a.path + ": " + a.recordName(i / perRecord) + ", value " +
+                    std::to_string(i % perRecord) + " is " +
+                    (std::isnan(v) ? "nan" : "infinite") + "; " +
+                    spec.describe() + " needs finite numbers");
+      out[i] = static_cast<D>(v * scale);
     }
   }
 }

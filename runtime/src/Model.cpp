@@ -181,6 +181,11 @@ static TensorSpec parseTensor(const json &j, const std::string &where,
   }
   if (batched && (t.shape.empty() || t.shape[0] != -1))
     fail(where + ".shape", "must start with -1 (the batch dimension)");
+  if (auto it = j.find("classes"); it != j.end()) {
+    t.classes = getInteger(*it, where + ".classes");
+    if (t.classes < 0)
+      fail(where + ".classes", "must not be negative");
+  }
   if (hasInit) {
     if (auto it = j.find("init"); it != j.end())
       t.init = parseInit(*it, where + ".init", t.shape);

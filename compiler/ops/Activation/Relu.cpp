@@ -20,7 +20,10 @@ static void buildGradient(const Node &n, GradBuilder &g) {
 
 static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerUnary(n, ctx, [&](Halide::Expr x) {
-    return Halide::max(x, ctx.constant(n, 0));
+    // Not max(x, 0), nor a select Halide simplifies into it: that turns a
+    // NaN into 0 and hides it (torch keeps NaN).
+    return Halide::select(Halide::is_nan(x) || x > ctx.constant(n, 0), x,
+                          ctx.constant(n, 0));
   });
 }
 

@@ -22,8 +22,10 @@ static void buildGradient(const Node &n, GradBuilder &g) {
 }
 
 static Halide::Func lower(const Node &n, LowerContext &ctx) {
-  return lowerBinary(
-      n, ctx, [](Halide::Expr a, Halide::Expr b) { return Halide::max(a, b); });
+  return lowerBinary(n, ctx, [](Halide::Expr a, Halide::Expr b) {
+    // NaN in either operand gives NaN, as in torch.maximum.
+    return Halide::select(Halide::is_nan(a) || a >= b, a, b);
+  });
 }
 
 extern const OpInfo MaximumInfo = {"maximum", 2,     inferType, buildGradient,
