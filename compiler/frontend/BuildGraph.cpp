@@ -127,6 +127,17 @@ std::vector<AttrSpec> attrSpecs(OpKind k) {
   case OpKind::Accuracy:
   case OpKind::Rmse:
   case OpKind::R2:
+  // Convolution and pooling have forms of their own (emitConv, emitPool).
+  case OpKind::Conv1d:
+  case OpKind::Conv2d:
+  case OpKind::ConvGradInput:
+  case OpKind::ConvGradWeight:
+  case OpKind::MaxPool1d:
+  case OpKind::MaxPool2d:
+  case OpKind::AvgPool1d:
+  case OpKind::AvgPool2d:
+  case OpKind::MaxPoolGrad:
+  case OpKind::AvgPoolGrad:
     return {};
   }
   return {};
@@ -146,6 +157,7 @@ const std::vector<std::string> &callableNames() {
 #include "lamina/Ops.def"
     v.push_back("dense");
     v.push_back("flatten");
+    v.push_back("global_avgpool");
     return v;
   }();
   return names;
@@ -630,6 +642,13 @@ private:
       return emitDense(c);
     if (c.callee == "flatten")
       return emitFlatten(c);
+    if (c.callee == "conv1d" || c.callee == "conv2d")
+      return emitConv(c, c.callee == "conv1d" ? 1 : 2);
+    if (c.callee == "maxpool1d" || c.callee == "maxpool2d" ||
+        c.callee == "avgpool1d" || c.callee == "avgpool2d")
+      return emitPool(c);
+    if (c.callee == "global_avgpool")
+      return emitGlobalAvgPool(c);
     std::optional<OpKind> k = lookupOp(c.callee);
     if (k && !isLeaf(*k))
       return emitOpCall(*k, c);
@@ -872,6 +891,318 @@ private:
       operands.push_back(makeParam(name + ".bias", {x->dtype(), {units}},
                                    initAttrs(in, units), c.loc()));
     return b_.build(OpKind::Dense, operands, {}, c.loc());
+  }
+
+  /// An int or a list of `n` ints (a single int is repeated), all >= `min`.
+  std::optional<std::vector<int64_t>> intList(const ast::CallExpr &c,
+                                              const ast::Arg &a,
+                                              const char *name, size_t n,
+                                              int64_t min) {
+    std::vector<int64_t> v;
+    if (std::optional<int64_t> i = intValue(*a.value)) {
+      v.assign(n, *i);
+    } else if (const auto *list = a.value->as<ast::ArrayLit>()) {
+      for (const ast::ExprPtr &el : list->elements) {
+        std::optional<int64_t> i = el ? intValue(*el) : std::nullopt;
+        if (!i) {
+          v.clear();
+          break;
+        }
+        v.push_back(*i);
+      }
+      if (v.size() == 1)
+        v.assign(n, v[0]);
+    }
+    bool ok = v.size() == n;
+    for (int64_t x : v)
+      ok = ok && x >= min;
+    if (ok)
+      return v;
+    badArg(c, a, name,
+           (n == 1 ? "an integer"
+                   : "an integer or a list of " + std::to_string(n) +
+                         " integers") +
+               std::string(min > 0 ? " (positive)" : " (0 or more)"));
+    return std::nullopt;
+  }
+
+  /// padding = P | [P, ..] | [before.., after..] | valid | same | full, as
+  /// [before per dim..., after per dim...].
+  std::optional<std::vector<int64_t>>
+  paddingValue(const ast::CallExpr &c, const ast::Arg *a, unsigned spatial,
+               const std::vector<int64_t> &kernel,
+               const std::vector<int64_t> &stride,
+               const std::vector<int64_t> &dilation) {
+    std::vector<int64_t> pad(2 * spatial, 0);
+    if (!a)
+      return pad;
+    const auto *name = a->value->as<ast::NameRef>();
+    if (name && (name->name == "valid" || name->name == "same" ||
+                 name->name == "full")) {
+      for (unsigned d = 0; d < spatial; ++d) {
+        int64_t span = dilation[d] * (kernel[d] - 1);
+        if (name->name == "full") {
+          pad[d] = pad[spatial + d] = span;
+        } else if (name->name == "same") {
+          if (stride[d] != 1) {
+            diag_.error(a->value->loc(),
+                        "'same' padding keeps the size only with stride 1, "
+                        "but '" +
+                            c.callee + "' has stride " +
+                            std::to_string(stride[d]) +
+                            "; give the padding as numbers");
+            return std::nullopt;
+          }
+          // As PyTorch: the extra row or column goes after.
+          pad[d] = span / 2;
+          pad[spatial + d] = span - span / 2;
+        }
+      }
+      return pad;
+    }
+    if (const auto *list = a->value->as<ast::ArrayLit>();
+        list && list->elements.size() == 2 * spatial && spatial > 1) {
+      std::optional<std::vector<int64_t>> v =
+          intList(c, *a, "padding", 2 * spatial, 0);
+      return v;
+    }
+    std::optional<std::vector<int64_t>> v =
+        intList(c, *a, "padding", spatial, 0);
+    if (!v)
+      return std::nullopt;
+    for (unsigned d = 0; d < spatial; ++d)
+      pad[d] = pad[spatial + d] = (*v)[d];
+    return pad;
+  }
+
+  /// conv1d/conv2d(x, out, kernel, stride = 1, padding = 0, dilation = 1,
+  /// groups = 1, bias = true, padding_mode = zeros) with new parameters
+  /// NAME.weight [out, C/groups, K..] and NAME.bias [out];
+  /// conv2d(x, W[, b], stride = .., ...) uses given tensors instead.
+  Node *emitConv(const ast::CallExpr &c, unsigned spatial) {
+    OpKind kind = spatial == 1 ? OpKind::Conv1d : OpKind::Conv2d;
+    bool tensorForm = c.args.size() >= 2 && c.args[1].keyword.empty() &&
+                      !numberValue(*c.args[1].value);
+    std::vector<std::string> params =
+        tensorForm ? std::vector<std::string>{"#x", "#w", "#b"}
+                   : std::vector<std::string>{"#x", "out", "kernel"};
+    for (const char *p :
+         {"stride", "padding", "dilation", "groups", "bias", "padding_mode"})
+      params.push_back(p);
+    std::optional<BoundArgs> args = bindArgs(c, params, diag_);
+    if (!args || !checkOperandCount(c, *args, tensorForm ? 2 : 1))
+      return nullptr;
+    auto arg = [&](const char *name) -> const ast::Arg * {
+      for (size_t i = 0; i < params.size(); ++i)
+        if (params[i] == name)
+          return args->bound[i];
+      return nullptr;
+    };
+    Node *x = emit(*args->bound[0]->value);
+    bool ok = x != nullptr;
+    std::vector<Node *> operands{x};
+    int64_t out = 0;
+    std::vector<int64_t> kernel;
+    if (tensorForm) {
+      for (unsigned i = 1; i < 3; ++i)
+        if (args->bound[i]) {
+          Node *t = emit(*args->bound[i]->value);
+          ok = ok && t;
+          operands.push_back(t);
+        }
+      if (ok && operands[1]->rank() == spatial + 2) {
+        out = operands[1]->shape()[0];
+        kernel.assign(operands[1]->shape().begin() + 2,
+                      operands[1]->shape().end());
+      }
+    } else {
+      if (const ast::Arg *a = arg("out")) {
+        std::optional<int64_t> o = intValue(*a->value);
+        if (o && *o > 0)
+          out = *o;
+        else
+          badArg(c, *a, "out", "a positive number of channels");
+      } else {
+        diag_.error(c.loc(), "'" + c.callee + "' needs argument 'out'");
+      }
+      if (const ast::Arg *a = arg("kernel")) {
+        if (auto k = intList(c, *a, "kernel", spatial, 1))
+          kernel = *k;
+      } else {
+        diag_.error(c.loc(), "'" + c.callee + "' needs argument 'kernel'");
+      }
+      ok = ok && out > 0 && kernel.size() == spatial;
+    }
+    std::vector<int64_t> stride(spatial, 1), dilation(spatial, 1);
+    if (const ast::Arg *a = arg("stride")) {
+      auto v = intList(c, *a, "stride", spatial, 1);
+      ok = ok && v;
+      if (v)
+        stride = *v;
+    }
+    if (const ast::Arg *a = arg("dilation")) {
+      auto v = intList(c, *a, "dilation", spatial, 1);
+      ok = ok && v;
+      if (v)
+        dilation = *v;
+    }
+    int64_t groups = 1;
+    if (const ast::Arg *a = arg("groups")) {
+      std::optional<int64_t> v = intValue(*a->value);
+      if (v && *v > 0)
+        groups = *v;
+      else
+        badArg(c, *a, "groups", "a positive integer");
+      ok = ok && v && *v > 0;
+    }
+    bool bias = true;
+    if (const ast::Arg *a = arg("bias")) {
+      std::optional<Attr> v = attrValue(c, *a, {"bias", AttrKind::Bool, {}});
+      ok = ok && v;
+      if (v)
+        bias = std::get<int64_t>(*v) != 0;
+    }
+    if (const ast::Arg *a = arg("padding_mode")) {
+      const auto *m = a->value->as<ast::NameRef>();
+      if (!m || m->name != "zeros") {
+        diag_.error(a->value->loc(),
+                    "padding_mode '" + (m ? m->name : describeExpr(*a->value)) +
+                        "' is not supported yet; use zeros");
+        ok = false;
+      }
+    }
+    if (!ok)
+      return nullptr;
+    std::optional<std::vector<int64_t>> pad =
+        paddingValue(c, arg("padding"), spatial, kernel, stride, dilation);
+    if (!pad)
+      return nullptr;
+    Attrs attrs{{"stride", stride},
+                {"padding", *pad},
+                {"dilation", dilation},
+                {"groups", groups}};
+    if (!tensorForm) {
+      if (x->rank() != spatial + 2 || x->dtype() == DType::I32) {
+        diag_.error(c.loc(), "'" + c.callee +
+                                 "' needs a float input of shape " +
+                                 (spatial == 1 ? "[batch, channels, length]"
+                                               : "[batch, channels, height, "
+                                                 "width]") +
+                                 ", got " + typeToString(x->type()));
+        return nullptr;
+      }
+      int64_t in = x->shape()[1];
+      if (in == kBatch || in % groups != 0) {
+        diag_.error(c.loc(), "'" + c.callee + "' groups " +
+                                 std::to_string(groups) +
+                                 " must divide the input channels of " +
+                                 typeToString(x->type()));
+        return nullptr;
+      }
+      int64_t fanIn = in / groups, fanOut = out;
+      Shape ws{out, in / groups};
+      for (int64_t k : kernel) {
+        ws.push_back(k);
+        fanIn *= k;
+        fanOut *= k;
+      }
+      if (boundedElements(ws) < 0) {
+        diag_.error(c.loc(), "weight of '" + c.callee + "' would be " +
+                                 shapeToString(ws) +
+                                 ", more than 2^40 elements");
+        return nullptr;
+      }
+      std::string name = nextDenseName();
+      operands.push_back(makeParam(name + ".weight", {x->dtype(), ws},
+                                   initAttrs(fanIn, fanOut), c.loc()));
+      if (bias)
+        operands.push_back(makeParam(name + ".bias", {x->dtype(), {out}},
+                                     initAttrs(fanIn, fanOut), c.loc()));
+    }
+    return b_.build(kind, operands, std::move(attrs), c.loc());
+  }
+
+  /// maxpool/avgpool 1d/2d(x, kernel, stride = kernel, padding = 0,
+  /// ceil_mode = false[, count_include_pad = true]).
+  Node *emitPool(const ast::CallExpr &c) {
+    bool avg = c.callee.rfind("avg", 0) == 0;
+    unsigned spatial =
+        c.callee.back() == '1' || c.callee[c.callee.size() - 2] == '1' ? 1 : 2;
+    OpKind kind = avg ? (spatial == 1 ? OpKind::AvgPool1d : OpKind::AvgPool2d)
+                      : (spatial == 1 ? OpKind::MaxPool1d : OpKind::MaxPool2d);
+    std::vector<std::string> params{"#x", "kernel", "stride", "padding",
+                                    "ceil_mode"};
+    if (avg)
+      params.push_back("count_include_pad");
+    std::optional<BoundArgs> args = bindArgs(c, params, diag_);
+    if (!args || !checkOperandCount(c, *args, 1))
+      return nullptr;
+    Node *x = emit(*args->bound[0]->value);
+    bool ok = x != nullptr;
+    std::vector<int64_t> kernel;
+    if (const ast::Arg *a = args->bound[1]) {
+      auto k = intList(c, *a, "kernel", spatial, 1);
+      ok = ok && k;
+      if (k)
+        kernel = *k;
+    } else {
+      diag_.error(c.loc(), "'" + c.callee + "' needs argument 'kernel'");
+      ok = false;
+    }
+    std::vector<int64_t> stride = kernel;
+    if (const ast::Arg *a = args->bound[2]) {
+      auto v = intList(c, *a, "stride", spatial, 1);
+      ok = ok && v;
+      if (v)
+        stride = *v;
+    }
+    std::vector<int64_t> pad(2 * spatial, 0);
+    if (const ast::Arg *a = args->bound[3]) {
+      auto v = intList(c, *a, "padding", spatial, 0);
+      ok = ok && v;
+      if (v)
+        for (unsigned d = 0; d < spatial; ++d)
+          pad[d] = pad[spatial + d] = (*v)[d];
+    }
+    Attrs attrs;
+    for (size_t i = 4; i < params.size(); ++i) {
+      int64_t dflt = params[i] == "count_include_pad" ? 1 : 0;
+      attrs[params[i]] = dflt;
+      if (const ast::Arg *a = args->bound[i]) {
+        std::optional<Attr> v =
+            attrValue(c, *a, {params[i].c_str(), AttrKind::Bool, {}});
+        ok = ok && v;
+        if (v)
+          attrs[params[i]] = *v;
+      }
+    }
+    if (!ok)
+      return nullptr;
+    attrs["kernel"] = kernel;
+    attrs["stride"] = stride;
+    attrs["padding"] = pad;
+    return b_.build(kind, {x}, std::move(attrs), c.loc());
+  }
+
+  /// global_avgpool(x): the mean over the spatial dims, [N, C, ..] -> [N, C].
+  Node *emitGlobalAvgPool(const ast::CallExpr &c) {
+    std::optional<BoundArgs> args = bindArgs(c, {"#x"}, diag_);
+    if (!args || !checkOperandCount(c, *args, 1))
+      return nullptr;
+    Node *x = emit(*args->bound[0]->value);
+    if (!x)
+      return nullptr;
+    if (x->rank() < 3) {
+      diag_.error(c.loc(), "'global_avgpool' needs [batch, channels, ...], "
+                           "got " +
+                               typeToString(x->type()));
+      return nullptr;
+    }
+    std::vector<int64_t> axes;
+    for (unsigned d = 2; d < x->rank(); ++d)
+      axes.push_back(d);
+    return b_.build(OpKind::Mean, {x},
+                    {{"axes", axes}, {"keepdims", int64_t(0)}}, c.loc());
   }
 
   /// flatten(x): [d0, d1, ..., dn] -> [d0, d1 * ... * dn].

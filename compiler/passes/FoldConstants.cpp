@@ -330,6 +330,16 @@ std::optional<Values> evaluate(const Node &n) {
   case OpKind::Accuracy:
   case OpKind::Rmse:
   case OpKind::R2:
+  case OpKind::Conv1d:
+  case OpKind::Conv2d:
+  case OpKind::ConvGradInput:
+  case OpKind::ConvGradWeight:
+  case OpKind::MaxPool1d:
+  case OpKind::MaxPool2d:
+  case OpKind::AvgPool1d:
+  case OpKind::AvgPool2d:
+  case OpKind::MaxPoolGrad:
+  case OpKind::AvgPoolGrad:
     return std::nullopt;
   }
   return std::nullopt;

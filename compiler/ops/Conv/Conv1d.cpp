@@ -1,0 +1,37 @@
+//===- Conv1d.cpp - 1-D convolution (cross-correlation), NCW --------------===//
+//
+// conv1d(x [N, C, L], w [O, C/groups, K], b [O]) -> [N, O, OL]
+// with OL = (L + left + right - d (K - 1) - 1) / s + 1, which must divide
+// exactly. attrs: stride [s], padding [left, right] (zeros), dilation [d],
+// groups. The notes (001) write y_t = sum_k w_k x_{t-k+1}, a true
+// convolution: conv1d with the kernel reversed. See ConvCommon.h.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Conv/ConvCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferConvType(n, 1, "conv1d");
+}
+
+// dx = conv_grad_input(dy, w), dw = conv_grad_weight(x, dy),
+// db = sum(dy) over batch and length.
+static void buildGradient(const Node &n, GradBuilder &g) {
+  buildConvGradient(n, g);
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerConv(n, ctx, 1);
+}
+
+// Vectors along the output length, the (c, kh, kw) reduction outside them,
+// one parallel task per sample.
+static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
+  scheduleConvLike(n, f, ctx, true);
+}
+
+extern const OpInfo Conv1dInfo = {"conv1d", -1,    inferType, buildGradient,
+                                  nullptr,  lower, schedule};
+
+} // namespace lamina

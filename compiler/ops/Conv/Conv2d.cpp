@@ -1,0 +1,37 @@
+//===- Conv2d.cpp - 2-D convolution (cross-correlation), NCHW -------------===//
+//
+// conv2d(x [N, C, H, W], w [O, C/groups, KH, KW], b [O]) -> [N, O, OH, OW]
+// with OH = (H + top + bottom - dh (KH - 1) - 1) / sh + 1, which must divide
+// exactly (the notes: a 3x3 kernel with stride 3 does not fit a 7x7 input).
+// attrs: stride [sh, sw], padding [top, left, bottom, right] (zeros),
+// dilation [dh, dw], groups. See ConvCommon.h for the lowering.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Conv/ConvCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferConvType(n, 2, "conv2d");
+}
+
+// dx = conv_grad_input(dy, w), dw = conv_grad_weight(x, dy),
+// db = sum(dy) over batch, height and width.
+static void buildGradient(const Node &n, GradBuilder &g) {
+  buildConvGradient(n, g);
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerConv(n, ctx, 2);
+}
+
+// Vectors along the output width, the (c, kh, kw) reduction outside them,
+// one parallel task per sample.
+static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
+  scheduleConvLike(n, f, ctx, true);
+}
+
+extern const OpInfo Conv2dInfo = {"conv2d", -1,    inferType, buildGradient,
+                                  nullptr,  lower, schedule};
+
+} // namespace lamina

@@ -1,0 +1,399 @@
+//===- ConvCommon.h - Convolutions over 1 or 2 spatial dims ---------------===//
+//
+// conv1d and conv2d share everything here: the geometry (stride, zero
+// padding before and after each spatial dim, dilation, groups), the output
+// size rule, and the lowering of the forward pass and both backward passes,
+// written once for S = 1 or 2 spatial dims. Convolution is cross-correlation
+// (as in the notes and PyTorch):
+//
+//   y[n, o, p] = b[o] + sum_{c, k} x[n, g C' + c, p s + k d - before] w[o, c,
+//   k]
+//
+// with g = o / O' the group of o, C' = C / groups and O' = O / groups.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LAMINA_OPS_CONV_CONVCOMMON_H
+#define LAMINA_OPS_CONV_CONVCOMMON_H
+
+#include "ops/ReduceCommon.h"
+
+#include <string>
+#include <vector>
+
+namespace lamina {
+
+/// The geometry of a convolution node (conv1d, conv2d and their gradients).
+struct ConvGeometry {
+  unsigned spatial = 2;
+  std::vector<int64_t> stride, dilation, before, after;
+  int64_t groups = 1;
+
+  /// Reads the attributes of `n` for `spatial` dims, with defaults stride 1,
+  /// padding 0, dilation 1, groups 1.
+  static ConvGeometry of(const Node &n, unsigned spatial) {
+    ConvGeometry g;
+    g.spatial = spatial;
+    auto list = [&](const char *name, int64_t dflt, size_t len) {
+      std::vector<int64_t> v =
+          n.hasAttr(name) ? n.intsAttr(name) : std::vector<int64_t>{};
+      if (v.empty())
+        v.assign(len, dflt);
+      return v;
+    };
+    g.stride = list("stride", 1, spatial);
+    g.dilation = list("dilation", 1, spatial);
+    std::vector<int64_t> pad = list("padding", 0, 2 * spatial);
+    if (pad.size() == spatial) // symmetric form [ph, pw]
+      pad.insert(pad.end(), pad.begin(), pad.end());
+    if (pad.size() == 2 * spatial) {
+      g.before.assign(pad.begin(), pad.begin() + spatial);
+      g.after.assign(pad.begin() + spatial, pad.end());
+    }
+    g.groups = n.intAttrOr("groups", 1);
+    return g;
+  }
+
+  /// Checks list lengths and signs; "" if fine.
+  std::string check(const char *op) const {
+    std::string o = std::string("'") + op + "' ";
+    if (stride.size() != spatial || dilation.size() != spatial ||
+        before.size() != spatial || after.size() != spatial)
+      return o + "needs " + std::to_string(spatial) +
+             " stride and dilation "
+             "values and " +
+             std::to_string(2 * spatial) + " padding values";
+    for (unsigned d = 0; d < spatial; ++d) {
+      if (stride[d] <= 0)
+        return o + "stride must be positive, got " + std::to_string(stride[d]);
+      if (dilation[d] <= 0)
+        return o + "dilation must be positive, got " +
+               std::to_string(dilation[d]);
+      if (before[d] < 0 || after[d] < 0)
+        return o + "padding must not be negative";
+    }
+    if (groups <= 0)
+      return o + "groups must be positive, got " + std::to_string(groups);
+    return "";
+  }
+
+  /// The output extent of spatial dim `d` for input extent `in` and kernel
+  /// extent `k`, or an error naming the computed size.
+  Expected<int64_t> outExtent(const char *op, unsigned d, int64_t in,
+                              int64_t k) const {
+    int64_t padded = in + before[d] + after[d];
+    int64_t span = dilation[d] * (k - 1) + 1;
+    std::string o = std::string("'") + op + "' ";
+    std::string dim = spatial == 1 ? "" : (d == 0 ? " (height)" : " (width)");
+    if (span > padded)
+      return Expected<int64_t>::error(
+          o + "kernel" + dim + " spans " + std::to_string(span) +
+          " but the padded input is only " + std::to_string(padded) +
+          "; the output size would be floor((" + std::to_string(in) + " + " +
+          std::to_string(before[d] + after[d]) + " - " + std::to_string(span) +
+          ")/" + std::to_string(stride[d]) + ") + 1 = " +
+          std::to_string((padded - span) / stride[d] + 1 - (padded < span)));
+    if ((padded - span) % stride[d] != 0)
+      return Expected<int64_t>::error(
+          o + "stride " + std::to_string(stride[d]) + " does not fit" + dim +
+          ": (" + std::to_string(in) + " + " +
+          std::to_string(before[d] + after[d]) + " - " + std::to_string(span) +
+          ")/" + std::to_string(stride[d]) + " = " +
+          std::to_string(padded - span) + "/" + std::to_string(stride[d]) +
+          " is not a whole number (the output size would be " +
+          std::to_string((padded - span) / stride[d] + 1) +
+          " and drop input); change the padding or the stride");
+    return (padded - span) / stride[d] + 1;
+  }
+};
+
+/// Type rule of conv1d/conv2d: x [N, C, *S], w [O, C/groups, *K], b [O].
+inline Expected<TensorType> inferConvType(const Node &n, unsigned spatial,
+                                          const char *op) {
+  if (n.numInputs() != 2 && n.numInputs() != 3)
+    return typeError(std::string("'") + op +
+                     "' takes x, weight and an optional bias");
+  const TensorType &x = n.input(0).type(), &w = n.input(1).type();
+  unsigned rank = spatial + 2;
+  if (x.rank() != rank)
+    return typeError(std::string("'") + op + "' needs an input of rank " +
+                     std::to_string(rank) + " ([batch, channels, " +
+                     (spatial == 1 ? "length" : "height, width") + "]), got " +
+                     typeToString(x));
+  if (w.rank() != rank)
+    return typeError(std::string("'") + op + "' needs a weight of rank " +
+                     std::to_string(rank) + ", got " + typeToString(w));
+  if (!isFloat(x.dtype) || x.dtype != w.dtype)
+    return typeError(std::string("'") + op +
+                     "' needs float operands of one type, got " +
+                     typeToString(x) + " and " + typeToString(w));
+  ConvGeometry g = ConvGeometry::of(n, spatial);
+  if (std::string e = g.check(op); !e.empty())
+    return typeError(e);
+  int64_t c = x.shape[1], o = w.shape[0];
+  if (c % g.groups != 0 || o % g.groups != 0)
+    return typeError(std::string("'") + op + "' groups " +
+                     std::to_string(g.groups) + " must divide the " +
+                     std::to_string(c) + " input and " + std::to_string(o) +
+                     " output channels");
+  if (w.shape[1] * g.groups != c)
+    return typeError(std::string("'") + op + "' weight " +
+                     shapeToString(w.shape) + " expects " +
+                     std::to_string(w.shape[1] * g.groups) +
+                     " input channels, but the input " +
+                     shapeToString(x.shape) + " has " + std::to_string(c));
+  if (n.numInputs() == 3) {
+    const TensorType &b = n.input(2).type();
+    if (b.dtype != x.dtype || b.shape != Shape{o})
+      return typeError(std::string("'") + op + "' bias must be " +
+                       dtypeName(x.dtype) + "[" + std::to_string(o) +
+                       "], got " + typeToString(b));
+  }
+  Shape out{x.shape[0], o};
+  for (unsigned d = 0; d < spatial; ++d) {
+    Expected<int64_t> e = g.outExtent(op, d, x.shape[2 + d], w.shape[2 + d]);
+    if (!e)
+      return typeError(e.errorMessage() + " (input " + shapeToString(x.shape) +
+                       ", weight " + shapeToString(w.shape) + ")");
+    out.push_back(*e);
+  }
+  return TensorType{x.dtype, out};
+}
+
+/// The Func of input `i` of `n` read with zeros outside its logical extents.
+inline Halide::Func zeroPadded(const Node &n, unsigned i, LowerContext &ctx) {
+  const Node &in = n.input(i);
+  Halide::Region bounds;
+  for (unsigned d = in.rank(); d-- > 0;)
+    bounds.push_back({0, ctx.extent(in.shape(), d)});
+  return Halide::BoundaryConditions::constant_exterior(
+      ctx.input(n, i), Halide::cast(ctx.type(in), 0), bounds);
+}
+
+/// Vectorizes the innermost logical dim of `f` (pure and update stages) by
+/// up to the natural width, and parallelizes its outermost dim.
+inline void scheduleConvLike(const Node &n, Halide::Func &f, LowerContext &ctx,
+                             bool parallelOuter) {
+  f.compute_root();
+  std::vector<Halide::Var> args = f.args();
+  int64_t inner = n.shape().back();
+  int vw = std::min(ctx.vectorWidth(n), 8);
+  bool vec = inner != kBatch && inner >= vw;
+  if (vec)
+    f.vectorize(args[0], vw);
+  if (parallelOuter && ctx.parallel())
+    f.parallel(args.back());
+  for (int u = 0; u < f.num_update_definitions(); ++u) {
+    Halide::Stage s = f.update(u);
+    // The reduction runs outside the vector of outputs, so each step is a
+    // vector multiply-add into accumulators that stay in cache.
+    std::vector<Halide::VarOrRVar> order;
+    order.push_back(args[0]);
+    for (const Halide::Internal::ReductionVariable &rv :
+         f.function().update(u).schedule().rvars())
+      order.push_back(Halide::RVar(rv.var));
+    for (size_t d = 1; d < args.size(); ++d)
+      order.push_back(args[d]);
+    s.reorder(order);
+    if (vec)
+      s.vectorize(args[0], vw);
+    if (parallelOuter && ctx.parallel())
+      s.parallel(args.back());
+  }
+}
+
+/// x[n, g C' + c, p s + k d - before] for the conv geometry `g`, read from
+/// the zero-padded Func `xp`; `p` and `k` per spatial dim.
+inline Halide::Expr convInputAt(const ConvGeometry &g, Halide::Func &xp,
+                                Halide::Expr n, Halide::Expr channel,
+                                const std::vector<Halide::Expr> &p,
+                                const std::vector<Halide::Expr> &k) {
+  std::vector<Halide::Expr> idx{std::move(n), std::move(channel)};
+  for (unsigned d = 0; d < g.spatial; ++d)
+    idx.push_back(p[d] * static_cast<int>(g.stride[d]) +
+                  k[d] * static_cast<int>(g.dilation[d]) -
+                  static_cast<int>(g.before[d]));
+  return LowerContext::call(xp, idx);
+}
+
+/// The group of channel `c` when each group has `perGroup` channels.
+inline Halide::Expr groupOf(const ConvGeometry &g, Halide::Expr c,
+                            int64_t perGroup) {
+  if (g.groups == 1)
+    return Halide::Expr(0);
+  return c / static_cast<int>(perGroup);
+}
+
+/// conv1d/conv2d: y = b + sum over (c, k) as in the file comment.
+inline Halide::Func lowerConv(const Node &n, LowerContext &ctx,
+                              unsigned spatial) {
+  ConvGeometry g = ConvGeometry::of(n, spatial);
+  const Shape &ws = n.input(1).shape();
+  int64_t cg = ws[1], og = ws[0] / g.groups;
+  Halide::Func xp = zeroPadded(n, 0, ctx);
+  Halide::Func f(ctx.name(n));
+  std::vector<Halide::Var> v = ctx.vars(n);
+  Halide::Region ranges{{0, static_cast<int>(cg)}};
+  for (unsigned d = 0; d < spatial; ++d)
+    ranges.push_back({0, static_cast<int>(ws[2 + d])});
+  Halide::RDom r(ranges, ctx.name(n) + "_r");
+  std::vector<Halide::Expr> p, k, wi{v[1], r[0]};
+  for (unsigned d = 0; d < spatial; ++d) {
+    p.push_back(v[2 + d]);
+    k.push_back(r[1 + d]);
+    wi.push_back(r[1 + d]);
+  }
+  Halide::Expr channel = groupOf(g, v[1], og) * static_cast<int>(cg) + r[0];
+  LowerContext::define(
+      f, v, n.numInputs() == 3 ? ctx.read(n, 2, {v[1]}) : ctx.constant(n, 0));
+  at(f, LowerContext::exprs(v)) +=
+      convInputAt(g, xp, v[0], channel, p, k) * ctx.read(n, 1, wi);
+  return f;
+}
+
+/// conv_grad_input(dy, w) = dL/dx:
+///   dx[n, c, h] = sum_{o in c's group, k, h = p s + k d - before} dy[n, o, p]
+///   w[o, c', k]
+/// read as a gather: p = (h + before - k d) / s where that divides exactly.
+inline Halide::Func lowerConvGradInput(const Node &n, LowerContext &ctx) {
+  unsigned spatial = n.rank() - 2;
+  ConvGeometry g = ConvGeometry::of(n, spatial);
+  const Shape &ws = n.input(1).shape();
+  int64_t cg = ws[1], og = ws[0] / g.groups;
+  Halide::Func dyp = zeroPadded(n, 0, ctx);
+  Halide::Func f(ctx.name(n));
+  std::vector<Halide::Var> v = ctx.vars(n);
+  Halide::Region ranges{{0, static_cast<int>(og)}};
+  for (unsigned d = 0; d < spatial; ++d)
+    ranges.push_back({0, static_cast<int>(ws[2 + d])});
+  Halide::RDom r(ranges, ctx.name(n) + "_r");
+  Halide::Expr grp = groupOf(g, v[1], cg);
+  Halide::Expr o = grp * static_cast<int>(og) + r[0];
+  std::vector<Halide::Expr> dyi{v[0], o},
+      wi{o, v[1] - grp * static_cast<int>(cg)};
+  Halide::Expr valid = Halide::cast<bool>(true);
+  for (unsigned d = 0; d < spatial; ++d) {
+    Halide::Expr q = v[2 + d] + static_cast<int>(g.before[d]) -
+                     r[1 + d] * static_cast<int>(g.dilation[d]);
+    int s = static_cast<int>(g.stride[d]);
+    if (s > 1) {
+      valid = valid && (q % s == 0);
+      q = q / s;
+    }
+    dyi.push_back(q);
+    wi.push_back(r[1 + d]);
+  }
+  Halide::Expr term = LowerContext::call(dyp, dyi) * ctx.read(n, 1, wi);
+  LowerContext::define(f, v, ctx.constant(n, 0));
+  at(f, LowerContext::exprs(v)) +=
+      Halide::select(valid, term, ctx.constant(n, 0));
+  return f;
+}
+
+/// conv_grad_weight(x, dy) = dL/dw:
+///   dw[o, c, k] = sum_{n, p} x[n, g C' + c, p s + k d - before] dy[n, o, p]
+/// The last spatial output dim is summed last, from a partial sum that
+/// keeps it as a pure dim, so the long reduction over the batch and the
+/// other output positions runs on vectors (a hand-written rfactor).
+inline Halide::Func lowerConvGradWeight(const Node &n, LowerContext &ctx) {
+  unsigned spatial = n.rank() - 2;
+  ConvGeometry g = ConvGeometry::of(n, spatial);
+  const Node &x = n.input(0), &dy = n.input(1);
+  int64_t cg = n.shape()[1], og = n.shape()[0] / g.groups;
+  Halide::Func xp = zeroPadded(n, 0, ctx);
+  // partial[o, c, k.., pl] = sum over n and the other output positions.
+  Halide::Func partial(ctx.name(n) + "_partial");
+  std::vector<Halide::Var> pv = LowerContext::vars(n.rank() + 1);
+  Halide::Region ranges{{0, ctx.extent(x.shape(), 0)}};
+  for (unsigned d = 0; d + 1 < spatial; ++d)
+    ranges.push_back({0, static_cast<int>(dy.shape()[2 + d])});
+  Halide::RDom r(ranges, ctx.name(n) + "_r");
+  std::vector<Halide::Expr> p, k;
+  for (unsigned d = 0; d + 1 < spatial; ++d)
+    p.push_back(r[1 + d]);
+  p.push_back(pv.back());
+  for (unsigned d = 0; d < spatial; ++d)
+    k.push_back(pv[2 + d]);
+  Halide::Expr channel = groupOf(g, pv[0], og) * static_cast<int>(cg) + pv[1];
+  std::vector<Halide::Expr> dyi{r[0], pv[0]};
+  dyi.insert(dyi.end(), p.begin(), p.end());
+  LowerContext::define(partial, pv, ctx.constant(n, 0));
+  at(partial, LowerContext::exprs(pv)) +=
+      convInputAt(g, xp, r[0], channel, p, k) *
+      LowerContext::call(ctx.input(n, 1), dyi);
+  // Vectors along the last output position, the reduction outside them,
+  // one parallel task per output channel.
+  partial.compute_root();
+  int vw = std::min(ctx.vectorWidth(n), 8);
+  bool vec = dy.shape().back() >= vw;
+  std::vector<Halide::VarOrRVar> order{pv.back()};
+  for (int i = 0; i < r.dimensions(); ++i)
+    order.push_back(r[i]);
+  for (size_t d = pv.size() - 1; d-- > 0;)
+    order.push_back(pv[d]);
+  Halide::Stage upd = partial.update();
+  upd.reorder(order);
+  if (vec) {
+    partial.vectorize(pv.back(), vw);
+    upd.vectorize(pv.back(), vw);
+  }
+  if (ctx.parallel()) {
+    partial.parallel(pv[0]);
+    upd.parallel(pv[0]);
+  }
+
+  Halide::Func f(ctx.name(n));
+  std::vector<Halide::Var> v = ctx.vars(n);
+  Halide::RDom last(0, static_cast<int>(dy.shape().back()),
+                    ctx.name(n) + "_last");
+  std::vector<Halide::Expr> pi = LowerContext::exprs(v);
+  pi.push_back(last);
+  LowerContext::define(f, v, ctx.constant(n, 0));
+  at(f, LowerContext::exprs(v)) += LowerContext::call(partial, pi);
+  return f;
+}
+
+/// Type rule of conv_grad_input / conv_grad_weight: the shape attribute.
+inline Expected<TensorType> inferConvGradType(const Node &n,
+                                              const char *shapeAttr) {
+  if (n.numInputs() != 2 || !n.hasAttr(shapeAttr))
+    return typeError(std::string("needs two operands and a '") + shapeAttr +
+                     "' attribute");
+  const Shape &s = n.intsAttr(shapeAttr);
+  if (s.size() != n.input(1).rank() || (s.size() != 3 && s.size() != 4))
+    return typeError(std::string("'") + shapeAttr + "' " + shapeToString(s) +
+                     " does not match the operands");
+  ConvGeometry g = ConvGeometry::of(n, static_cast<unsigned>(s.size() - 2));
+  if (std::string e = g.check(opName(n.kind())); !e.empty())
+    return typeError(e);
+  return TensorType{n.input(0).dtype(), s};
+}
+
+/// The attributes of a conv node, for the nodes of its gradient.
+inline Attrs convAttrs(const Node &n) {
+  Attrs a;
+  for (const char *k : {"stride", "padding", "dilation", "groups"})
+    if (n.hasAttr(k))
+      a[k] = n.attrs().at(k);
+  return a;
+}
+
+/// dx, dw and db of conv1d/conv2d from dy.
+inline void buildConvGradient(const Node &n, GradBuilder &g) {
+  Node *dy = g.outGrad(n);
+  Node *x = &n.input(0), *w = &n.input(1);
+  Attrs ai = convAttrs(n), aw = convAttrs(n);
+  ai["input_shape"] = x->shape();
+  aw["weight_shape"] = w->shape();
+  g.accumulate(*x, g.make(OpKind::ConvGradInput, {dy, w}, ai));
+  g.accumulate(*w, g.make(OpKind::ConvGradWeight, {x, dy}, aw));
+  if (n.numInputs() == 3) {
+    std::vector<int64_t> axes{0};
+    for (unsigned d = 2; d < n.rank(); ++d)
+      axes.push_back(d);
+    g.accumulate(n.input(2), g.sum(dy, axes, false));
+  }
+}
+
+} // namespace lamina
+
+#endif // LAMINA_OPS_CONV_CONVCOMMON_H

@@ -1,0 +1,35 @@
+//===- ConvGradInput.cpp - dL/dx of conv1d and conv2d ---------------------===//
+//
+// conv_grad_input(dy, w) with the conv's attrs and `input_shape`: the
+// gradient of a convolution with respect to its input (a transposed
+// convolution). Built only by the conv gradient rules.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Conv/ConvCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferConvGradType(n, "input_shape");
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerConvGradInput(n, ctx);
+}
+
+// Vectors along the input width, one parallel task per sample.
+static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
+  scheduleConvLike(n, f, ctx, true);
+}
+
+// Second derivatives of convolution are not needed to train.
+extern const OpInfo ConvGradInputInfo = {
+    "conv_grad_input",
+    2,
+    inferType,
+    nullptr,
+    "second derivatives of convolution are not supported",
+    lower,
+    schedule};
+
+} // namespace lamina

@@ -1,0 +1,37 @@
+//===- ConvGradWeight.cpp - dL/dw of conv1d and conv2d --------------------===//
+//
+// conv_grad_weight(x, dy) with the conv's attrs and `weight_shape`: the
+// gradient of a convolution with respect to its weight, a correlation of
+// the input with dy summed over the batch. Built only by the conv gradient
+// rules.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Conv/ConvCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferConvGradType(n, "weight_shape");
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerConvGradWeight(n, ctx);
+}
+
+// The partial sums are scheduled by the lowering; the final sum over the
+// last output position is small: one parallel task per output channel.
+static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
+  scheduleConvLike(n, f, ctx, true);
+}
+
+// Second derivatives of convolution are not needed to train.
+extern const OpInfo ConvGradWeightInfo = {
+    "conv_grad_weight",
+    2,
+    inferType,
+    nullptr,
+    "second derivatives of convolution are not supported",
+    lower,
+    schedule};
+
+} // namespace lamina

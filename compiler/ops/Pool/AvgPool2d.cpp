@@ -1,0 +1,34 @@
+//===- AvgPool2d.cpp - 2-D average pooling --------------------------------===//
+//
+// avgpool2d(x [N, C, H, W]) with attrs kernel, stride, padding
+// [top, left, bottom, right], ceil_mode, count_include_pad. See PoolCommon.h.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Pool/PoolCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferPoolType(n, 2, "avgpool2d");
+}
+
+// Each window's gradient is spread evenly over the positions it averaged.
+static void buildGradient(const Node &n, GradBuilder &g) {
+  Attrs a = n.attrs();
+  a["input_shape"] = n.input(0).shape();
+  g.accumulate(n.input(0), g.make(OpKind::AvgPoolGrad, {g.outGrad(n)}, a));
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerPool(n, ctx, 2, false);
+}
+
+// Vectors along the output width, one parallel task per sample.
+static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
+  scheduleConvLike(n, f, ctx, true);
+}
+
+extern const OpInfo AvgPool2dInfo = {"avgpool2d", 1,     inferType, buildGradient,
+                                  nullptr,  lower, schedule};
+
+} // namespace lamina

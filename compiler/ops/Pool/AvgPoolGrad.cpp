@@ -1,0 +1,34 @@
+//===- AvgPoolGrad.cpp - dL/dx of average pooling -------------------------===//
+//
+// avgpool_grad(dy) with the pooling attrs and input_shape: dy of each window,
+// divided by its divisor, goes to each position it averaged. Built only
+// by the average pooling gradient rules.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Pool/PoolCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferPoolGradType(n, false);
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerAvgPoolGrad(n, ctx);
+}
+
+static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
+  scheduleConvLike(n, f, ctx, true);
+}
+
+// Second derivatives of pooling are not needed to train.
+extern const OpInfo AvgPoolGradInfo = {
+    "avgpool_grad",
+    1,
+    inferType,
+    nullptr,
+    "second derivatives of pooling are not supported",
+    lower,
+    schedule};
+
+} // namespace lamina

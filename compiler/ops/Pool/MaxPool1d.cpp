@@ -1,0 +1,35 @@
+//===- MaxPool1d.cpp - 1-D max pooling ------------------------------------===//
+//
+// maxpool1d(x [N, C, L]) with attrs kernel, stride, padding
+// [left, right], ceil_mode. See PoolCommon.h.
+//
+//===----------------------------------------------------------------------===//
+#include "ops/Pool/PoolCommon.h"
+
+namespace lamina {
+
+static Expected<TensorType> inferType(const Node &n) {
+  return inferPoolType(n, 1, "maxpool1d");
+}
+
+// The gradient goes to the first arg-max of each window (summed where
+// windows overlap).
+static void buildGradient(const Node &n, GradBuilder &g) {
+  Attrs a = n.attrs();
+  Node *x = const_cast<Node *>(&n.input(0));
+  g.accumulate(*x, g.make(OpKind::MaxPoolGrad, {x, g.outGrad(n)}, a));
+}
+
+static Halide::Func lower(const Node &n, LowerContext &ctx) {
+  return lowerPool(n, ctx, 1, true);
+}
+
+// Vectors along the output length, one parallel task per sample.
+static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
+  scheduleConvLike(n, f, ctx, true);
+}
+
+extern const OpInfo MaxPool1dInfo = {"maxpool1d", 1,     inferType, buildGradient,
+                                  nullptr,  lower, schedule};
+
+} // namespace lamina
