@@ -22,6 +22,11 @@
 
 namespace lamina {
 
+/// a / b rounded down (b > 0).
+inline int64_t floorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
 /// The geometry of a convolution node (conv1d, conv2d and their gradients).
 struct ConvGeometry {
   unsigned spatial = 2;

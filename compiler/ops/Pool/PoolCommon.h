@@ -62,8 +62,7 @@ struct PoolGeometry {
           "; the output size would be floor((" + std::to_string(padded) +
           " - " + std::to_string(kernel[d]) + ")/" + std::to_string(stride[d]) +
           ") + 1 = " +
-          std::to_string((padded - kernel[d]) / stride[d] + 1 -
-                         (padded < kernel[d])));
+          std::to_string(floorDiv(padded - kernel[d], stride[d]) + 1));
     int64_t span = padded - kernel[d];
     int64_t out =
         (ceilMode ? (span + stride[d] - 1) / stride[d] : span / stride[d]) + 1;
@@ -255,8 +254,10 @@ inline Halide::Func lowerMaxPoolGrad(const Node &n, LowerContext &ctx) {
       Halide::select(val == LowerContext::call(best, pi), flat, windowSize));
   best.compute_at(first, pv[1]);
   first.compute_root();
-  if (ctx.parallel())
+  if (ctx.parallel()) {
     first.parallel(pv[0]);
+    first.update().parallel(pv[0]);
+  }
 
   Halide::Func f(ctx.name(n));
   std::vector<Halide::Var> v = ctx.vars(n);
