@@ -260,10 +260,13 @@ bool emitExecutable(const Graph &forward, const Graph *train,
   std::vector<std::string> objects;
   auto compile = [&](const Graph &g, PipelineKind k, const char *file) {
     return step(std::string("compiling ") + pipelineFunctionName(k), [&] {
-      LoweredPipeline lp = lowerGraph(g, k, aotTarget(false));
+      Halide::Target t = aotTarget(false);
+      if (opts.profile)
+        t = t.with_feature(Halide::Target::Profile);
+      LoweredPipeline lp = lowerGraph(g, k, t);
       fs::path o = dir / file;
       lp.pipeline.compile_to_object(o.string(), lp.arguments,
-                                    pipelineFunctionName(k), aotTarget(false));
+                                    pipelineFunctionName(k), t);
       objects.push_back(o.string());
     });
   };

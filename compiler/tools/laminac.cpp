@@ -49,6 +49,7 @@ struct Options {
   bool printLocs = false;
   bool keepTemps = false;
   bool verbose = false;
+  bool profile = false;
 };
 
 /// Writes `text` to `path` ("-" or empty is stdout).
@@ -174,6 +175,7 @@ int run(const Options &opts) {
     ExecutableOptions eo;
     eo.keepTemps = opts.keepTemps;
     eo.verbose = opts.verbose;
+    eo.profile = opts.profile;
     auto t0 = std::chrono::steady_clock::now();
     if (!emitExecutable(*forward, train.get(), opts.input, out, eo, diag))
       return 1;
@@ -252,6 +254,9 @@ int main(int argc, char **argv) {
   app.add_flag("--keep-temps", opts.keepTemps,
                "Keep the intermediate objects of --emit=exe");
   app.add_flag("-v,--verbose", opts.verbose, "Print compile times per step");
+  app.add_flag("--profile", opts.profile,
+               "Build the executable with Halide's profiler: it prints the "
+               "time of each stage when it exits");
   CLI11_PARSE(app, argc, argv);
   try {
     return run(opts);

@@ -32,6 +32,9 @@ struct ExecutableOptions {
   bool keepTemps = false;
   /// Print each step and the time it took.
   bool verbose = false;
+  /// Build the pipelines with Halide's profiler: the executable prints the
+  /// time spent in each Func when it exits.
+  bool profile = false;
 };
 
 /// Compiles the train, eval and predict pipelines ahead of time, writes the

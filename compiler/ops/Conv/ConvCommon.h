@@ -164,14 +164,25 @@ inline Expected<TensorType> inferConvType(const Node &n, unsigned spatial,
   return TensorType{x.dtype, out};
 }
 
-/// The Func of input `i` of `n` read with zeros outside its logical extents.
+/// The Func of input `i` of `n` read with zeros outside its logical extents,
+/// materialized with its halo of zeros, so the reduction that reads it many
+/// times per element does no bounds test.
 inline Halide::Func zeroPadded(const Node &n, unsigned i, LowerContext &ctx) {
   const Node &in = n.input(i);
   Halide::Region bounds;
   for (unsigned d = in.rank(); d-- > 0;)
     bounds.push_back({0, ctx.extent(in.shape(), d)});
-  return Halide::BoundaryConditions::constant_exterior(
+  Halide::Func padded = Halide::BoundaryConditions::constant_exterior(
       ctx.input(n, i), Halide::cast(ctx.type(in), 0), bounds);
+  Halide::Func stored(ctx.name(n) + "_padded" + std::to_string(i));
+  stored(padded.args()) = padded(padded.args());
+  stored.compute_root();
+  std::vector<Halide::Var> args = stored.args();
+  if (in.shape().back() >= 8)
+    stored.vectorize(args[0], 8, Halide::TailStrategy::GuardWithIf);
+  if (ctx.parallel())
+    stored.parallel(args.back());
+  return stored;
 }
 
 /// Vectorizes the innermost logical dim of `f` (pure and update stages) by
