@@ -33,7 +33,6 @@ std::vector<GradCase> allCases() {
   cs.push_back(binary("sub_broadcast", OpKind::Sub));
   cs.push_back(binary("mul_broadcast", OpKind::Mul));
   cs.push_back(binary("div_broadcast", OpKind::Div, 0.5, 1.5));
-  cs.push_back(binary("greater_broadcast", OpKind::Greater));
   cs.push_back({"add_batch_and_bias", {OpKind::Add}, [](CaseGraph &c) {
                   Node *x = c.param("x", {kBatch, 4});
                   Node *b = c.param("b", {4});
@@ -73,8 +72,6 @@ std::vector<GradCase> allCases() {
   cs.push_back(unary("log", OpKind::Log, 0.5, 2));
   cs.push_back(unary("sqrt", OpKind::Sqrt, 0.5, 2));
   cs.push_back(unary("abs", OpKind::Abs, -1, 1, 0.05));
-  cs.push_back(unary("sign", OpKind::Sign, -1, 1, 0.05));
-  cs.push_back(unary("step", OpKind::Step, -1, 1, 0.05));
   cs.push_back(unary("sigmoid", OpKind::Sigmoid, -3, 3));
   cs.push_back(unary("tanh", OpKind::Tanh, -2, 2));
   cs.push_back(unary("relu", OpKind::Relu, -1, 1, 0.05));
@@ -259,8 +256,9 @@ TEST_P(GradCheck, MatchesCentralDifferences) {
   bool anyGradient = false;
   for (OpKind k : gc.covers)
     anyGradient |= hasGradient(k);
-  if (!anyGradient)
-    GTEST_SKIP() << gc.name << ": the op has no gradient rule";
+  // Ops without a gradient rule are checked to be reported by autodiff
+  // (ElementwiseGrad.NonDifferentiableOpsAreReported), not here.
+  ASSERT_TRUE(anyGradient) << gc.name << ": covers no op with a gradient rule";
 
   CaseGraph c(std::hash<std::string>()(gc.name));
   Node *loss = gc.build(c);
