@@ -1,4 +1,4 @@
-//===- SoftmaxCommon.h - The max and sum of exps along an axis -----------===//
+//===- SoftmaxCommon.h - The max and sum of exps along an axis ------------===//
 #ifndef LAMINA_OPS_CLASSIFY_SOFTMAXCOMMON_H
 #define LAMINA_OPS_CLASSIFY_SOFTMAXCOMMON_H
 

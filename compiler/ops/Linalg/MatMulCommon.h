@@ -1,4 +1,4 @@
-//===- MatMulCommon.h - Lowering, schedule and gradients of x @ W --------===//
+//===- MatMulCommon.h - Lowering, schedule and gradients of x @ W ---------===//
 //
 // matmul and dense share one lowering: out[.., i, j] = init[j] +
 // sum_k a[.., i, k] * w[k, j], with init the bias of dense or 0, and one

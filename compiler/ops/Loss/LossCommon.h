@@ -1,4 +1,4 @@
-//===- LossCommon.h - Type rule and lowering of elementwise losses -------===//
+//===- LossCommon.h - Type rule and lowering of elementwise losses --------===//
 //
 // mse, mae, half_squared_error, binary_cross_entropy, rmse and r2 compare a
 // prediction y with a target t element by element and average over every

@@ -28,7 +28,7 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
   scheduleConvLike(n, f, ctx, true);
 }
 
-extern const OpInfo AvgPool1dInfo = {"avgpool1d", 1,     inferType, buildGradient,
-                                  nullptr,  lower, schedule};
+extern const OpInfo AvgPool1dInfo = {
+    "avgpool1d", 1, inferType, buildGradient, nullptr, lower, schedule};
 
 } // namespace lamina

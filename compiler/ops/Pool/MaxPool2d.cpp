@@ -29,7 +29,7 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
   scheduleConvLike(n, f, ctx, true);
 }
 
-extern const OpInfo MaxPool2dInfo = {"maxpool2d", 1,     inferType, buildGradient,
-                                  nullptr,  lower, schedule};
+extern const OpInfo MaxPool2dInfo = {
+    "maxpool2d", 1, inferType, buildGradient, nullptr, lower, schedule};
 
 } // namespace lamina
