@@ -138,6 +138,8 @@ std::vector<AttrSpec> attrSpecs(OpKind k) {
   case OpKind::AvgPool2d:
   case OpKind::MaxPoolGrad:
   case OpKind::AvgPoolGrad:
+  case OpKind::Pad:
+  case OpKind::PadGrad:
     return {};
   }
   return {};
@@ -1062,12 +1064,14 @@ private:
       if (v)
         bias = std::get<int64_t>(*v) != 0;
     }
+    std::string mode = "zeros";
     if (const ast::Arg *a = arg("padding_mode")) {
       const auto *m = a->value->as<ast::NameRef>();
-      if (!m || m->name != "zeros") {
-        diag_.error(a->value->loc(),
-                    "padding_mode '" + (m ? m->name : describeExpr(*a->value)) +
-                        "' is not supported yet; use zeros");
+      if (m && (m->name == "zeros" || m->name == "reflect" ||
+                m->name == "replicate" || m->name == "circular")) {
+        mode = m->name;
+      } else {
+        badArg(c, *a, "padding_mode", "zeros, reflect, replicate or circular");
         ok = false;
       }
     }
@@ -1077,6 +1081,15 @@ private:
         paddingValue(c, arg("padding"), spatial, kernel, stride, dilation);
     if (!pad)
       return nullptr;
+    // Other padding modes pad explicitly, then convolve without padding.
+    if (mode != "zeros") {
+      x = b_.build(OpKind::Pad, {x}, {{"padding", *pad}, {"mode", mode}},
+                   c.loc());
+      if (!x)
+        return nullptr;
+      operands[0] = x;
+      pad->assign(pad->size(), 0);
+    }
     Attrs attrs{{"stride", stride},
                 {"padding", *pad},
                 {"dilation", dilation},

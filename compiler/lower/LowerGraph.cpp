@@ -22,6 +22,9 @@ static bool updateKeepsPureVar(const Halide::Func &f, int update, int d) {
   return v && v->name == const_cast<Halide::Func &>(f).args()[d].name();
 }
 
+// Vector tails are guarded, not shifted inwards: a consumer may need a
+// region narrower than one vector (pad_grad reads an interior window), and
+// a shifted vector would read its producer's inputs out of bounds.
 void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx) {
   f.compute_root();
   unsigned rank = n.rank();
@@ -34,13 +37,13 @@ void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx) {
   int outer = static_cast<int>(rank) - 1;
   bool parallel = ctx.parallel() && rank >= 2;
   if (vectorize)
-    f.vectorize(args[0], vw);
+    f.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
   if (parallel)
     f.parallel(args[outer]);
   for (int u = 0; u < f.num_update_definitions(); ++u) {
     Halide::Stage s = f.update(u);
     if (vectorize && updateKeepsPureVar(f, u, 0))
-      s.vectorize(args[0], vw);
+      s.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
     if (parallel && updateKeepsPureVar(f, u, outer))
       s.parallel(args[outer]);
   }

@@ -340,6 +340,8 @@ std::optional<Values> evaluate(const Node &n) {
   case OpKind::AvgPool2d:
   case OpKind::MaxPoolGrad:
   case OpKind::AvgPoolGrad:
+  case OpKind::Pad:
+  case OpKind::PadGrad:
     return std::nullopt;
   }
   return std::nullopt;

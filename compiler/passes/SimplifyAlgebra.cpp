@@ -165,6 +165,8 @@ Node *simplified(const Node &n) {
   case OpKind::AvgPool2d:
   case OpKind::MaxPoolGrad:
   case OpKind::AvgPoolGrad:
+  case OpKind::Pad:
+  case OpKind::PadGrad:
     return nullptr;
   }
   return nullptr;

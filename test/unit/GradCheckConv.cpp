@@ -18,11 +18,26 @@ GradCase conv(const std::string &name, OpKind k, Shape x, Shape w, bool bias,
           }};
 }
 
+/// pad in `mode` over the last two dims of a [batch, 2, 4, 5] parameter.
+GradCase pad(const std::string &mode) {
+  return {
+      "pad_" + mode, {OpKind::Pad}, [=](CaseGraph &c) {
+        Node *x = c.param("x", {kBatch, 2, 4, 5});
+        return c.weighted(c.op(
+            OpKind::Pad, {x},
+            {{"padding", std::vector<int64_t>{1, 2, 2, 1}}, {"mode", mode}}));
+      }};
+}
+
 } // namespace
 
 std::vector<GradCase> convCases() {
   OpKind c2 = OpKind::Conv2d, c1 = OpKind::Conv1d;
   return {
+      pad("zeros"),
+      pad("reflect"),
+      pad("replicate"),
+      pad("circular"),
       conv("conv2d_pad1", c2, {kBatch, 2, 5, 5}, {3, 2, 3, 3}, true,
            {{"padding", Ints{1, 1, 1, 1}}}),
       conv("conv2d_stride2_asymmetric_pad", c2, {kBatch, 2, 6, 5}, {3, 2, 3, 3},

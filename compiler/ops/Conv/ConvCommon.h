@@ -195,7 +195,7 @@ inline void scheduleConvLike(const Node &n, Halide::Func &f, LowerContext &ctx,
   int vw = std::min(ctx.vectorWidth(n), 8);
   bool vec = inner != kBatch && inner >= vw;
   if (vec)
-    f.vectorize(args[0], vw);
+    f.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
   if (parallelOuter && ctx.parallel())
     f.parallel(args.back());
   for (int u = 0; u < f.num_update_definitions(); ++u) {
@@ -211,7 +211,7 @@ inline void scheduleConvLike(const Node &n, Halide::Func &f, LowerContext &ctx,
       order.push_back(args[d]);
     s.reorder(order);
     if (vec)
-      s.vectorize(args[0], vw);
+      s.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
     if (parallelOuter && ctx.parallel())
       s.parallel(args.back());
   }
@@ -349,8 +349,8 @@ inline Halide::Func lowerConvGradWeight(const Node &n, LowerContext &ctx) {
   Halide::Stage upd = partial.update();
   upd.reorder(order);
   if (vec) {
-    partial.vectorize(pv.back(), vw);
-    upd.vectorize(pv.back(), vw);
+    partial.vectorize(pv.back(), vw, Halide::TailStrategy::GuardWithIf);
+    upd.vectorize(pv.back(), vw, Halide::TailStrategy::GuardWithIf);
   }
   if (ctx.parallel()) {
     partial.parallel(pv[0]);
