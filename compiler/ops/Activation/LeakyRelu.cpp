@@ -18,7 +18,11 @@ static double alphaOf(const Node &n) { return n.floatAttrOr("alpha", 0.01); }
 static void buildGradient(const Node &n, GradBuilder &g) {
   Node *x = &n.input(0);
   Node *dy = g.outGrad(n);
-  g.accumulate(*x, g.select(g.greater(x, 0.0), dy, g.mul(dy, alphaOf(n))));
+  // One node per statement: the order of argument evaluation, and so the
+  // numbering of the dump, differs between compilers.
+  Node *scaled = g.mul(dy, alphaOf(n));
+  Node *positive = g.greater(x, 0.0);
+  g.accumulate(*x, g.select(positive, dy, scaled));
 }
 
 static Halide::Func lower(const Node &n, LowerContext &ctx) {

@@ -21,7 +21,11 @@ static void buildGradient(const Node &n, GradBuilder &g) {
   Node *y = const_cast<Node *>(&n);
   double beta = betaOf(n);
   Node *s = g.sigmoid(g.mul(x, beta));
-  Node *dydx = g.add(s, g.mul(g.mul(y, beta), g.sub(1.0, s)));
+  // One node per statement: the order of argument evaluation, and so the
+  // numbering of the dump, differs between compilers.
+  Node *oneMinusS = g.sub(1.0, s);
+  Node *betaY = g.mul(y, beta);
+  Node *dydx = g.add(s, g.mul(betaY, oneMinusS));
   g.accumulate(*x, g.mul(g.outGrad(n), dydx));
 }
 

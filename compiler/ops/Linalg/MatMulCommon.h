@@ -116,7 +116,10 @@ inline Node *weightGradient(GradBuilder &g, Node *a, Node *dy) {
   Shape as = a->shape(), ds = dy->shape();
   as.push_back(1);
   ds.insert(ds.end() - 1, 1);
-  Node *outer = g.mul(g.reshape(a, as), g.reshape(dy, ds));
+  // One node per statement: the order of argument evaluation, and so the
+  // numbering of the dump, differs between compilers.
+  Node *dyRow = g.reshape(dy, ds);
+  Node *outer = g.mul(g.reshape(a, as), dyRow);
   std::vector<int64_t> lead;
   for (unsigned d = 0; d + 2 < outer->rank(); ++d)
     lead.push_back(d);

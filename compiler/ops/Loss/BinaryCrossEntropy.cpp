@@ -36,7 +36,10 @@ static void buildGradient(const Node &n, GradBuilder &g) {
   g.accumulate(*p, g.mul(gp, dl));
   if (!isFloat(t->dtype()))
     return;
-  Node *gt = g.div(g.sub(g.log(g.sub(1.0, q)), g.log(q)), count);
+  // One node per statement: the order of argument evaluation, and so the
+  // numbering of the dump, differs between compilers.
+  Node *logQ = g.log(q);
+  Node *gt = g.div(g.sub(g.log(g.sub(1.0, q)), logQ), count);
   g.accumulate(*t, g.mul(gt, dl));
 }
 

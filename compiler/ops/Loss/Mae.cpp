@@ -15,7 +15,10 @@ static Expected<TensorType> inferType(const Node &n) {
 // dL/dy = sign(y - t) / N (0 where y == t),  dL/dt = -dL/dy.
 static void buildGradient(const Node &n, GradBuilder &g) {
   Node *d = g.sub(&n.input(0), &n.input(1));
-  accumulatePair(g, n, g.div(g.sign(d), pairCount(g, n, d)));
+  // One node per statement: the order of argument evaluation, and so the
+  // numbering of the dump, differs between compilers.
+  Node *count = pairCount(g, n, d);
+  accumulatePair(g, n, g.div(g.sign(d), count));
 }
 
 static Halide::Func lower(const Node &n, LowerContext &ctx) {

@@ -29,7 +29,10 @@ static void buildGradient(const Node &n, GradBuilder &g) {
   std::vector<int64_t> axes = *reduceAxes(n);
   Node *y = expandReduced(g, const_cast<Node *>(&n), x->shape(), axes);
   Node *dy = expandReduced(g, g.outGrad(n), x->shape(), axes);
-  Node *eq = g.sub(g.sub(1.0, g.greater(x, y)), g.greater(y, x));
+  // One node per statement: the order of argument evaluation, and so the
+  // numbering of the dump, differs between compilers.
+  Node *yWins = g.greater(y, x);
+  Node *eq = g.sub(g.sub(1.0, g.greater(x, y)), yWins);
   g.accumulate(*x, g.mul(eq, dy));
 }
 
