@@ -18,7 +18,7 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
 }
 
 static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
-  scheduleConvLike(n, f, ctx, true);
+  schedulePoolGrad(n, f, ctx);
 }
 
 // Second derivatives of pooling are not needed to train.

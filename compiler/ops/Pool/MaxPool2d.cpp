@@ -26,7 +26,7 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
 
 // Vectors along the output width, one parallel task per sample.
 static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
-  scheduleConvLike(n, f, ctx, true);
+  schedulePool(n, f, ctx);
 }
 
 extern const OpInfo MaxPool2dInfo = {
