@@ -32,6 +32,9 @@ namespace {
 
 /// Parameters may have at most this many elements.
 constexpr int64_t kMaxElements = int64_t(1) << 40;
+/// A parameter filled from a single number holds its data in the IR (as
+/// doubles), so it may have at most this many elements (128 MiB).
+constexpr int64_t kMaxFilledElements = int64_t(1) << 24;
 
 //===----------------------------------------------------------------------===//
 // Call signatures: the tensor operands of each op and its attributes.
@@ -352,6 +355,16 @@ private:
     }
     if (shape.empty()) {
       // A single number fills the whole parameter.
+      int64_t n = boundedElements(t.shape);
+      if (n < 0 || n > kMaxFilledElements) {
+        diag_.error(v.loc(),
+                    "parameter '" + d.name + "' of type " + typeToString(t) +
+                        " is too large to fill from a number (the limit is "
+                        "2^24 elements); leave out the value to use the "
+                        "train block's init");
+        bind(d.name, d.nameLoc, nullptr);
+        return;
+      }
       data.assign(static_cast<size_t>(numElements(t.shape)), data[0]);
     } else if (shape != t.shape) {
       diag_.error(v.loc(), "initial value has shape " + shapeToString(shape) +
@@ -895,11 +908,11 @@ private:
     return b_.build(OpKind::Dense, operands, {}, c.loc());
   }
 
-  /// An int or a list of `n` ints (a single int is repeated), all >= `min`.
-  std::optional<std::vector<int64_t>> intList(const ast::CallExpr &c,
-                                              const ast::Arg &a,
-                                              const char *name, size_t n,
-                                              int64_t min) {
+  /// An int or a list of `n` ints (a single int is repeated), all >= `min`;
+  /// `what` describes the accepted forms in the error, if given.
+  std::optional<std::vector<int64_t>>
+  intList(const ast::CallExpr &c, const ast::Arg &a, const char *name, size_t n,
+          int64_t min, const std::string &what = "") {
     std::vector<int64_t> v;
     if (std::optional<int64_t> i = intValue(*a.value)) {
       v.assign(n, *i);
@@ -920,6 +933,10 @@ private:
       ok = ok && x >= min;
     if (ok)
       return v;
+    if (!what.empty()) {
+      badArg(c, a, name, what);
+      return std::nullopt;
+    }
     badArg(c, a, name,
            (n == 1 ? "an integer"
                    : "an integer or a list of " + std::to_string(n) +
@@ -929,7 +946,8 @@ private:
   }
 
   /// padding = P | [P, ..] | [before.., after..] | valid | same | full, as
-  /// [before per dim..., after per dim...].
+  /// [before per dim..., after per dim...]. For one spatial dim a pair is
+  /// [left, right].
   std::optional<std::vector<int64_t>>
   paddingValue(const ast::CallExpr &c, const ast::Arg *a, unsigned spatial,
                const std::vector<int64_t> &kernel,
@@ -962,14 +980,16 @@ private:
       }
       return pad;
     }
+    std::string what =
+        spatial == 1 ? "an integer, a list [left, right] (0 or more), valid, "
+                       "same or full"
+                     : "an integer, a list [h, w] or [top, left, bottom, "
+                       "right] (0 or more), valid, same or full";
     if (const auto *list = a->value->as<ast::ArrayLit>();
-        list && list->elements.size() == 2 * spatial && spatial > 1) {
-      std::optional<std::vector<int64_t>> v =
-          intList(c, *a, "padding", 2 * spatial, 0);
-      return v;
-    }
+        list && list->elements.size() == 2 * spatial)
+      return intList(c, *a, "padding", 2 * spatial, 0, what);
     std::optional<std::vector<int64_t>> v =
-        intList(c, *a, "padding", spatial, 0);
+        intList(c, *a, "padding", spatial, 0, what);
     if (!v)
       return std::nullopt;
     for (unsigned d = 0; d < spatial; ++d)
@@ -1016,6 +1036,14 @@ private:
         out = operands[1]->shape()[0];
         kernel.assign(operands[1]->shape().begin() + 2,
                       operands[1]->shape().end());
+      } else if (ok) {
+        // The kernel size (for same/full padding) comes from W's shape.
+        diag_.error(args->bound[1]->value->loc(),
+                    "'" + c.callee + "' needs a weight of rank " +
+                        std::to_string(spatial + 2) + " ([out, in/groups, " +
+                        (spatial == 1 ? "k" : "kh, kw") + "]), got " +
+                        typeToString(operands[1]->type()));
+        return nullptr;
       }
     } else {
       if (const ast::Arg *a = arg("out")) {
@@ -1063,6 +1091,14 @@ private:
       ok = ok && v;
       if (v)
         bias = std::get<int64_t>(*v) != 0;
+      if (v && tensorForm) {
+        diag_.error(a->value->loc(),
+                    "'bias' of '" + c.callee +
+                        "' applies only when it creates its parameters; "
+                        "with a given weight, pass the bias tensor or leave "
+                        "it out");
+        ok = false;
+      }
     }
     std::string mode = "zeros";
     if (const ast::Arg *a = arg("padding_mode")) {

@@ -1,5 +1,4 @@
-//===- FrontendTest.cpp - Model files -> AST -> Graph
-//----------------------===//
+//===- FrontendTest.cpp - Model files -> AST -> Graph ---------------------===//
 //
 // The examples build with the shapes and parameter counts of the lecture
 // notes; every kind of user error is a diagnostic with its file:line:col and
@@ -104,8 +103,9 @@ const std::string kHeader = "model M {\n  input x: f32[batch, 4];\n";
 //===----------------------------------------------------------------------===//
 
 TEST(FrontendExamples, AllBuildWithoutDiagnostics) {
-  for (const char *name : {"linreg.lam", "xor.lam", "xor_train.lam", "mlp.lam",
-                           "mlp_notes.lam", "big_fc.lam"}) {
+  for (const char *name :
+       {"linreg.lam", "xor.lam", "xor_train.lam", "mlp.lam", "mlp_notes.lam",
+        "big_fc.lam", "lenet5.lam", "cnn_notes.lam"}) {
     Compiled c = compileExample(name);
     EXPECT_NE(c.graph, nullptr) << name << ":\n" << c.diags;
     EXPECT_EQ(c.diags, "") << name;
@@ -479,6 +479,333 @@ TEST(FrontendOps, ChoosesTheModelByName) {
 }
 
 //===----------------------------------------------------------------------===//
+// Convolution and pooling.
+//===----------------------------------------------------------------------===//
+
+using Ints = std::vector<int64_t>;
+
+TEST(FrontendExamples, LeNet5HasTheNotesParameterCounts) {
+  Compiled c = compileExample("lenet5.lam");
+  ASSERT_NE(c.graph, nullptr) << c.diags;
+  const Graph &g = *c.graph;
+  EXPECT_EQ(g.findLeaf("x")->type(),
+            (TensorType{DType::F32, {kBatch, 1, 28, 28}}));
+  auto count = [&](const std::string &layer) {
+    return numElements(g.findLeaf(layer + ".weight")->shape()) +
+           numElements(g.findLeaf(layer + ".bias")->shape());
+  };
+  // Notes 000: CONV1 156, CONV2 2416, FC3 48120, FC4 10164, output 850.
+  EXPECT_EQ(count("conv1"), 156);
+  EXPECT_EQ(count("conv2"), 2416);
+  EXPECT_EQ(count("fc3"), 48120);
+  EXPECT_EQ(count("fc4"), 10164);
+  EXPECT_EQ(count("logits"), 850);
+  EXPECT_EQ(paramTotal(g), 61706);
+  EXPECT_EQ(g.findLeaf("conv1.weight")->shape(), (Shape{6, 1, 5, 5}));
+  EXPECT_EQ(g.findLeaf("conv2.weight")->shape(), (Shape{16, 6, 5, 5}));
+  EXPECT_EQ(g.findLeaf("conv2.weight")->intAttr("fan_in"), 6 * 25);
+  EXPECT_EQ(g.findLeaf("conv2.weight")->intAttr("fan_out"), 16 * 25);
+  EXPECT_EQ(named(g, "s2")->shape(), (Shape{kBatch, 6, 14, 14}));
+  EXPECT_EQ(named(g, "s4")->shape(), (Shape{kBatch, 16, 5, 5}));
+  EXPECT_EQ(g.findLeaf("fc3.weight")->shape(), (Shape{400, 120}));
+}
+
+TEST(FrontendOps, ConvForms) {
+  Compiled c = compile(
+      "model M {\n"
+      "  input x: f32[batch, 4, 9, 9];\n"
+      "  input s: f32[batch, 4, 12];\n"
+      "  y = conv2d(relu(conv2d(x, 8, kernel = 3)), 2, kernel = [3, 1],\n"
+      "             stride = [2, 1], bias = false);\n"
+      "  z = conv2d(x, 6, kernel = 3, padding = [1, 2], dilation = 2,\n"
+      "             groups = 2);\n"
+      "  q = conv2d(x, 4, kernel = 3, padding = [0, 1, 2, 3]);\n"
+      "  v = conv1d(s, 3, kernel = 3, stride = 3);\n"
+      "  w = conv1d(s, 3, kernel = 4, padding = [2, 1]);\n"
+      "}\n"
+      "train M { init = he; }\n");
+  ASSERT_NE(c.graph, nullptr) << c.diags;
+  const Graph &g = *c.graph;
+  EXPECT_EQ(paramNames(g), (std::vector<std::string>{
+                               "y.weight", "y.bias", "y.1.weight", "z.weight",
+                               "z.bias", "q.weight", "q.bias", "v.weight",
+                               "v.bias", "w.weight", "w.bias"}));
+  // The inner conv is y.*, the outer (bias = false) y.1.weight.
+  EXPECT_EQ(g.findLeaf("y.weight")->shape(), (Shape{8, 4, 3, 3}));
+  EXPECT_EQ(g.findLeaf("y.1.weight")->shape(), (Shape{2, 8, 3, 1}));
+  const Node *y = named(g, "y");
+  EXPECT_EQ(y->kind(), OpKind::Conv2d);
+  EXPECT_EQ(y->numInputs(), 2u);
+  EXPECT_EQ(y->intsAttr("stride"), (Ints{2, 1}));
+  EXPECT_EQ(y->intsAttr("padding"), (Ints{0, 0, 0, 0}));
+  EXPECT_EQ(y->intsAttr("dilation"), (Ints{1, 1}));
+  EXPECT_EQ(y->intAttr("groups"), 1);
+  EXPECT_EQ(y->shape(), (Shape{kBatch, 2, 3, 7}));
+  // fan_in = C/groups * kh * kw, fan_out = out * kh * kw; init from train.
+  const Node *zw = g.findLeaf("z.weight");
+  EXPECT_EQ(zw->shape(), (Shape{6, 2, 3, 3}));
+  EXPECT_EQ(zw->intAttr("fan_in"), 2 * 9);
+  EXPECT_EQ(zw->intAttr("fan_out"), 6 * 9);
+  EXPECT_EQ(zw->strAttr("init"), "he");
+  EXPECT_EQ(zw->strAttr("role"), "param");
+  EXPECT_EQ(g.findLeaf("z.bias")->intAttr("fan_in"), 2 * 9);
+  const Node *z = named(g, "z");
+  EXPECT_EQ(z->intsAttr("padding"), (Ints{1, 2, 1, 2}));
+  EXPECT_EQ(z->intsAttr("dilation"), (Ints{2, 2}));
+  EXPECT_EQ(z->intAttr("groups"), 2);
+  // (9 + 2 - 4 - 1) + 1 = 7 high, (9 + 4 - 4 - 1) + 1 = 9 wide.
+  EXPECT_EQ(z->shape(), (Shape{kBatch, 6, 7, 9}));
+  // Four values are [top, left, bottom, right].
+  EXPECT_EQ(named(g, "q")->intsAttr("padding"), (Ints{0, 1, 2, 3}));
+  EXPECT_EQ(named(g, "q")->shape(), (Shape{kBatch, 4, 9, 11}));
+  const Node *v = named(g, "v");
+  EXPECT_EQ(v->kind(), OpKind::Conv1d);
+  EXPECT_EQ(v->intsAttr("stride"), (Ints{3}));
+  EXPECT_EQ(v->intsAttr("padding"), (Ints{0, 0}));
+  EXPECT_EQ(v->shape(), (Shape{kBatch, 3, 4}));
+  EXPECT_EQ(g.findLeaf("v.weight")->shape(), (Shape{3, 4, 3}));
+  // A pair is [left, right] in 1-D.
+  EXPECT_EQ(named(g, "w")->intsAttr("padding"), (Ints{2, 1}));
+  EXPECT_EQ(named(g, "w")->shape(), (Shape{kBatch, 3, 12}));
+}
+
+TEST(FrontendOps, ConvNamedPaddings) {
+  Compiled c = compile("model M {\n"
+                       "  input x: f32[batch, 1, 7, 7];\n"
+                       "  a = conv2d(x, 1, kernel = 3, padding = valid);\n"
+                       "  b = conv2d(x, 1, kernel = 3, padding = same);\n"
+                       "  d = conv2d(x, 1, kernel = 4, padding = same);\n"
+                       "  e = conv2d(x, 1, kernel = [2, 3], dilation = 2,\n"
+                       "             padding = same);\n"
+                       "  f = conv2d(x, 1, kernel = 3, padding = full);\n"
+                       "  h = conv2d(x, 1, kernel = 3, stride = 2);\n"
+                       "  i = conv2d(x, 1, kernel = 3, padding = 1);\n"
+                       "}\n");
+  ASSERT_NE(c.graph, nullptr) << c.diags;
+  const Graph &g = *c.graph;
+  auto check = [&](const char *name, Ints pad, Shape shape) {
+    const Node *n = named(g, name);
+    ASSERT_NE(n, nullptr) << name;
+    EXPECT_EQ(n->intsAttr("padding"), pad) << name;
+    EXPECT_EQ(n->shape(), shape) << name;
+  };
+  check("a", {0, 0, 0, 0}, {kBatch, 1, 5, 5});
+  check("b", {1, 1, 1, 1}, {kBatch, 1, 7, 7});
+  // As PyTorch: the odd one goes to the bottom/right.
+  check("d", {1, 1, 2, 2}, {kBatch, 1, 7, 7});
+  // Dilated spans 2*(2-1) = 2 and 2*(3-1) = 4.
+  check("e", {1, 2, 1, 2}, {kBatch, 1, 7, 7});
+  check("f", {2, 2, 2, 2}, {kBatch, 1, 9, 9});
+  // The notes: 7x7, 3x3, stride 2 -> 3x3; padding 1 -> 7x7.
+  check("h", {0, 0, 0, 0}, {kBatch, 1, 3, 3});
+  check("i", {1, 1, 1, 1}, {kBatch, 1, 7, 7});
+}
+
+TEST(FrontendOps, ConvWithExplicitTensors) {
+  Compiled c = compile("model M {\n"
+                       "  input x: f32[batch, 2, 5, 5];\n"
+                       "  param K: f32[3, 2, 3, 3];\n"
+                       "  param kb: f32[3] = 0;\n"
+                       "  y = conv2d(x, K, kb, stride = 2, padding = 1);\n"
+                       "  z = conv2d(x, K, padding = same);\n"
+                       "}\n");
+  ASSERT_NE(c.graph, nullptr) << c.diags;
+  const Graph &g = *c.graph;
+  // No new parameters: the given tensors are the operands.
+  EXPECT_EQ(paramNames(g), (std::vector<std::string>{"K", "kb"}));
+  const Node *y = named(g, "y");
+  ASSERT_EQ(y->numInputs(), 3u);
+  EXPECT_EQ(&y->input(1), g.findLeaf("K"));
+  EXPECT_EQ(&y->input(2), g.findLeaf("kb"));
+  EXPECT_EQ(y->intsAttr("stride"), (Ints{2, 2}));
+  EXPECT_EQ(y->shape(), (Shape{kBatch, 3, 3, 3}));
+  // same takes the kernel size from K.
+  const Node *z = named(g, "z");
+  EXPECT_EQ(z->numInputs(), 2u);
+  EXPECT_EQ(z->intsAttr("padding"), (Ints{1, 1, 1, 1}));
+  EXPECT_EQ(z->shape(), (Shape{kBatch, 3, 5, 5}));
+}
+
+TEST(FrontendOps, PaddingModeBuildsAPad) {
+  Compiled c = compile("model M {\n"
+                       "  input x: f32[batch, 2, 6, 6];\n"
+                       "  y = conv2d(x, 3, kernel = 3, padding = [1, 2],\n"
+                       "             padding_mode = replicate);\n"
+                       "  z = conv2d(x, 3, kernel = 3, padding = 1,\n"
+                       "             padding_mode = zeros);\n"
+                       "}\n");
+  ASSERT_NE(c.graph, nullptr) << c.diags;
+  const Node *y = named(*c.graph, "y");
+  EXPECT_EQ(y->intsAttr("padding"), (Ints{0, 0, 0, 0}));
+  const Node &pad = y->input(0);
+  EXPECT_EQ(pad.kind(), OpKind::Pad);
+  EXPECT_EQ(pad.strAttr("mode"), "replicate");
+  EXPECT_EQ(pad.intsAttr("padding"), (Ints{1, 2, 1, 2}));
+  EXPECT_EQ(pad.shape(), (Shape{kBatch, 2, 8, 10}));
+  EXPECT_EQ(y->shape(), (Shape{kBatch, 3, 6, 8}));
+  // zeros is the conv's own padding.
+  const Node *z = named(*c.graph, "z");
+  EXPECT_EQ(z->input(0).kind(), OpKind::Input);
+  EXPECT_EQ(z->intsAttr("padding"), (Ints{1, 1, 1, 1}));
+}
+
+TEST(FrontendOps, PoolingForms) {
+  Compiled c = compile(
+      "model M {\n"
+      "  input x: f32[batch, 3, 7, 7];\n"
+      "  input s: f32[batch, 3, 10];\n"
+      "  a = maxpool2d(x, 2);\n"
+      "  b = maxpool2d(x, 3, stride = 2, padding = 1, ceil_mode = true);\n"
+      "  d = avgpool2d(x, [3, 1], stride = [2, 1], padding = [1, 0],\n"
+      "                count_include_pad = false);\n"
+      "  e = maxpool1d(s, 2);\n"
+      "  f = avgpool1d(s, kernel = 3, stride = 2, ceil_mode = true);\n"
+      "  g = global_avgpool(x);\n"
+      "  h = global_avgpool(s);\n"
+      "}\n");
+  ASSERT_NE(c.graph, nullptr) << c.diags;
+  const Graph &g = *c.graph;
+  EXPECT_TRUE(g.paramsWithRole("param").empty());
+  const Node *a = named(g, "a");
+  EXPECT_EQ(a->kind(), OpKind::MaxPool2d);
+  EXPECT_EQ(a->intsAttr("kernel"), (Ints{2, 2}));
+  EXPECT_EQ(a->intsAttr("stride"), (Ints{2, 2})); // stride = kernel
+  EXPECT_EQ(a->intsAttr("padding"), (Ints{0, 0, 0, 0}));
+  EXPECT_EQ(a->intAttr("ceil_mode"), 0);
+  EXPECT_EQ(a->shape(), (Shape{kBatch, 3, 3, 3}));
+  const Node *b = named(g, "b");
+  EXPECT_EQ(b->intsAttr("padding"), (Ints{1, 1, 1, 1}));
+  EXPECT_EQ(b->intAttr("ceil_mode"), 1);
+  EXPECT_EQ(b->shape(), (Shape{kBatch, 3, 4, 4}));
+  const Node *d = named(g, "d");
+  EXPECT_EQ(d->kind(), OpKind::AvgPool2d);
+  EXPECT_EQ(d->intsAttr("padding"), (Ints{1, 0, 1, 0}));
+  EXPECT_EQ(d->intAttr("count_include_pad"), 0);
+  EXPECT_EQ(d->shape(), (Shape{kBatch, 3, 4, 7}));
+  EXPECT_EQ(named(g, "e")->kind(), OpKind::MaxPool1d);
+  EXPECT_EQ(named(g, "e")->shape(), (Shape{kBatch, 3, 5}));
+  const Node *f = named(g, "f");
+  EXPECT_EQ(f->kind(), OpKind::AvgPool1d);
+  EXPECT_EQ(f->intAttr("count_include_pad"), 1);
+  // ceil((10 - 3)/2) + 1 = 5.
+  EXPECT_EQ(f->shape(), (Shape{kBatch, 3, 5}));
+  const Node *gp = named(g, "g");
+  EXPECT_EQ(gp->kind(), OpKind::Mean);
+  EXPECT_EQ(gp->intsAttr("axes"), (Ints{2, 3}));
+  EXPECT_EQ(gp->shape(), (Shape{kBatch, 3}));
+  EXPECT_EQ(named(g, "h")->intsAttr("axes"), (Ints{2}));
+}
+
+TEST(FrontendErrors, ConvSizesAreErrorsAtTheCall) {
+  const std::string h = "model M {\n  input x: f32[batch, 1, 7, 7];\n";
+  // The notes: a 3x3 kernel with stride 3 does not fit a 7x7 input.
+  EXPECT_EQ(firstMessage(h + "  y = conv2d(x, 4, kernel = 3, stride = 3);\n}"),
+            "f.lam:3:7: error: 'conv2d' stride 3 does not fit (height): "
+            "(7 + 0 - 3)/3 = 4/3 is not a whole number (the output size "
+            "would be 2 and drop input); change the padding or the stride "
+            "(input [batch, 1, 7, 7], weight [4, 1, 3, 3])");
+  EXPECT_NE(firstMessage(h + "  y = conv2d(x, 4, kernel = 9);\n}")
+                .find("f.lam:3:7: error: 'conv2d' kernel (height) spans 9 "
+                      "but the padded input is only 7"),
+            std::string::npos);
+  EXPECT_EQ(firstMessage(h + "  y = conv2d(x, 4, kernel = 3, stride = [1, 2],"
+                             " padding = same);\n}"),
+            "f.lam:3:59: error: 'same' padding keeps the size only with "
+            "stride 1, but 'conv2d' has stride 2; give the padding as "
+            "numbers");
+  EXPECT_EQ(firstMessage(h + "  y = conv2d(x, 4, kernel = 3, groups = 2);\n}"),
+            "f.lam:3:7: error: 'conv2d' groups 2 must divide the input "
+            "channels of f32[batch, 1, 7, 7]");
+  EXPECT_EQ(firstMessage(h + "  y = conv2d(x, 3, kernel = 1, groups = 1);\n"
+                             "  z = conv2d(y, 4, kernel = 1, groups = 3);\n}"),
+            "f.lam:4:7: error: 'conv2d' groups 3 must divide the 3 input and "
+            "4 output channels");
+}
+
+TEST(FrontendErrors, ConvAndPoolArguments) {
+  const std::string h = "model M {\n  input x: f32[batch, 3, 7, 7];\n"
+                        "  param W: f32[4, 3, 3];\n";
+  EXPECT_EQ(firstMessage(h + "  y = conv2d(x, W, padding = same);\n}"),
+            "f.lam:4:17: error: 'conv2d' needs a weight of rank 4 ([out, "
+            "in/groups, kh, kw]), got f32[4, 3, 3]");
+  EXPECT_EQ(firstMessage(h + "  y = conv1d(x, W);\n}"),
+            "f.lam:4:7: error: 'conv1d' needs an input of rank 3 ([batch, "
+            "channels, length]), got f32[batch, 3, 7, 7]");
+  EXPECT_EQ(firstMessage(h + "  y = conv2d(x, 4, kernel = 3, padding = "
+                             "[1, 2, 3]);\n}"),
+            "f.lam:4:42: error: argument 'padding' of 'conv2d' must be an "
+            "integer, a list [h, w] or [top, left, bottom, right] (0 or "
+            "more), valid, same or full, got an array");
+  // The pooling ops word their own type errors; the frontend places them.
+  std::string m = firstMessage(h + "  y = maxpool2d(x, 2, padding = 2);\n}");
+  EXPECT_EQ(m.rfind("f.lam:4:7: error: 'maxpool2d' padding", 0), 0u) << m;
+  EXPECT_NE(m.find("half the kernel"), std::string::npos) << m;
+  EXPECT_EQ(firstMessage(h + "  y = avgpool2d(x);\n}"),
+            "f.lam:4:7: error: 'avgpool2d' needs argument 'kernel'");
+}
+
+TEST(FrontendRobustness, ConvTokenSoup) {
+  std::vector<std::string> pieces{" "};
+  std::istringstream words(
+      "conv2d( conv1d( maxpool2d( avgpool1d( global_avgpool( x W , ) [ ] 1 3 "
+      "0 -1 kernel stride padding dilation groups = same full valid bias "
+      "false reflect padding_mode ceil_mode");
+  for (std::string w; words >> w;)
+    pieces.push_back(w);
+  std::mt19937 rng(99);
+  for (int iter = 0; iter < 2000; ++iter) {
+    std::string call;
+    int n = static_cast<int>(rng() % 16);
+    for (int i = 0; i < n; ++i)
+      call += pieces[rng() % pieces.size()];
+    std::string text = "model M { input x: f32[batch, 2, 6, 6]; "
+                       "param W: f32[4, 2, 3, 3]; y = " +
+                       call + "; }";
+    std::ostringstream os;
+    DiagnosticEngine diag(os);
+    std::unique_ptr<ast::ModelFile> m = parseModelFile("r.lam", text, diag);
+    if (m)
+      buildGraph(*m, diag);
+  }
+}
+
+// Well-formed calls with random (often invalid) geometry: each either builds
+// or reports an error, never crashes.
+TEST(FrontendRobustness, RandomConvAndPoolGeometry) {
+  const char *values[] = {"0",    "1",     "2",      "3",      "5",
+                          "9",    "-1",    "[1, 2]", "[0, 3]", "[2, 1, 0, 1]",
+                          "same", "valid", "full",   "[]",     "[1, 2, 3]"};
+  const char *ops[] = {"conv2d(x, 4", "conv2d(x, W", "conv1d(s, 3",
+                       "maxpool2d(x", "avgpool2d(x", "maxpool1d(s",
+                       "avgpool1d(s"};
+  const char *keys[] = {"kernel",   "stride", "padding",
+                        "dilation", "groups", "ceil_mode"};
+  std::mt19937 rng(7);
+  unsigned built = 0;
+  for (int iter = 0; iter < 3000; ++iter) {
+    std::string call = ops[rng() % 7];
+    bool conv = call.rfind("conv", 0) == 0;
+    if (!conv || call.find('W') == std::string::npos)
+      call += ", kernel = " + std::string(values[rng() % 7]);
+    for (int k = 0, n = static_cast<int>(rng() % 4); k < n; ++k) {
+      std::string key = keys[1 + rng() % 5];
+      if (call.find(key) == std::string::npos)
+        call += ", " + key + " = " + values[rng() % 15];
+    }
+    std::string text = "model M {\n  input x: f32[batch, 4, 7, 7];\n"
+                       "  input s: f32[batch, 4, 9];\n"
+                       "  param W: f32[4, 2, 3, 3];\n  y = " +
+                       call + ");\n}\n";
+    Compiled c = compile(text);
+    if (c.graph)
+      ++built;
+    else
+      EXPECT_GT(c.errors, 0u) << text;
+  }
+  EXPECT_GT(built, 100u);
+}
+
+//===----------------------------------------------------------------------===//
 // Syntax errors.
 //===----------------------------------------------------------------------===//
 
@@ -736,7 +1063,8 @@ TEST(FrontendErrors, DiagnosticsQuoteTheLine) {
 //===----------------------------------------------------------------------===//
 
 TEST(FrontendRobustness, EveryPrefixOfTheExamples) {
-  for (const char *name : {"mlp.lam", "linreg.lam", "xor.lam"}) {
+  for (const char *name :
+       {"mlp.lam", "linreg.lam", "xor.lam", "lenet5.lam", "cnn_notes.lam"}) {
     std::string text = readExample(name);
     for (size_t n = 0; n <= text.size(); ++n) {
       std::ostringstream os;
