@@ -65,6 +65,13 @@ void AtomicFile::write(const void *data, size_t size) {
   written_ += size;
 }
 
+void AtomicFile::flush() {
+  if (!file_)
+    throw Error(path_ + ": flush after the file was closed");
+  if (std::fflush(file_) != 0)
+    throw Error(path_ + ": cannot write '" + tmpPath_ + "': " + errnoText());
+}
+
 void AtomicFile::commit() {
   if (!file_)
     throw Error(path_ + ": commit after the file was closed");

@@ -8,8 +8,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 
 namespace lamina {
 
@@ -49,13 +52,37 @@ CheckpointInfo Session::load(const std::string &path, bool withState) {
   return ck.info();
 }
 
+/// A test hook: with LAMINA_TEST_KILL_DURING_SAVE=N in the environment, the
+/// N-th checkpoint save of the process cuts its temporary file to half its
+/// length and kills the process (SIGKILL) before the rename, as a crash or a
+/// `kill -9` in the middle of the write would (test/E2E/hostile_save.test).
+static std::function<void(AtomicFile &)> killDuringSaveHook() {
+  static int saves = 0;
+  const char *env = std::getenv("LAMINA_TEST_KILL_DURING_SAVE");
+  if (!env || std::atoi(env) != ++saves)
+    return {};
+  return [](AtomicFile &f) {
+    std::fprintf(stderr,
+                 "LAMINA_TEST_KILL_DURING_SAVE: killed while writing "
+                 "%s\n",
+                 f.tmpPath().c_str());
+    std::fflush(stderr);
+    f.flush();
+    if (::truncate(f.tmpPath().c_str(),
+                   static_cast<off_t>(f.bytesWritten() / 2)) != 0)
+      std::perror("truncate");
+    std::raise(SIGKILL);
+  };
+}
+
 void Session::save(const std::string &path) const {
   std::vector<NamedTensor> tensors;
   for (size_t i = 0; i < params_.size(); ++i)
     tensors.push_back({model_.params[i].name, &params_[i]});
   for (size_t i = 0; i < state_.size(); ++i)
     tensors.push_back({model_.state[i].name, &state_[i]});
-  saveCheckpoint(path, tensors, {model_.name, epoch_, step_, seed_});
+  saveCheckpoint(path, tensors, {model_.name, epoch_, step_, seed_},
+                 killDuringSaveHook());
 }
 
 Session::Scalars Session::makeScalars(const Pipeline &p) const {
@@ -107,6 +134,35 @@ static void gather(const std::vector<Tensor> &src, std::vector<Tensor> &dst,
     for (int64_t r = 0; r < rows; ++r)
       std::memcpy(dst[t].row(r), src[t].row(order[begin + r]), bytes);
   }
+}
+
+/// True if every element of `t` is finite (integer tensors always are).
+static bool allFinite(const Tensor &t) {
+  auto scan = [&](const auto *p) {
+    for (int64_t i = 0, n = t.numel(); i < n; ++i)
+      if (!std::isfinite(p[i]))
+        return false;
+    return true;
+  };
+  switch (t.dtype()) {
+  case DType::F32:
+    return scan(t.data<float>());
+  case DType::F64:
+    return scan(t.data<double>());
+  case DType::I32:
+    return true;
+  }
+  return true;
+}
+
+/// The name of the first of `tensors` (named by `specs`) that holds a NaN or
+/// an infinity, or "" if all are finite.
+static std::string firstNonFinite(const std::vector<TensorSpec> &specs,
+                                  const std::vector<Tensor> &tensors) {
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (!allFinite(tensors[i]))
+      return specs[i].name;
+  return "";
 }
 
 static std::vector<int64_t> identityOrder(int64_t n) {
@@ -246,6 +302,16 @@ private:
 };
 } // namespace
 
+/// What a diverged run leaves in the checkpoint at `path`.
+static std::string keptCheckpoint(const std::string &path, int64_t savedEpoch) {
+  if (path.empty())
+    return "No checkpoint was written (use --checkpoint FILE).";
+  if (savedEpoch > 0)
+    return "The checkpoint " + path + " keeps the parameters after epoch " +
+           std::to_string(savedEpoch) + ".";
+  return "The checkpoint " + path + " was not updated.";
+}
+
 void Session::train(const Dataset &data, const Dataset &validation,
                     const TrainOptions &opts, std::ostream &out) {
   assert(opts.batch > 0 && "batch must be positive");
@@ -297,18 +363,22 @@ void Session::train(const Dataset &data, const Dataset &validation,
       double loss = s.loss.get(0);
       if (!std::isfinite(loss)) {
         bar.clear();
-        std::string kept =
-            opts.checkpointPath.empty()
-                ? "No checkpoint was written (use --checkpoint FILE)."
-            : savedEpoch > 0
-                ? "The checkpoint " + opts.checkpointPath +
-                      " keeps the parameters after epoch " +
-                      std::to_string(savedEpoch) + "."
-                : "The checkpoint " + opts.checkpointPath + " was not updated.";
-        throw Error(std::string("loss is ") +
-                    (std::isnan(loss) ? "NaN" : "infinite") + " " + where +
-                    " (global step " + std::to_string(step_ + 1) +
-                    "); training diverged. " + kept + " Try a smaller --lr.");
+        // The step ran forward, backward, then the update, so the first
+        // tensor to go bad is a parameter or state tensor going into it (the
+        // previous step's update overflowed), else the loss itself.
+        std::string bad = firstNonFinite(model_.params, params_);
+        if (bad.empty())
+          bad = firstNonFinite(model_.state, state_);
+        std::string first =
+            bad.empty() ? "the loss (every parameter going into the step was "
+                          "finite)"
+                        : "'" + bad + "', as updated by the previous step";
+        throw Error(
+            std::string("loss is ") + (std::isnan(loss) ? "NaN" : "infinite") +
+            " " + where + " (global step " + std::to_string(step_ + 1) +
+            "); training diverged. The first non-finite tensor is " + first +
+            ". " + keptCheckpoint(opts.checkpointPath, savedEpoch) +
+            " Try a smaller --lr.");
       }
       // The pipeline wrote the updated values into the second buffers.
       std::swap(params_, nextParams_);
@@ -345,6 +415,18 @@ void Session::train(const Dataset &data, const Dataset &validation,
                   seconds);
     bar.clear();
     out << line << tail << std::endl;
+    // An update can overflow while the loss it came from was finite (and a
+    // NaN can hide behind max or select); such parameters are never saved.
+    std::string bad = firstNonFinite(model_.params, params_);
+    if (bad.empty())
+      bad = firstNonFinite(model_.state, state_);
+    if (!bad.empty())
+      throw Error("'" + bad + "' holds a NaN or an infinity after epoch " +
+                  std::to_string(epoch) + " (global step " +
+                  std::to_string(step_) +
+                  "), though the loss was finite; training diverged. " +
+                  keptCheckpoint(opts.checkpointPath, savedEpoch) +
+                  " Try a smaller --lr.");
     if (!opts.checkpointPath.empty()) {
       save(opts.checkpointPath);
       savedEpoch = epoch;

@@ -35,6 +35,9 @@ public:
   void write(const std::string &s) { write(s.data(), s.size()); }
   /// Bytes written so far.
   size_t bytesWritten() const { return written_; }
+  /// Hands the bytes written so far to the OS (they are not yet durable, nor
+  /// visible at path()). Throws Error on failure.
+  void flush();
   /// Flushes, fsyncs and renames the temporary file over the target, then
   /// fsyncs the directory. Throws Error on failure (the target is untouched).
   void commit();
