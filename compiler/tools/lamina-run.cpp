@@ -1,0 +1,492 @@
+//===- lamina-run.cpp - Run a model file with the JIT, for tests ----------===//
+//
+// lamina-run MODEL.lam [--feeds IN.safetensors] --out OUT.safetensors
+//            [--model NAME] [--grads [--wrt A,B]] [--train-steps N [--lr X]]
+//            [--forward] [--no-opt]
+//
+// Compiles a model file as laminac does (parse, build, optimization passes,
+// autodiff) and runs it in-process with Halide's JIT on the tensors of IN,
+// so that another framework can be fed the same numbers and compared.
+//
+// Feeds: every input, label and parameter by its node name ("x",
+// "h1.weight"); a parameter with initial data in the model file may be left
+// out; optimizer state ("h1.weight.velocity") starts at zeros unless fed.
+// Tensors may be F32, F64, I32 or I64 whatever the node's dtype: values are
+// converted to it, so give f32 models f32 data to feed both sides alike.
+//
+// Results, in OUT (each tensor in its node's dtype):
+//   NAME               each model output (`output NAME = ...`)
+//   loss               the loss, if the model has one
+//   metric.NAME        each metric
+//   grad.NAME          with --grads: d(loss)/d(leaf) for every parameter and
+//                      every float input and label, or for the leaves
+//                      --wrt names (a leaf the loss does not depend on gets
+//                      zeros)
+//   trained.NAME       with --train-steps N: every parameter and optimizer
+//                      state after N SGD steps (the model's train block:
+//                      momentum, weight decay; lr from it or --lr)
+//   train.loss         [N] f64: the loss of each step
+//   train.metric.NAME  [N] f64: each metric of each step
+//
+// With --train-steps, an input or label fed with one more leading dim than
+// its node has is a stack of batches: step i reads batch i (modulo the
+// stack's length). Others are fed unchanged to every step. Forward results
+// are computed without --train-steps, or with --forward or --grads (from the
+// first batch of a stack).
+//
+// Exit status: 0 success, 1 compile or run error, 2 usage error.
+//
+//===----------------------------------------------------------------------===//
+#include "lamina/AST.h"
+#include "lamina/Autodiff.h"
+#include "lamina/Diagnostics.h"
+#include "lamina/Frontend.h"
+#include "lamina/IRText.h"
+#include "lamina/Jit.h"
+#include "lamina/Passes.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+using namespace lamina;
+
+namespace {
+
+struct Options {
+  std::string input;
+  std::string feeds;
+  std::string output;
+  std::string model;
+  bool grads = false;
+  std::vector<std::string> wrt;
+  bool forward = false;
+  bool noOpt = false;
+  int64_t trainSteps = 0;
+  double lr = 0.0;
+  bool lrGiven = false;
+};
+
+/// A tensor as read from or written to a safetensors file.
+struct FileTensor {
+  std::string dtype; // "F32", "F64", "I32", "I64"
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+};
+using FileTensors = std::map<std::string, FileTensor>;
+
+[[noreturn]] void fail(const std::string &msg) {
+  throw std::runtime_error(msg);
+}
+
+unsigned fileDTypeSize(const std::string &dt) {
+  if (dt == "F32" || dt == "I32")
+    return 4;
+  if (dt == "F64" || dt == "I64")
+    return 8;
+  return 0;
+}
+
+std::string fileDType(DType t) {
+  switch (t) {
+  case DType::F32:
+    return "F32";
+  case DType::F64:
+    return "F64";
+  case DType::I32:
+    return "I32";
+  }
+  return "F64";
+}
+
+/// Reads a safetensors file: an 8-byte little-endian header length, a JSON
+/// header {name: {dtype, shape, data_offsets}}, then the data.
+FileTensors readSafetensors(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    fail("cannot open '" + path + "': " + std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  auto bad = [&](const std::string &why) -> std::runtime_error {
+    return std::runtime_error("'" + path +
+                              "' is not a safetensors file: " + why);
+  };
+  if (bytes.size() < 8)
+    throw bad("shorter than 8 bytes");
+  uint64_t headerLen = 0;
+  for (int i = 7; i >= 0; --i)
+    headerLen = (headerLen << 8) | static_cast<unsigned char>(bytes[i]);
+  if (headerLen > bytes.size() - 8)
+    throw bad("header length " + std::to_string(headerLen) +
+              " runs past the end");
+  nlohmann::json header =
+      nlohmann::json::parse(bytes.substr(8, headerLen), nullptr, false);
+  if (!header.is_object())
+    throw bad("header is not a JSON object");
+  const char *base = bytes.data() + 8 + headerLen;
+  uint64_t dataLen = bytes.size() - 8 - headerLen;
+  FileTensors result;
+  for (const auto &[name, entry] : header.items()) {
+    if (name == "__metadata__")
+      continue;
+    if (!entry.is_object() || !entry.contains("dtype") ||
+        !entry.contains("shape") || !entry.contains("data_offsets"))
+      throw bad("entry '" + name + "' lacks dtype, shape or data_offsets");
+    FileTensor t;
+    t.dtype = entry["dtype"].get<std::string>();
+    unsigned size = fileDTypeSize(t.dtype);
+    if (size == 0)
+      throw bad("entry '" + name + "' has dtype " + t.dtype +
+                "; use F32, F64, I32 or I64");
+    t.shape = entry["shape"].get<std::vector<int64_t>>();
+    auto offsets = entry["data_offsets"].get<std::vector<uint64_t>>();
+    uint64_t count = 1;
+    for (int64_t d : t.shape) {
+      if (d < 0)
+        throw bad("entry '" + name + "' has a negative dim");
+      count *= static_cast<uint64_t>(d);
+    }
+    if (offsets.size() != 2 || offsets[0] > offsets[1] ||
+        offsets[1] > dataLen || offsets[1] - offsets[0] != count * size)
+      throw bad("entry '" + name + "' has bad data_offsets");
+    const char *p = base + offsets[0];
+    t.data.resize(count);
+    for (uint64_t i = 0; i < count; ++i) {
+      const char *e = p + i * size;
+      if (t.dtype == "F32") {
+        float v;
+        std::memcpy(&v, e, 4);
+        t.data[i] = v;
+      } else if (t.dtype == "F64") {
+        std::memcpy(&t.data[i], e, 8);
+      } else if (t.dtype == "I32") {
+        int32_t v;
+        std::memcpy(&v, e, 4);
+        t.data[i] = v;
+      } else {
+        int64_t v;
+        std::memcpy(&v, e, 8);
+        t.data[i] = static_cast<double>(v);
+      }
+    }
+    result[name] = std::move(t);
+  }
+  return result;
+}
+
+/// Writes `tensors` as safetensors (little-endian host assumed, as the
+/// runtime does), the header padded with spaces to a multiple of 8.
+void writeSafetensors(const std::string &path, const FileTensors &tensors) {
+  nlohmann::json header = nlohmann::json::object();
+  header["__metadata__"] = {{"tool", "lamina-run"}};
+  std::string data;
+  for (const auto &[name, t] : tensors) {
+    size_t begin = data.size();
+    for (double v : t.data) {
+      char buf[8];
+      if (t.dtype == "F32") {
+        float f = static_cast<float>(v);
+        std::memcpy(buf, &f, 4);
+        data.append(buf, 4);
+      } else if (t.dtype == "I32") {
+        int32_t i = static_cast<int32_t>(v);
+        std::memcpy(buf, &i, 4);
+        data.append(buf, 4);
+      } else {
+        std::memcpy(buf, &v, 8);
+        data.append(buf, 8);
+      }
+    }
+    header[name] = {{"dtype", t.dtype},
+                    {"shape", t.shape},
+                    {"data_offsets", {begin, data.size()}}};
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');
+  std::ofstream out(path, std::ios::binary);
+  uint64_t len = text.size();
+  for (int i = 0; i < 8; ++i)
+    out.put(static_cast<char>((len >> (8 * i)) & 0xff));
+  out << text << data;
+  out.close();
+  if (!out)
+    fail("cannot write '" + path + "'");
+}
+
+FileTensor toFile(const HostTensor &t) {
+  return FileTensor{fileDType(t.dtype), t.shape, t.data};
+}
+
+/// Runs the default pass pipeline unless --no-opt.
+bool optimize(Graph &g, const Options &opts, DiagnosticEngine &diag) {
+  std::vector<std::string> pipeline;
+  if (!opts.noOpt)
+    pipeline = defaultPassPipeline();
+  return runPasses(g, pipeline, PassInstrumentation{}, diag);
+}
+
+/// The fed value of `leaf` as a HostTensor of its dtype: from `file` (batch
+/// `step` of a stack when the tensor has one more dim than the node and
+/// `stacked` allows it), else from the node's initial data, else zeros for
+/// optimizer state. Throws naming the leaf if there is none.
+HostTensor feedFor(const Node &leaf, const FileTensors &file, int64_t step,
+                   bool stacked) {
+  HostTensor h;
+  h.dtype = leaf.dtype();
+  auto it = file.find(leaf.name());
+  if (it != file.end()) {
+    const FileTensor &t = it->second;
+    if (stacked && !t.shape.empty() && t.shape.size() == leaf.rank() + 1) {
+      int64_t n = t.shape[0];
+      if (n == 0)
+        fail("'" + leaf.name() + "' is an empty stack of batches");
+      h.shape.assign(t.shape.begin() + 1, t.shape.end());
+      int64_t per = numElements(h.shape);
+      int64_t i = step % n;
+      h.data.assign(t.data.begin() + i * per, t.data.begin() + (i + 1) * per);
+      return h;
+    }
+    h.shape = t.shape;
+    h.data = t.data;
+    return h;
+  }
+  if (leaf.kind() == OpKind::Param && !leaf.data().empty()) {
+    h.shape = leaf.shape();
+    h.data = leaf.data();
+    if (h.data.size() == 1 && numElements(h.shape) != 1)
+      h.data.assign(numElements(h.shape), h.data[0]);
+    return h;
+  }
+  if (leaf.kind() == OpKind::Param && leaf.hasAttr("role") &&
+      leaf.strAttr("role") == "state") {
+    h.shape = leaf.shape();
+    h.data.assign(numElements(h.shape), 0.0);
+    return h;
+  }
+  fail("no value fed for '" + leaf.name() + "' (" + typeToString(leaf.type()) +
+       ")");
+}
+
+/// Feeds for every Input and Param leaf of `g` except hyper-parameters.
+TensorMap feedsFor(const Graph &g, const FileTensors &file, int64_t step,
+                   bool stacked) {
+  TensorMap feeds;
+  for (const auto &np : g.nodes()) {
+    const Node &n = *np;
+    if (n.kind() != OpKind::Input && n.kind() != OpKind::Param)
+      continue;
+    if (n.hasAttr("role") && n.strAttr("role") == "hyper")
+      continue;
+    feeds[n.name()] = feedFor(n, file, step, stacked);
+  }
+  return feeds;
+}
+
+/// Forward results (and gradients) of `forward` in one Predict pipeline:
+/// the loss, metrics and gradients become extra outputs of a copy.
+bool runForward(const Graph &forward, const FileTensors &file,
+                const Options &opts, DiagnosticEngine &diag,
+                FileTensors &results) {
+  Graph g(forward.name());
+  forward.cloneInto(g);
+  // Result name -> output added to g; the pipeline names outputs
+  // "out_" + sanitize(name), so keep the result names apart from those.
+  std::vector<std::pair<std::string, std::string>> wanted;
+  std::set<std::string> metricNames(g.metrics().begin(), g.metrics().end());
+  std::vector<std::pair<std::string, Node *>> outs = g.outputs();
+  unsigned next = 0;
+  auto add = [&](const std::string &result, Node *n) {
+    std::string name = "lamina_run_" + std::to_string(next++);
+    g.addOutput(name, n);
+    wanted.emplace_back(result, name);
+  };
+  for (const auto &[name, n] : outs)
+    add(metricNames.count(name) ? "metric." + name : name, n);
+  if (g.loss())
+    add("loss", g.loss());
+  if (opts.grads) {
+    if (!g.loss()) {
+      diag.error(SourceLoc{opts.input, 0, 0},
+                 "--grads needs a model with a 'loss' declaration");
+      return false;
+    }
+    std::vector<Node *> wrt;
+    if (opts.wrt.empty()) {
+      wrt = g.paramsWithRole("param");
+      for (const char *role : {"input", "label"})
+        for (Node *in : g.inputsWithRole(role))
+          if (in->dtype() != DType::I32)
+            wrt.push_back(in);
+    }
+    for (const std::string &name : opts.wrt) {
+      Node *leaf = g.findLeaf(name);
+      if (!leaf || leaf->dtype() == DType::I32) {
+        diag.error(SourceLoc{opts.input, 0, 0},
+                   "--wrt '" + name +
+                       "' is no float input, label or parameter of model '" +
+                       g.name() + "'");
+        return false;
+      }
+      wrt.push_back(leaf);
+    }
+    std::vector<Node *> grads = buildGradients(g, g.loss(), wrt, diag);
+    if (grads.size() != wrt.size())
+      return false;
+    for (size_t i = 0; i < wrt.size(); ++i)
+      add("grad." + wrt[i]->name(), grads[i]);
+  }
+  if (!optimize(g, opts, diag))
+    return false;
+  TensorMap r = runJit(g, PipelineKind::Predict,
+                       feedsFor(g, file, 0, opts.trainSteps > 0));
+  for (const auto &[result, name] : wanted) {
+    auto it = r.find("out_" + sanitize(name));
+    if (it == r.end())
+      fail("internal error: the pipeline has no result '" + name + "'");
+    results[result] = toFile(it->second);
+  }
+  return true;
+}
+
+/// N train steps of `forward`, feeding each step's new parameters and state
+/// to the next.
+bool runTraining(const Graph &forward, const FileTensors &file,
+                 const Options &opts, DiagnosticEngine &diag,
+                 FileTensors &results) {
+  Graph train(forward.name());
+  if (!buildTrainStep(forward, train, diag) || !optimize(train, opts, diag))
+    return false;
+  double lr = opts.lrGiven          ? opts.lr
+              : train.trainConfig() ? train.trainConfig()->lr
+                                    : TrainConfig{}.lr;
+  JitPipeline step(train, PipelineKind::Train);
+  // Parameters and state carry over from step to step; data is re-read.
+  TensorMap carried;
+  for (Node *p : train.paramsWithRole("param"))
+    carried[p->name()] = feedFor(*p, file, 0, false);
+  for (Node *s : train.paramsWithRole("state"))
+    carried[s->name()] = feedFor(*s, file, 0, false);
+  FileTensor losses{"F64", {opts.trainSteps}, {}};
+  std::map<std::string, FileTensor> metrics;
+  for (const std::string &m : train.metrics())
+    metrics[m] = FileTensor{"F64", {opts.trainSteps}, {}};
+  for (int64_t i = 0; i < opts.trainSteps; ++i) {
+    TensorMap feeds;
+    for (const char *role : {"input", "label"})
+      for (Node *in : train.inputsWithRole(role))
+        feeds[in->name()] = feedFor(*in, file, i, true);
+    for (const auto &[name, t] : carried)
+      feeds[name] = t;
+    feeds["lr"] = HostTensor{DType::F64, {}, {lr}};
+    TensorMap r = step.run(feeds);
+    losses.data.push_back(r.at("loss").data.at(0));
+    for (auto &[m, t] : metrics)
+      t.data.push_back(r.at("m_" + sanitize(m)).data.at(0));
+    for (const auto &[name, val] : train.updates()) {
+      (void)val;
+      carried[name] = r.at("new_" + argName(*train.findLeaf(name)));
+    }
+  }
+  for (const auto &[name, t] : carried)
+    results["trained." + name] = toFile(t);
+  results["train.loss"] = losses;
+  for (const auto &[m, t] : metrics)
+    results["train.metric." + m] = t;
+  return true;
+}
+
+int run(const Options &opts) {
+  std::ifstream in(opts.input, std::ios::binary);
+  if (!in) {
+    std::cerr << "lamina-run: error: cannot open '" << opts.input
+              << "': " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  DiagnosticEngine diag;
+  std::unique_ptr<ast::ModelFile> file =
+      parseModelFile(opts.input, buf.str(), diag);
+  if (!file)
+    return 1;
+  std::unique_ptr<Graph> forward = buildGraph(*file, diag, opts.model);
+  if (!forward || !verifyGraph(*forward, diag) ||
+      !optimize(*forward, opts, diag))
+    return 1;
+
+  FileTensors feeds;
+  if (!opts.feeds.empty())
+    feeds = readSafetensors(opts.feeds);
+  // A misspelt feed would silently fall back to initial data: reject it.
+  for (const auto &[name, t] : feeds) {
+    (void)t;
+    const Node *leaf = forward->findLeaf(name);
+    std::string suffix = ".velocity";
+    bool isState =
+        name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        forward->findLeaf(name.substr(0, name.size() - suffix.size()));
+    if (!leaf && !isState) {
+      std::cerr << "lamina-run: error: '" << opts.feeds << "' feeds '" << name
+                << "', which is no input, label or parameter of model '"
+                << forward->name() << "'\n";
+      return 1;
+    }
+  }
+
+  FileTensors results;
+  if (opts.trainSteps == 0 || opts.forward || opts.grads)
+    if (!runForward(*forward, feeds, opts, diag, results))
+      return 1;
+  if (opts.trainSteps > 0 && !runTraining(*forward, feeds, opts, diag, results))
+    return 1;
+  writeSafetensors(opts.output, results);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"lamina-run: runs a Lamina model file with the JIT on tensors "
+               "from a safetensors file (forward, gradients, train steps) "
+               "and writes the results as safetensors"};
+  Options opts;
+  app.add_option("input", opts.input, "The model file")->required();
+  app.add_option("--feeds", opts.feeds,
+                 "safetensors file with inputs, labels and parameters");
+  app.add_option("-o,--out", opts.output, "safetensors file to write")
+      ->required();
+  app.add_option("--model", opts.model,
+                 "Model to run when the file has several");
+  app.add_flag("--grads", opts.grads,
+               "Also the gradient of the loss w.r.t. every parameter and "
+               "float input (grad.NAME)");
+  app.add_option("--wrt", opts.wrt,
+                 "Gradients w.r.t. these leaves only (comma-separated names)")
+      ->delimiter(',');
+  app.add_flag("--forward", opts.forward,
+               "Forward results even with --train-steps");
+  app.add_option("--train-steps", opts.trainSteps,
+                 "SGD steps to run (trained.NAME, train.loss)")
+      ->check(CLI::NonNegativeNumber);
+  CLI::Option *lr =
+      app.add_option("--lr", opts.lr, "Learning rate (default: the model's)")
+          ->check(CLI::PositiveNumber);
+  app.add_flag("--no-opt", opts.noOpt, "Skip the optimization passes");
+  CLI11_PARSE(app, argc, argv);
+  opts.lrGiven = lr->count() > 0;
+  opts.grads |= !opts.wrt.empty();
+  try {
+    return run(opts);
+  } catch (const std::exception &e) {
+    std::cerr << "lamina-run: error: " << e.what() << "\n";
+    return 1;
+  }
+}
