@@ -982,7 +982,7 @@ def main():
     ap.add_argument("--work", default="",
                     help="directory for model files and results")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--group", type=int, default=40,
+    ap.add_argument("--group", type=int, default=4,
                     help="cases per model file (one JIT compile each)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
