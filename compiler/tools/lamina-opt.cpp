@@ -14,6 +14,7 @@
 #include "lamina/Diagnostics.h"
 #include "lamina/IRText.h"
 #include "lamina/Passes.h"
+#include "lamina/Support.h"
 
 #include <CLI/CLI.hpp>
 
@@ -84,20 +85,12 @@ std::vector<std::string> passesInOrder(int argc, char **argv) {
 }
 
 bool readInput(const std::string &path, std::string &text) {
-  std::stringstream buf;
-  if (path == "-") {
-    buf << std::cin.rdbuf();
-    text = buf.str();
-    return true;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "lamina-opt: error: cannot open '" << path
-              << "': " << std::strerror(errno) << "\n";
+  Expected<std::string> contents = readTextFile(path);
+  if (!contents) {
+    std::cerr << "lamina-opt: error: " << contents.errorMessage() << "\n";
     return false;
   }
-  buf << in.rdbuf();
-  text = buf.str();
+  text = std::move(*contents);
   return true;
 }
 

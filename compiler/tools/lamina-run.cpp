@@ -44,6 +44,7 @@
 #include "lamina/IRText.h"
 #include "lamina/Jit.h"
 #include "lamina/Passes.h"
+#include "lamina/Support.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -403,17 +404,14 @@ bool runTraining(const Graph &forward, const FileTensors &file,
 }
 
 int run(const Options &opts) {
-  std::ifstream in(opts.input, std::ios::binary);
-  if (!in) {
-    std::cerr << "lamina-run: error: cannot open '" << opts.input
-              << "': " << std::strerror(errno) << "\n";
+  Expected<std::string> text = readTextFile(opts.input);
+  if (!text) {
+    std::cerr << "lamina-run: error: " << text.errorMessage() << "\n";
     return 1;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
   DiagnosticEngine diag;
   std::unique_ptr<ast::ModelFile> file =
-      parseModelFile(opts.input, buf.str(), diag);
+      parseModelFile(opts.input, *text, diag);
   if (!file)
     return 1;
   std::unique_ptr<Graph> forward = buildGraph(*file, diag, opts.model);

@@ -21,6 +21,7 @@
 #include "lamina/IRText.h"
 #include "lamina/Passes.h"
 #include "lamina/Summary.h"
+#include "lamina/Support.h"
 
 #include <CLI/CLI.hpp>
 
@@ -103,18 +104,15 @@ int run(const Options &opts) {
   }
   Emit emit = emitIt->second;
 
-  std::ifstream in(opts.input, std::ios::binary);
-  if (!in) {
-    std::cerr << "laminac: error: cannot open '" << opts.input
-              << "': " << std::strerror(errno) << "\n";
+  Expected<std::string> text = readTextFile(opts.input);
+  if (!text) {
+    std::cerr << "laminac: error: " << text.errorMessage() << "\n";
     return 1;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
 
   DiagnosticEngine diag;
   std::unique_ptr<ast::ModelFile> file =
-      parseModelFile(opts.input, buf.str(), diag);
+      parseModelFile(opts.input, *text, diag);
   if (!file)
     return 1;
   if (emit == Emit::Ast) {

@@ -41,6 +41,10 @@ private:
 /// Formats a double the shortest way that reads back exactly.
 std::string formatDouble(double v);
 
+/// The whole contents of the file at `path` ("-": standard input), or an
+/// error "cannot read 'PATH': REASON" (missing, unreadable, a directory).
+Expected<std::string> readTextFile(const std::string &path);
+
 } // namespace lamina
 
 #endif // LAMINA_SUPPORT_H
