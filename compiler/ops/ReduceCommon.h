@@ -24,6 +24,20 @@ inline Expected<TensorType> typeError(std::string msg) {
   return Expected<TensorType>::error(std::move(msg));
 }
 
+/// Orders the loops of update `u` of `f` as: the innermost pure dim (the
+/// one vectorized), then the update's reduction variables, then the other
+/// pure dims, so each reduction step works on a whole vector of outputs.
+inline void reorderReductionInsideVector(Halide::Func &f, int u) {
+  std::vector<Halide::Var> args = f.args();
+  std::vector<Halide::VarOrRVar> order{args[0]};
+  for (const Halide::Internal::ReductionVariable &rv :
+       f.function().update(u).schedule().rvars())
+    order.push_back(Halide::RVar(rv.var));
+  for (size_t d = 1; d < args.size(); ++d)
+    order.push_back(args[d]);
+  f.update(u).reorder(order);
+}
+
 /// True for f32 and f64.
 inline bool isFloat(DType t) { return t != DType::I32; }
 

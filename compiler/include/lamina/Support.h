@@ -3,6 +3,7 @@
 #define LAMINA_SUPPORT_H
 
 #include <cassert>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -37,6 +38,11 @@ private:
   std::optional<T> value_;
   std::string error_;
 };
+
+/// a / b rounded down (b > 0).
+inline int64_t floorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
 
 /// Formats a double the shortest way that reads back exactly.
 std::string formatDouble(double v);

@@ -22,11 +22,6 @@
 
 namespace lamina {
 
-/// a / b rounded down (b > 0).
-inline int64_t floorDiv(int64_t a, int64_t b) {
-  return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
 /// The geometry of a convolution node (conv1d, conv2d and their gradients).
 struct ConvGeometry {
   unsigned spatial = 2;
@@ -202,14 +197,7 @@ inline void scheduleConvLike(const Node &n, Halide::Func &f, LowerContext &ctx,
     Halide::Stage s = f.update(u);
     // The reduction runs outside the vector of outputs, so each step is a
     // vector multiply-add into accumulators that stay in cache.
-    std::vector<Halide::VarOrRVar> order;
-    order.push_back(args[0]);
-    for (const Halide::Internal::ReductionVariable &rv :
-         f.function().update(u).schedule().rvars())
-      order.push_back(Halide::RVar(rv.var));
-    for (size_t d = 1; d < args.size(); ++d)
-      order.push_back(args[d]);
-    s.reorder(order);
+    reorderReductionInsideVector(f, u);
     if (vec)
       s.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
     if (parallelOuter && ctx.parallel())

@@ -46,11 +46,6 @@ inline std::string poolIntsToString(const std::vector<int64_t> &v) {
   return s + "]";
 }
 
-/// a / b rounded down (b > 0).
-inline int64_t poolFloorDiv(int64_t a, int64_t b) {
-  return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
 /// The geometry of a pooling node (forward or gradient).
 struct PoolGeometry {
   unsigned spatial = 2;
@@ -120,7 +115,7 @@ struct PoolGeometry {
   int64_t outExtentOf(unsigned d, int64_t in) const {
     int64_t span = in + before[d] + after[d] - kernel[d];
     int64_t out =
-        poolFloorDiv(span + (ceilMode ? stride[d] - 1 : 0), stride[d]) + 1;
+        floorDiv(span + (ceilMode ? stride[d] - 1 : 0), stride[d]) + 1;
     // PyTorch: the last window must start inside the input or the padding
     // before it.
     if (ceilMode && out > 1 && (out - 1) * stride[d] >= in + before[d])
@@ -180,6 +175,19 @@ struct PoolGeometry {
                   std::to_string(after[d]) + " = " + std::to_string(padded));
     return outExtentOf(d, in);
   }
+
+  /// The pooled shape of input shape `x` ([N, C, spatial...]), or the error
+  /// of the first spatial dim that has none.
+  Expected<Shape> outShape(const char *op, const Shape &x) const {
+    Shape out{x[0], x[1]};
+    for (unsigned d = 0; d < spatial; ++d) {
+      Expected<int64_t> e = outExtent(op, d, x);
+      if (!e)
+        return Expected<Shape>::error(e.errorMessage());
+      out.push_back(*e);
+    }
+    return out;
+  }
 };
 
 /// Type rule of max/avg pooling over `spatial` dims.
@@ -207,14 +215,10 @@ inline Expected<TensorType> inferPoolType(const Node &n, unsigned spatial,
         " padding values, got kernel " + poolIntsToString(g.kernel) +
         ", stride " + poolIntsToString(g.stride) + ", padding " +
         poolIntsToString(g.padding()));
-  Shape out{x.shape[0], x.shape[1]};
-  for (unsigned d = 0; d < spatial; ++d) {
-    Expected<int64_t> e = g.outExtent(op, d, x.shape);
-    if (!e)
-      return typeError(e.errorMessage());
-    out.push_back(*e);
-  }
-  return TensorType{x.dtype, out};
+  Expected<Shape> out = g.outShape(op, x.shape);
+  if (!out)
+    return typeError(out.errorMessage());
+  return TensorType{x.dtype, *out};
 }
 
 /// Type rule of maxpool_grad (x, dy) and avgpool_grad (dy, input_shape): the
@@ -244,16 +248,12 @@ inline Expected<TensorType> inferPoolGradType(const Node &n, bool isMax) {
   if (!g.badAttr.empty() || g.kernel.size() != spatial ||
       g.stride.size() != spatial || g.before.size() != spatial)
     return typeError(o + "has malformed pooling attributes");
-  Shape out{x.shape[0], x.shape[1]};
-  for (unsigned d = 0; d < spatial; ++d) {
-    Expected<int64_t> e = g.outExtent(op, d, x.shape);
-    if (!e)
-      return typeError(e.errorMessage());
-    out.push_back(*e);
-  }
-  if (dy.shape != out)
+  Expected<Shape> out = g.outShape(op, x.shape);
+  if (!out)
+    return typeError(out.errorMessage());
+  if (dy.shape != *out)
     return typeError(o + "dy " + typeToString(dy) + " does not match the " +
-                     "pooled input shape " + shapeToString(out));
+                     "pooled input shape " + shapeToString(*out));
   return x;
 }
 
@@ -607,13 +607,7 @@ inline void schedulePool(const Node &n, Halide::Func &f, LowerContext &ctx) {
   for (int u = 0; u < f.num_update_definitions(); ++u) {
     Halide::Stage s = f.update(u);
     // The window loop runs outside the vector of outputs.
-    std::vector<Halide::VarOrRVar> order{args[0]};
-    for (const Halide::Internal::ReductionVariable &rv :
-         f.function().update(u).schedule().rvars())
-      order.push_back(Halide::RVar(rv.var));
-    for (size_t d = 1; d < args.size(); ++d)
-      order.push_back(args[d]);
-    s.reorder(order);
+    reorderReductionInsideVector(f, u);
     if (vw)
       s.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
     if (ctx.parallel())
