@@ -85,13 +85,11 @@ private:
   std::map<unsigned, Node *> grads_;
 };
 
-/// Whether the value of input `i` of `n` can change the loss through `n`.
-/// Select's condition only chooses, and a count only looks at the shape, so
-/// a non-differentiable op feeding them (greater, step) blocks no gradient.
+/// Whether the value of input `i` of `n` can change the loss through `n`
+/// (the op's nonDiffOperands): a non-differentiable op feeding select's
+/// condition or a count (greater, step) blocks no gradient.
 bool valueFlowsThrough(const Node &n, unsigned i) {
-  if (n.kind() == OpKind::Select)
-    return i != 0;
-  return n.kind() != OpKind::Count;
+  return i >= 32 || !(getOpInfo(n.kind()).nonDiffOperands & (1u << i));
 }
 
 } // namespace
@@ -130,7 +128,7 @@ std::vector<Node *> buildGradients(Graph &g, Node *loss,
     if (!onPath[i] || info.buildGradient || node.kind() == OpKind::Param ||
         node.kind() == OpKind::Input)
       continue;
-    diag.error(node.loc(), std::string("'") + info.spelling +
+    diag.error(node.loc(), std::string("'") + opName(node.kind()) +
                                "' has no gradient, but the loss depends on "
                                "parameters through it: " +
                                info.noGradReason);

@@ -1,6 +1,7 @@
 //===- Codegen.cpp - Halide AOT objects and the standalone executable -----===//
 #include "lamina/Codegen.h"
 #include "lamina/Diagnostics.h"
+#include "lamina/OpInfo.h"
 
 #include <nlohmann/json.hpp>
 
@@ -116,12 +117,8 @@ static int64_t classCount(const Graph &g, const Node &label) {
     for (unsigned i = 0; i < n.numInputs(); ++i) {
       if (&n.input(i) != &label)
         continue;
-      if (n.kind() == OpKind::OneHot)
-        note(n.intAttr("classes"));
-      else if ((n.kind() == OpKind::CrossEntropy ||
-                n.kind() == OpKind::Accuracy) &&
-               i == 1 && n.input(0).rank() > label.rank())
-        note(n.input(0).shape().back());
+      if (auto classes = getOpInfo(n.kind()).labelClasses)
+        note(classes(n, i));
     }
   }
   return classes;

@@ -59,17 +59,6 @@ struct AttrSpec {
   const char *alias = nullptr;
 };
 
-/// The number of tensor operands of `k` (Ops.def arity; -1 for dense).
-int opArity(OpKind k) {
-  switch (k) {
-#define LAMINA_OP(Name, Spelling, Arity)                                       \
-  case OpKind::Name:                                                           \
-    return Arity;
-#include "lamina/Ops.def"
-  }
-  return 0;
-}
-
 /// The attributes `k` takes from a call, in positional order after its
 /// operands. An op added to Ops.def must be placed here (no default case).
 std::vector<AttrSpec> attrSpecs(OpKind k) {

@@ -590,29 +590,15 @@ private:
   /// Re-infers the type of a node with the op's rule; reports a mismatch
   /// with the type written in the file.
   void checkType(Node &n, const Token &opTok, const Token &typeTok) {
-    const OpInfo &info = getOpInfo(n.kind());
-    if (info.arity >= 0 && static_cast<unsigned>(info.arity) != n.numInputs()) {
-      error(opTok, std::string("'") + opName(n.kind()) + "' takes " +
-                       std::to_string(info.arity) + " operand(s), got " +
-                       std::to_string(n.numInputs()));
+    Expected<TensorType> t = checkNode(n);
+    if (!t) {
+      error(opTok, t.errorMessage());
       return;
     }
-    // An op rule reads attributes with std::get and map::at; a hand-written
-    // file may lack one or give it the wrong type.
-    try {
-      Expected<TensorType> t = info.inferType(n);
-      if (!t) {
-        error(opTok, t.errorMessage());
-        return;
-      }
-      if (*t != n.type())
-        error(typeTok, "type " + typeToString(n.type()) +
-                           " does not match the type " + typeToString(*t) +
-                           " inferred for '" + opName(n.kind()) + "'");
-    } catch (const std::exception &e) {
-      error(opTok, std::string("invalid operands or attributes for '") +
-                       opName(n.kind()) + "' (" + e.what() + ")");
-    }
+    if (*t != n.type())
+      error(typeTok, "type " + typeToString(n.type()) +
+                         " does not match the type " + typeToString(*t) +
+                         " inferred for '" + opName(n.kind()) + "'");
   }
 
   /// Checks that a literal's nesting matches `type` (the batch counts as 1).

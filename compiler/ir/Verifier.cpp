@@ -101,28 +101,16 @@ private:
         operandsOk = false;
       }
     }
-    const OpInfo &info = getOpInfo(n.kind());
-    if (info.arity >= 0 && static_cast<unsigned>(info.arity) != n.numInputs()) {
-      error(&n, std::string("'") + opName(n.kind()) + "' takes " +
-                    std::to_string(info.arity) + " operand(s), got " +
-                    std::to_string(n.numInputs()));
-      return;
-    }
     if (!operandsOk)
       return;
-    try {
-      Expected<TensorType> t = info.inferType(n);
-      if (!t) {
-        error(&n, t.errorMessage());
-        return;
-      }
-      if (*t != n.type())
-        error(&n, "type " + typeToString(n.type()) +
-                      " does not match the inferred type " + typeToString(*t));
-    } catch (const std::exception &e) {
-      error(&n,
-            std::string("invalid operands or attributes (") + e.what() + ")");
+    Expected<TensorType> t = checkNode(n);
+    if (!t) {
+      error(&n, t.errorMessage());
+      return;
     }
+    if (*t != n.type())
+      error(&n, "type " + typeToString(n.type()) +
+                    " does not match the inferred type " + typeToString(*t));
     if (n.kind() == OpKind::Param && !n.data().empty() &&
         static_cast<int64_t>(n.data().size()) != numElements(n.shape()))
       error(&n, "has " + std::to_string(n.data().size()) +

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdlib>
 
 namespace lamina {
 
@@ -33,6 +34,16 @@ const char *opName(OpKind k) {
 #include "lamina/Ops.def"
   }
   return "?";
+}
+
+int opArity(OpKind k) {
+  switch (k) {
+#define LAMINA_OP(Name, Spelling, Arity)                                       \
+  case OpKind::Name:                                                           \
+    return Arity;
+#include "lamina/Ops.def"
+  }
+  return 0;
 }
 
 std::optional<OpKind> lookupOp(const std::string &s) {
@@ -77,15 +88,9 @@ std::optional<std::vector<int64_t>> normalizeAxes(std::vector<int64_t> axes,
 
 Expected<Node *> GraphBuilder::tryBuild(OpKind k, std::vector<Node *> inputs,
                                         Attrs attrs, SourceLoc loc) {
-  const OpInfo &info = getOpInfo(k);
-  if (info.arity >= 0 && static_cast<size_t>(info.arity) != inputs.size())
-    return Expected<Node *>::error(std::string("'") + info.spelling +
-                                   "' takes " + std::to_string(info.arity) +
-                                   " operand(s), got " +
-                                   std::to_string(inputs.size()));
   Node *n = g_.create(k, std::move(inputs), TensorType{}, std::move(attrs),
                       std::move(loc));
-  Expected<TensorType> t = info.inferType(*n);
+  Expected<TensorType> t = checkNode(*n);
   if (!t) {
     g_.eraseLastNode();
     return Expected<Node *>::error(t.errorMessage());

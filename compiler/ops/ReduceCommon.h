@@ -57,6 +57,12 @@ inline std::optional<std::vector<int64_t>> reduceAxes(const Node &n) {
   return normalizeAxes(axes, n.input(0).rank());
 }
 
+/// The attributes of sum, mean and reduce_max.
+inline constexpr AttrSpec kReduceAttrs[] = {
+    {"axes", AttrType::Ints, "[]", "the dims reduced (all by default)", "axis"},
+    {"keepdims", AttrType::Bool, "false", "keep the reduced dims with size 1"},
+};
+
 /// The axes attribute of `n` as written, for error messages: "[0, -1]".
 inline std::string axesToString(const Node &n) {
   if (!n.hasAttr("axes"))
@@ -68,7 +74,7 @@ inline std::string axesToString(const Node &n) {
 }
 
 /// The keepdims attribute of `n` (default false).
-inline bool keepDims(const Node &n) { return n.intAttrOr("keepdims", 0) != 0; }
+inline bool keepDims(const Node &n) { return intAttrOf(n, "keepdims") != 0; }
 
 /// `s` with `axes` (sorted) removed, or set to 1 when `keepdims`.
 inline Shape reduceShape(const Shape &s, const std::vector<int64_t> &axes,
@@ -90,7 +96,7 @@ inline Shape reduceShape(const Shape &s, const std::vector<int64_t> &axes,
 /// The single axis attribute of `n` (default -1) normalized against input
 /// 0's rank; nullopt if out of range.
 inline std::optional<int64_t> singleAxis(const Node &n) {
-  int64_t axis = n.intAttrOr("axis", -1);
+  int64_t axis = intAttrOf(n, "axis");
   int64_t rank = n.input(0).rank();
   if (axis < 0)
     axis += rank;

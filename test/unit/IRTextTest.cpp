@@ -332,7 +332,8 @@ TEST(IRText, ReportsTypeErrorsAtTheirLine) {
       contains(errs, "t.lir:4:8: error: 'relu' takes 1 operand(s), got 2"))
       << errs;
   EXPECT_TRUE(contains(
-      errs, "t.lir:5:8: error: invalid operands or attributes for 'sum'"))
+      errs, "t.lir:5:8: error: 'sum' attribute 'axes' must be a list of "
+            "integers, got a string"))
       << errs;
   EXPECT_TRUE(
       contains(errs, "t.lir:6:8: error: 'add' cannot broadcast [3] and [2]"))

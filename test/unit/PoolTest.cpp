@@ -583,9 +583,11 @@ TEST(PoolErrors, Messages) {
             "'avgpool1d' needs a float input [batch, channels, length], got "
             "f64[1, 1, 4, 4]");
   EXPECT_EQ(poolError(m2, x, {{"kernel", std::string("2")}}),
-            "'maxpool2d' attribute 'kernel' must be a list of ints");
+            "'maxpool2d' attribute 'kernel' must be an integer or a list of "
+            "integers, got a string");
   EXPECT_EQ(poolError(m2, x, {{"kernel", Ints{2}}, {"ceil_mode", 1.5}}),
-            "'maxpool2d' attribute 'ceil_mode' must be 0 or 1");
+            "'maxpool2d' attribute 'ceil_mode' must be true or false (1 or 0), "
+            "got a number");
   EXPECT_EQ(poolError(m2, x, {{"kernel", Ints{2, 2, 2}}}),
             "'maxpool2d' needs 2 kernel and stride values and 4 padding "
             "values, got kernel [2, 2, 2], stride [2, 2, 2], padding [0, 0, "
@@ -646,7 +648,8 @@ TEST(PoolErrors, GradientOps) {
             "4 + 0 + 0 = 4; the output size (height) would be floor((4 + 0 + "
             "0 - 5)/5) + 1 = 0 (input [1, 1, 4, 4])");
   EXPECT_EQ(t.error(OpKind::AvgPoolGrad, {dy}, a),
-            "'avgpool_grad' needs an 'input_shape' attribute");
+            "'avgpool_grad' needs attribute 'input_shape' (the shape of the "
+            "pooled input)");
   a["input_shape"] = Ints{1, 1, 4, 4};
   EXPECT_EQ(t.error(OpKind::AvgPoolGrad, {dy}, a), "");
   EXPECT_EQ(t.error(OpKind::AvgPoolGrad, {dy3}, a),

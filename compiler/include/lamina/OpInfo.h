@@ -1,9 +1,11 @@
-//===- OpInfo.h - What every op provides: type rule, gradient, lowering ---===//
+//===- OpInfo.h - Everything about an op: schema, rules, folding, lowering ===//
 //
 // One op is one entry: compiler/ops/<Category>/<Name>.cpp defines
-//   extern const OpInfo NameInfo = {...};
-// with its type rule, its gradient rule (symbolic: it builds graph nodes and
-// computes no numbers) and its Halide lowering, side by side.
+// `extern const OpInfo NameInfo` with everything about the op side by side:
+// its attribute schema, type rule, gradient rule (symbolic: it builds graph
+// nodes and computes no numbers), constant folding, algebraic identities
+// and Halide lowering. Passes, the front end, autodiff and codegen are
+// generic over these hooks, so a new op touches Ops.def and its own file.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LAMINA_OPINFO_H
@@ -26,32 +28,123 @@ class DiagnosticEngine;
 class GradBuilder;
 class LowerContext;
 
+/// The kinds of value an attribute holds.
+enum class AttrType {
+  Int,       ///< an integer (int64)
+  Float,     ///< a number (double; an integer is accepted)
+  Bool,      ///< true/false, stored as int64 0/1
+  Ints,      ///< a list of integers: axes, a permutation, padding
+  IntOrInts, ///< an integer (the same in every dim) or a list of them
+  Shape,     ///< a list of positive integers or `batch`
+  DType,     ///< f32, f64 or i32, stored as a string
+  String,    ///< a word, stored as a string
+};
+
+/// One attribute of an op: its name, kind, default and a line of doc.
+struct AttrSpec {
+  const char *name;
+  AttrType type;
+  /// The default as IR text ("0.01", "-1", "[]", "false", "f32"); nullptr
+  /// makes the attribute required; "" makes it optional with no single
+  /// default (the op works it out, e.g. transpose's perm).
+  const char *dflt;
+  /// One line for the language reference.
+  const char *doc;
+  /// Another keyword a DSL call may use for it (`axis` for `axes`).
+  const char *alias = nullptr;
+};
+
+/// A static array of AttrSpecs.
+struct AttrList {
+  const AttrSpec *data = nullptr;
+  unsigned size = 0;
+  constexpr AttrList() = default;
+  template <unsigned N>
+  constexpr AttrList(const AttrSpec (&specs)[N]) : data(specs), size(N) {}
+  const AttrSpec *begin() const { return data; }
+  const AttrSpec *end() const { return data + size; }
+};
+
+/// How a model file reaches an op.
+enum class DslForm {
+  Call,  ///< `op(operands..., attributes...)`, checked against the schema
+  Layer, ///< a layer form of the same name in frontend/LayerForms
+  None,  ///< not callable: a leaf, or built only by gradient rules
+};
+
+/// Everything the compiler knows about one op. Its name and operand count
+/// come from Ops.def; the rest is set in its file,
+/// compiler/ops/<Category>/<Name>.cpp, as
+///   extern const OpInfo NameInfo = [] { OpInfo op; ...; return op; }();
+/// which is a constant expression, so the table needs no static
+/// constructors.
 struct OpInfo {
-  /// The DSL and IR spelling, e.g. "relu".
-  const char *spelling;
-  /// Number of inputs, or -1 if inferType checks it.
-  int arity;
+  /// The attributes the op takes, in the positional order of a DSL call.
+  /// checkNode checks them before the type rule runs, so a type rule may
+  /// read every required attribute and every present one without checks.
+  AttrList attrs;
   /// Computes the result type from n's inputs and attributes (n's own type
   /// is not set yet). User errors are returned as messages that name both
   /// shapes involved.
-  Expected<TensorType> (*inferType)(const Node &n);
+  Expected<TensorType> (*inferType)(const Node &n) = nullptr;
   /// Adds dL/d(input) for each input to `g`. nullptr when the op has no
   /// useful gradient; then `noGradReason` says why.
-  void (*buildGradient)(const Node &n, GradBuilder &g);
-  const char *noGradReason;
+  void (*buildGradient)(const Node &n, GradBuilder &g) = nullptr;
+  const char *noGradReason = nullptr;
+  /// Bit i set: the value of operand i cannot change the result through a
+  /// gradient (select's condition only chooses; count only reads a shape),
+  /// so a non-differentiable op feeding it blocks no gradient.
+  unsigned nonDiffOperands = 0;
+  /// n's values (row-major) when every operand is a Constant; nullopt when
+  /// the op does not fold them. Must compute what the lowering computes,
+  /// NaN and signed zeros included (test/unit/FoldTest.cpp checks).
+  std::optional<std::vector<double>> (*fold)(const Node &n) = nullptr;
+  /// An algebraic identity: the value n can be replaced by (one of its
+  /// operands, when it has n's type), or nullptr. May re-point n's operands
+  /// when n's type stays the same (reshape(reshape(x)) -> reshape(x)).
+  Node *(*simplify)(Node &n) = nullptr;
+  /// The number of classes operand `i` indexes when the op reads it as
+  /// class indices (one_hot, cross_entropy's labels), else 0.
+  int64_t (*labelClasses)(const Node &n, unsigned i) = nullptr;
   /// Builds the Halide Func computing n from the Funcs of its inputs.
-  Halide::Func (*lower)(const Node &n, LowerContext &ctx);
+  Halide::Func (*lower)(const Node &n, LowerContext &ctx) = nullptr;
   /// Schedules the Func built by `lower`; nullptr means the default
   /// schedule (compute_root, vectorized innermost, parallel outermost).
-  void (*schedule)(const Node &n, Halide::Func &f, LowerContext &ctx);
+  void (*schedule)(const Node &n, Halide::Func &f, LowerContext &ctx) = nullptr;
+  /// How a model file calls it.
+  DslForm form = DslForm::Call;
+  /// The operands for the language reference ("x", "a, b").
+  const char *operandDoc = "x";
 };
 
 /// The entry for `k`.
 const OpInfo &getOpInfo(OpKind k);
-/// The spelling of `k`, e.g. "relu".
+/// The spelling of `k`, e.g. "relu" (Ops.def).
 const char *opName(OpKind k);
+/// The number of operands of `k`, or -1 if its type rule checks it
+/// (Ops.def).
+int opArity(OpKind k);
 /// The op spelled `s`, or nullopt.
 std::optional<OpKind> lookupOp(const std::string &s);
+
+/// The schema entry of attribute `name` of `k`, or nullptr.
+const AttrSpec *findAttrSpec(OpKind k, const std::string &name);
+/// The value of an attribute default written as IR text (AttrSpec::dflt);
+/// nullopt for "" (no single default).
+std::optional<Attr> parseAttrDefault(const AttrSpec &spec);
+/// n's attribute `name`, or its op's default for it. The attribute must be
+/// in the op's schema and have a default if n lacks it.
+Attr attrOrDefault(const Node &n, const char *name);
+/// attrOrDefault as a number (an int attribute is converted).
+double floatAttrOf(const Node &n, const char *name);
+/// attrOrDefault as an integer (a bool is 0 or 1).
+int64_t intAttrOf(const Node &n, const char *name);
+
+/// Checks n against its op: the operand count, the attributes of the
+/// schema (required ones present, each of the right kind), then the type
+/// rule. Returns the inferred type or the first error, which names the op.
+/// The builder, the IR parser, the verifier and the passes all use it.
+Expected<TensorType> checkNode(const Node &n);
 
 /// Numpy broadcasting of two shapes (kBatch matches kBatch and 1); nullopt if
 /// they do not broadcast.

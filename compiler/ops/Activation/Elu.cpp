@@ -5,6 +5,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
+
+#include <algorithm>
+#include <cmath>
 
 namespace lamina {
 
@@ -12,7 +16,7 @@ static Expected<TensorType> inferType(const Node &n) {
   return inferUnaryFloat(n);
 }
 
-static double alphaOf(const Node &n) { return n.floatAttrOr("alpha", 1.0); }
+static double alphaOf(const Node &n) { return floatAttrOf(n, "alpha"); }
 
 // y = elu(x):  dy/dx = x > 0 ? 1 : alpha e^x = y + alpha (below 0)
 static void buildGradient(const Node &n, GradBuilder &g) {
@@ -33,11 +37,29 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
     Halide::Expr below =
         ctx.constant(n, alphaOf(n)) *
         (Halide::exp(Halide::min(x, zero)) - ctx.constant(n, 1));
-    return Halide::select(x > zero, x, below);
+    // NaN is selected as itself, as in torch.
+    return Halide::select(Halide::is_nan(x) || x > zero, x, below);
   });
 }
 
-extern const OpInfo EluInfo = {"elu",   1,     inferType, buildGradient,
-                               nullptr, lower, nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"alpha", AttrType::Float, "1.0", "the value approached below 0 is -alpha"},
+};
+
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n, [a = alphaOf(n)](double x) {
+    return std::isnan(x) || x > 0 ? x : a * (std::exp(std::min(x, 0.0)) - 1.0);
+  });
+}
+
+extern const OpInfo EluInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
 
 namespace lamina {
 
@@ -12,7 +13,7 @@ static Expected<TensorType> inferType(const Node &n) {
   return inferUnaryFloat(n);
 }
 
-static double alphaOf(const Node &n) { return n.floatAttrOr("alpha", 0.01); }
+static double alphaOf(const Node &n) { return floatAttrOf(n, "alpha"); }
 
 // d/dx leaky_relu(x) = x > 0 ? 1 : alpha
 static void buildGradient(const Node &n, GradBuilder &g) {
@@ -32,7 +33,22 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo LeakyReluInfo = {
-    "leaky_relu", 1, inferType, buildGradient, nullptr, lower, nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"alpha", AttrType::Float, "0.01", "the slope below 0"},
+};
+
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n, [a = alphaOf(n)](double x) { return x > 0 ? x : a * x; });
+}
+
+extern const OpInfo LeakyReluInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -5,6 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
+
+#include <cmath>
 
 namespace lamina {
 
@@ -27,7 +30,18 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo ReluInfo = {"relu",  1,     inferType, buildGradient,
-                                nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n,
+                   [](double x) { return std::isnan(x) || x > 0 ? x : 0.0; });
+}
+
+extern const OpInfo ReluInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
 
 namespace lamina {
 
@@ -22,7 +23,17 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerUnary(n, ctx, [](Halide::Expr x) { return stableSigmoid(x); });
 }
 
-extern const OpInfo SigmoidInfo = {"sigmoid", 1,     inferType, buildGradient,
-                                   nullptr,   lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n, sigmoidOf);
+}
+
+extern const OpInfo SigmoidInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

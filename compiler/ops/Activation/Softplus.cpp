@@ -4,6 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
+
+#include <cmath>
 
 namespace lamina {
 
@@ -27,7 +30,20 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo SoftplusInfo = {"softplus", 1,     inferType, buildGradient,
-                                    nullptr,    lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n, [](double x) {
+    return (std::isnan(x) || x > 0 ? x : 0.0) +
+           std::log(1.0 + std::exp(-std::fabs(x)));
+  });
+}
+
+extern const OpInfo SoftplusInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
 
 namespace lamina {
 
@@ -21,13 +22,18 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo StepInfo = {
-    "step",
-    1,
-    inferType,
-    nullptr,
-    "step has zero gradient almost everywhere; use sigmoid to train",
-    lower,
-    nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n, [](double x) { return x > 0 ? 1.0 : 0.0; });
+}
+
+extern const OpInfo StepInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.noGradReason =
+      "step has zero gradient almost everywhere; use sigmoid to train";
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

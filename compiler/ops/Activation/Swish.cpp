@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
 
 namespace lamina {
 
@@ -12,7 +13,7 @@ static Expected<TensorType> inferType(const Node &n) {
   return inferUnaryFloat(n);
 }
 
-static double betaOf(const Node &n) { return n.floatAttrOr("beta", 1.0); }
+static double betaOf(const Node &n) { return floatAttrOf(n, "beta"); }
 
 // y = x s with s = sigmoid(b x), and ds/dx = b s (1 - s):
 //   dy/dx = s + b x s (1 - s) = s + b y (1 - s)
@@ -35,7 +36,23 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo SwishInfo = {"swish", 1,     inferType, buildGradient,
-                                 nullptr, lower, nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"beta", AttrType::Float, "1.0", "the slope of the sigmoid gate"},
+};
+
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n,
+                   [b = betaOf(n)](double x) { return x * sigmoidOf(b * x); });
+}
+
+extern const OpInfo SwishInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

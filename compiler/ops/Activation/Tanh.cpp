@@ -4,6 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
+
+#include <cmath>
 
 namespace lamina {
 
@@ -21,7 +24,17 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerUnary(n, ctx, [](Halide::Expr x) { return Halide::tanh(x); });
 }
 
-extern const OpInfo TanhInfo = {"tanh",  1,     inferType, buildGradient,
-                                nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n, [](double x) { return std::tanh(x); });
+}
+
+extern const OpInfo TanhInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -16,8 +16,7 @@ static Expected<TensorType> inferType(const Node &n) {
     return typeError("'argmax' needs a float tensor, got " + typeToString(x));
   std::optional<int64_t> axis = singleAxis(n);
   if (!axis)
-    return typeError("'argmax' axis " +
-                     std::to_string(n.intAttrOr("axis", -1)) +
+    return typeError("'argmax' axis " + std::to_string(intAttrOf(n, "axis")) +
                      " out of range for " + shapeToString(x.shape));
   return TensorType{DType::I32, reduceShape(x.shape, {*axis}, keepDims(n))};
 }
@@ -36,8 +35,18 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo ArgMaxInfo = {
-    "argmax", 1,      inferType, nullptr, "an index is piecewise constant",
-    lower,    nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"axis", AttrType::Int, "-1", "the dim searched"},
+    {"keepdims", AttrType::Bool, "false", "keep the searched dim with size 1"},
+};
+
+extern const OpInfo ArgMaxInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.noGradReason = "an index is piecewise constant";
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -16,7 +16,7 @@ static Expected<TensorType> inferType(const Node &n) {
                      typeToString(x));
   if (!singleAxis(n))
     return typeError("'log_softmax' axis " +
-                     std::to_string(n.intAttrOr("axis", -1)) +
+                     std::to_string(intAttrOf(n, "axis")) +
                      " out of range for " + shapeToString(x.shape));
   return x;
 }
@@ -42,7 +42,17 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo LogSoftmaxInfo = {
-    "log_softmax", 1, inferType, buildGradient, nullptr, lower, nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"axis", AttrType::Int, "-1", "the dim normalized"},
+};
+
+extern const OpInfo LogSoftmaxInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -38,8 +38,25 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo OneHotInfo = {
-    "one_hot", 1,      inferType, nullptr, "class labels are integer data",
-    lower,     nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"classes", AttrType::Int, nullptr, "the number of classes, positive"},
+    {"dtype", AttrType::DType, "f32", "the element type of the rows"},
+};
+
+// one_hot reads its operand as class indices in [0, classes).
+static int64_t labelClasses(const Node &n, unsigned i) {
+  return i == 0 ? n.intAttr("classes") : 0;
+}
+
+extern const OpInfo OneHotInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.noGradReason = "class labels are integer data";
+  op.labelClasses = labelClasses;
+  op.lower = lower;
+  op.operandDoc = "i32 labels";
+  return op;
+}();
 
 } // namespace lamina

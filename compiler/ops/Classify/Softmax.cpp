@@ -14,8 +14,7 @@ static Expected<TensorType> inferType(const Node &n) {
   if (!isFloat(x.dtype))
     return typeError("'softmax' needs a float tensor, got " + typeToString(x));
   if (!singleAxis(n))
-    return typeError("'softmax' axis " +
-                     std::to_string(n.intAttrOr("axis", -1)) +
+    return typeError("'softmax' axis " + std::to_string(intAttrOf(n, "axis")) +
                      " out of range for " + shapeToString(x.shape));
   return x;
 }
@@ -41,7 +40,17 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo SoftmaxInfo = {"softmax", 1,     inferType, buildGradient,
-                                   nullptr,   lower, nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"axis", AttrType::Int, "-1", "the dim normalized"},
+};
+
+extern const OpInfo SoftmaxInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -31,7 +31,16 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
   scheduleConvLike(n, f, ctx, true);
 }
 
-extern const OpInfo Conv1dInfo = {"conv1d", -1,    inferType, buildGradient,
-                                  nullptr,  lower, schedule};
+extern const OpInfo Conv1dInfo = [] {
+  OpInfo op;
+  op.attrs = kConvAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.lower = lower;
+  op.schedule = schedule;
+  op.form = DslForm::Layer;
+  op.operandDoc = "x, out channels (or W [, b])";
+  return op;
+}();
 
 } // namespace lamina

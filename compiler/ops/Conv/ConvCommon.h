@@ -22,6 +22,30 @@
 
 namespace lamina {
 
+/// The attributes of conv1d and conv2d.
+#define LAMINA_CONV_ATTRS                                                      \
+  {"stride", AttrType::Ints, "[]", "the step per spatial dim (1)"},            \
+      {"padding", AttrType::Ints, "[]",                                        \
+       "zeros added per spatial dim, [p..] or [before.., after..] (0)"},       \
+      {"dilation", AttrType::Ints, "[]",                                       \
+       "the spacing of kernel taps per spatial dim (1)"},                      \
+  {                                                                            \
+    "groups", AttrType::Int, "1",                                              \
+        "channel groups; in and out channels must divide by it"                \
+  }
+inline constexpr AttrSpec kConvAttrs[] = {LAMINA_CONV_ATTRS};
+/// conv_grad_input's: the conv's plus the input shape it restores.
+inline constexpr AttrSpec kConvGradInputAttrs[] = {
+    LAMINA_CONV_ATTRS,
+    {"input_shape", AttrType::Shape, nullptr, "the shape of the conv's input"},
+};
+/// conv_grad_weight's: the conv's plus the weight shape it restores.
+inline constexpr AttrSpec kConvGradWeightAttrs[] = {
+    LAMINA_CONV_ATTRS,
+    {"weight_shape", AttrType::Shape, nullptr, "the shape of the conv's W"},
+};
+#undef LAMINA_CONV_ATTRS
+
 /// The geometry of a convolution node (conv1d, conv2d and their gradients).
 struct ConvGeometry {
   unsigned spatial = 2;
@@ -49,7 +73,7 @@ struct ConvGeometry {
       g.before.assign(pad.begin(), pad.begin() + spatial);
       g.after.assign(pad.begin() + spatial, pad.end());
     }
-    g.groups = n.intAttrOr("groups", 1);
+    g.groups = intAttrOf(n, "groups");
     return g;
   }
 

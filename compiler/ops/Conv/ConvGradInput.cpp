@@ -23,13 +23,16 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
 }
 
 // Second derivatives of convolution are not needed to train.
-extern const OpInfo ConvGradInputInfo = {
-    "conv_grad_input",
-    2,
-    inferType,
-    nullptr,
-    "second derivatives of convolution are not supported",
-    lower,
-    schedule};
+extern const OpInfo ConvGradInputInfo = [] {
+  OpInfo op;
+  op.attrs = kConvGradInputAttrs;
+  op.inferType = inferType;
+  op.noGradReason = "second derivatives of convolution are not supported";
+  op.lower = lower;
+  op.schedule = schedule;
+  op.form = DslForm::None;
+  op.operandDoc = "dy, W";
+  return op;
+}();
 
 } // namespace lamina

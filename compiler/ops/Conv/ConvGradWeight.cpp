@@ -25,13 +25,16 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
 }
 
 // Second derivatives of convolution are not needed to train.
-extern const OpInfo ConvGradWeightInfo = {
-    "conv_grad_weight",
-    2,
-    inferType,
-    nullptr,
-    "second derivatives of convolution are not supported",
-    lower,
-    schedule};
+extern const OpInfo ConvGradWeightInfo = [] {
+  OpInfo op;
+  op.attrs = kConvGradWeightAttrs;
+  op.inferType = inferType;
+  op.noGradReason = "second derivatives of convolution are not supported";
+  op.lower = lower;
+  op.schedule = schedule;
+  op.form = DslForm::None;
+  op.operandDoc = "x, dy";
+  return op;
+}();
 
 } // namespace lamina

@@ -5,6 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
+
+#include <cmath>
 
 namespace lamina {
 
@@ -24,7 +27,17 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
       n, ctx, [&](Halide::Expr x) { return ctx.cast(n, Halide::abs(x)); });
 }
 
-extern const OpInfo AbsInfo = {"abs",   1,     inferType, buildGradient,
-                               nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n, [](double x) { return std::fabs(x); });
+}
+
+extern const OpInfo AbsInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

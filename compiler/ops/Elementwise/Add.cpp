@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
 
 namespace lamina {
 
@@ -23,7 +24,27 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
                      [](Halide::Expr a, Halide::Expr b) { return a + b; });
 }
 
-extern const OpInfo AddInfo = {"add",   2,     inferType, buildGradient,
-                               nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldBinary(n, [](double a, double b) { return a + b; });
+}
+
+// x + 0 -> x and 0 + x -> x. This also turns -0.0 + 0 into -0.0, as
+// compilers do under no-signed-zeros.
+static Node *simplify(Node &n) {
+  if (isSplat(n.input(1), 0.0))
+    return &n.input(0);
+  return isSplat(n.input(0), 0.0) ? &n.input(1) : nullptr;
+}
+
+extern const OpInfo AddInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.simplify = simplify;
+  op.lower = lower;
+  op.operandDoc = "a, b";
+  return op;
+}();
 
 } // namespace lamina

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
 
 namespace lamina {
 
@@ -28,7 +29,24 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
                      [](Halide::Expr a, Halide::Expr b) { return a / b; });
 }
 
-extern const OpInfo DivInfo = {"div",   2,     inferType, buildGradient,
-                               nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldBinary(n, [](double a, double b) { return a / b; });
+}
+
+// x / 1 -> x
+static Node *simplify(Node &n) {
+  return isSplat(n.input(1), 1.0) ? &n.input(0) : nullptr;
+}
+
+extern const OpInfo DivInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.simplify = simplify;
+  op.lower = lower;
+  op.operandDoc = "a, b";
+  return op;
+}();
 
 } // namespace lamina

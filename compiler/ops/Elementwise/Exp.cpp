@@ -5,6 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
+
+#include <cmath>
 
 namespace lamina {
 
@@ -22,7 +25,17 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerUnary(n, ctx, [](Halide::Expr x) { return Halide::exp(x); });
 }
 
-extern const OpInfo ExpInfo = {"exp",   1,     inferType, buildGradient,
-                               nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n, [](double x) { return std::exp(x); });
+}
+
+extern const OpInfo ExpInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

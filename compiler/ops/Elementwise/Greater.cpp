@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
 
 namespace lamina {
 
@@ -20,13 +21,19 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo GreaterInfo = {
-    "greater",
-    2,
-    inferType,
-    nullptr,
-    "greater is a 0/1 comparison with zero gradient almost everywhere",
-    lower,
-    nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldBinary(n, [](double a, double b) { return a > b ? 1.0 : 0.0; });
+}
+
+extern const OpInfo GreaterInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.noGradReason =
+      "greater is a 0/1 comparison with zero gradient almost everywhere";
+  op.fold = fold;
+  op.lower = lower;
+  op.operandDoc = "a, b";
+  return op;
+}();
 
 } // namespace lamina

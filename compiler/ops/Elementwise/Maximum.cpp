@@ -4,6 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
+
+#include <cmath>
 
 namespace lamina {
 
@@ -28,7 +31,19 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo MaximumInfo = {"maximum", 2,     inferType, buildGradient,
-                                   nullptr,   lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldBinary(
+      n, [](double a, double b) { return std::isnan(a) || a >= b ? a : b; });
+}
+
+extern const OpInfo MaximumInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  op.operandDoc = "a, b";
+  return op;
+}();
 
 } // namespace lamina

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
 
 namespace lamina {
 
@@ -25,7 +26,26 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
                      [](Halide::Expr a, Halide::Expr b) { return a * b; });
 }
 
-extern const OpInfo MulInfo = {"mul",   2,     inferType, buildGradient,
-                               nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldBinary(n, [](double a, double b) { return a * b; });
+}
+
+// x * 1 -> x and 1 * x -> x
+static Node *simplify(Node &n) {
+  if (isSplat(n.input(1), 1.0))
+    return &n.input(0);
+  return isSplat(n.input(0), 1.0) ? &n.input(1) : nullptr;
+}
+
+extern const OpInfo MulInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.simplify = simplify;
+  op.lower = lower;
+  op.operandDoc = "a, b";
+  return op;
+}();
 
 } // namespace lamina

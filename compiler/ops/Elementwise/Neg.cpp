@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
 
 namespace lamina {
 
@@ -20,7 +21,24 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerUnary(n, ctx, [](Halide::Expr x) { return -x; });
 }
 
-extern const OpInfo NegInfo = {"neg",   1,     inferType, buildGradient,
-                               nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n, [](double x) { return -x; });
+}
+
+// neg(neg(x)) -> x
+static Node *simplify(Node &n) {
+  Node &x = n.input(0);
+  return x.kind() == OpKind::Neg ? &x.input(0) : nullptr;
+}
+
+extern const OpInfo NegInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.simplify = simplify;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

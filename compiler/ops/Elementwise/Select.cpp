@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
 
 namespace lamina {
 
@@ -42,7 +43,20 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo SelectInfo = {"select", 3,     inferType, buildGradient,
-                                  nullptr,  lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldElements(n,
+                      [](const double *a) { return a[0] != 0 ? a[1] : a[2]; });
+}
+
+extern const OpInfo SelectInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.nonDiffOperands = 1u;
+  op.fold = fold;
+  op.lower = lower;
+  op.operandDoc = "cond, a, b";
+  return op;
+}();
 
 } // namespace lamina

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
 
 namespace lamina {
 
@@ -16,18 +17,25 @@ static Expected<TensorType> inferType(const Node &n) {
 static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerUnary(n, ctx, [&](Halide::Expr x) {
     Halide::Expr zero = ctx.constant(n, 0);
-    return Halide::select(x > zero, ctx.constant(n, 1),
-                          Halide::select(x < zero, ctx.constant(n, -1), zero));
+    // x itself where it is neither above nor below 0: NaN stays NaN and
+    // -0 stays -0, as in torch.sign.
+    return Halide::select(x > zero, ctx.constant(n, 1), x < zero,
+                          ctx.constant(n, -1), x);
   });
 }
 
-extern const OpInfo SignInfo = {
-    "sign",
-    1,
-    inferType,
-    nullptr,
-    "sign has zero gradient almost everywhere; use it only on constants",
-    lower,
-    nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n, [](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; });
+}
+
+extern const OpInfo SignInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.noGradReason =
+      "sign has zero gradient almost everywhere; use it only on constants";
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -4,6 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ops/ElementwiseCommon.h"
+#include "ops/FoldCommon.h"
+
+#include <cmath>
 
 namespace lamina {
 
@@ -21,7 +24,17 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerUnary(n, ctx, [](Halide::Expr x) { return Halide::sqrt(x); });
 }
 
-extern const OpInfo SqrtInfo = {"sqrt",  1,     inferType, buildGradient,
-                                nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldUnary(n, [](double x) { return std::sqrt(x); });
+}
+
+extern const OpInfo SqrtInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -42,8 +42,13 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo ConstantInfo = {
-    "constant", 0,      inferType, nullptr, "a constant does not change",
-    lower,      nullptr};
+extern const OpInfo ConstantInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.noGradReason = "a constant does not change";
+  op.lower = lower;
+  op.form = DslForm::None;
+  return op;
+}();
 
 } // namespace lamina

@@ -23,8 +23,19 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
 }
 
 // Inputs are leaves: the reverse walk stops here.
-extern const OpInfo InputInfo = {
-    "input", 0,      inferType, nullptr, "an input is data, not computed",
-    lower,   nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"role", AttrType::String, "input",
+     "input (data), label (a training target) or hyper (a run-time scalar)"},
+};
+
+extern const OpInfo InputInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.noGradReason = "an input is data, not computed";
+  op.lower = lower;
+  op.form = DslForm::None;
+  return op;
+}();
 
 } // namespace lamina

@@ -16,7 +16,26 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
 }
 
 // Parameters are leaves: autodiff collects their gradients, nothing flows on.
-extern const OpInfo ParamInfo = {
-    "param", 0, inferType, nullptr, "a parameter is a leaf", lower, nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"role", AttrType::String, "param",
+     "param (trainable) or state (optimizer state)"},
+    {"init", AttrType::String, "",
+     "how the runtime fills it: uniform_fan_in, normal, xavier, he, zeros, "
+     "constant or data"},
+    {"init_arg", AttrType::Float, "",
+     "the argument of normal(std) or constant(v)"},
+    {"fan_in", AttrType::Int, "", "inputs per output, for the initializer"},
+    {"fan_out", AttrType::Int, "", "outputs per input, for the initializer"},
+};
+
+extern const OpInfo ParamInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.noGradReason = "a parameter is a leaf";
+  op.lower = lower;
+  op.form = DslForm::None;
+  return op;
+}();
 
 } // namespace lamina

@@ -50,7 +50,15 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerMatMul(n, ctx, n.numInputs() == 3);
 }
 
-extern const OpInfo DenseInfo = {"dense", -1,    inferType,     buildGradient,
-                                 nullptr, lower, scheduleMatMul};
+extern const OpInfo DenseInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.lower = lower;
+  op.schedule = scheduleMatMul;
+  op.form = DslForm::Layer;
+  op.operandDoc = "x, W [, b]";
+  return op;
+}();
 
 } // namespace lamina

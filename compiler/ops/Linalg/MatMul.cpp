@@ -7,7 +7,10 @@
 // contracted dim may be the batch (x^T @ dy in a weight gradient).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/FoldCommon.h"
 #include "ops/Linalg/MatMulCommon.h"
+
+#include <algorithm>
 
 namespace lamina {
 
@@ -39,7 +42,34 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerMatMul(n, ctx, false);
 }
 
-extern const OpInfo MatMulInfo = {"matmul", 2,     inferType,     buildGradient,
-                                  nullptr,  lower, scheduleMatMul};
+/// Multiply-adds a folded matmul may take.
+constexpr int64_t kMaxFoldWork = int64_t(1) << 26;
+
+// [.., m, k] @ [k, n] -> [.., m, n], summed in order of k.
+static std::optional<FoldValues> fold(const Node &n) {
+  const Shape &a = n.input(0).shape(), &b = n.input(1).shape();
+  int64_t k = b[0], cols = b[1];
+  int64_t rows = numElements(Shape(a.begin(), a.end() - 1));
+  if (rows * cols * std::max<int64_t>(k, 1) > kMaxFoldWork)
+    return std::nullopt;
+  const FoldValues &x = n.input(0).data(), &w = n.input(1).data();
+  FoldValues out(static_cast<size_t>(rows * cols), 0.0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t t = 0; t < k; ++t)
+      for (int64_t c = 0; c < cols; ++c)
+        out[r * cols + c] += x[r * k + t] * w[t * cols + c];
+  return out;
+}
+
+extern const OpInfo MatMulInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  op.schedule = scheduleMatMul;
+  op.operandDoc = "a `[..., m, k]`, b `[k, n]`";
+  return op;
+}();
 
 } // namespace lamina

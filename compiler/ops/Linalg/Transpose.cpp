@@ -9,6 +9,7 @@
 // and transposed in registers.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/FoldCommon.h"
 #include "ops/ReduceCommon.h"
 
 namespace lamina {
@@ -91,7 +92,62 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
   block.compute_at(f, xo).vectorize(b[0]).unroll(b[1]);
 }
 
-extern const OpInfo TransposeInfo = {
-    "transpose", 1, inferType, buildGradient, nullptr, lower, schedule};
+static constexpr AttrSpec kAttrs[] = {
+    {"perm", AttrType::Ints, "",
+     "the new order of the dims (default: reversed)"},
+};
+
+/// permOf(n) with negative dims counted from the end.
+static std::vector<int64_t> normalizedPerm(const Node &n) {
+  std::vector<int64_t> perm = permOf(n);
+  for (int64_t &p : perm)
+    if (p < 0)
+      p += n.input(0).rank();
+  return perm;
+}
+
+static std::optional<FoldValues> fold(const Node &n) {
+  const Shape &in = n.input(0).shape();
+  std::vector<int64_t> perm = normalizedPerm(n);
+  std::vector<size_t> inStride = stridesOf(in), stride(in.size());
+  for (size_t i = 0; i < perm.size(); ++i)
+    stride[i] = inStride[perm[i]];
+  FoldValues out;
+  for (size_t src : gatherIndices(n.shape(), stride))
+    out.push_back(n.input(0).data()[src]);
+  return out;
+}
+
+// transpose(x, identity) -> x; transpose(transpose(x, p), q) -> x when
+// p[q[i]] == i for every i.
+static Node *simplify(Node &n) {
+  std::vector<int64_t> outer = normalizedPerm(n);
+  bool identity = true;
+  for (size_t i = 0; i < outer.size(); ++i)
+    identity = identity && outer[i] == static_cast<int64_t>(i);
+  Node &x = n.input(0);
+  if (identity)
+    return &x;
+  if (x.kind() != OpKind::Transpose)
+    return nullptr;
+  // transpose(y, q)[i] reads dim q[i] of y, which is dim p[q[i]] of x.
+  std::vector<int64_t> inner = normalizedPerm(x);
+  for (size_t i = 0; i < outer.size(); ++i)
+    if (inner[outer[i]] != static_cast<int64_t>(i))
+      return nullptr;
+  return &x.input(0);
+}
+
+extern const OpInfo TransposeInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.simplify = simplify;
+  op.lower = lower;
+  op.schedule = schedule;
+  return op;
+}();
 
 } // namespace lamina

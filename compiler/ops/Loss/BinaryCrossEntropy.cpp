@@ -53,12 +53,13 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo BinaryCrossEntropyInfo = {"binary_cross_entropy",
-                                              2,
-                                              inferType,
-                                              buildGradient,
-                                              nullptr,
-                                              lower,
-                                              nullptr};
+extern const OpInfo BinaryCrossEntropyInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.lower = lower;
+  op.operandDoc = "probabilities, targets";
+  return op;
+}();
 
 } // namespace lamina

@@ -98,7 +98,20 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo CrossEntropyInfo = {
-    "cross_entropy", 2, inferType, buildGradient, nullptr, lower, nullptr};
+// Labels of one dim less than the logits are class indices.
+static int64_t labelClasses(const Node &n, unsigned i) {
+  const Node &z = n.input(0);
+  return i == 1 && z.rank() > n.input(1).rank() ? z.shape().back() : 0;
+}
+
+extern const OpInfo CrossEntropyInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.labelClasses = labelClasses;
+  op.lower = lower;
+  op.operandDoc = "logits, i32 classes (or a distribution)";
+  return op;
+}();
 
 } // namespace lamina

@@ -27,7 +27,13 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo HalfSquaredErrorInfo = {
-    "half_squared_error", 2, inferType, buildGradient, nullptr, lower, nullptr};
+extern const OpInfo HalfSquaredErrorInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.lower = lower;
+  op.operandDoc = "prediction, target";
+  return op;
+}();
 
 } // namespace lamina

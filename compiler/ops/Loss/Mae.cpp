@@ -27,7 +27,13 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo MaeInfo = {"mae",   2,     inferType, buildGradient,
-                               nullptr, lower, nullptr};
+extern const OpInfo MaeInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.lower = lower;
+  op.operandDoc = "prediction, target";
+  return op;
+}();
 
 } // namespace lamina

@@ -28,7 +28,13 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   });
 }
 
-extern const OpInfo MseInfo = {"mse",   2,     inferType, buildGradient,
-                               nullptr, lower, nullptr};
+extern const OpInfo MseInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.lower = lower;
+  op.operandDoc = "prediction, target";
+  return op;
+}();
 
 } // namespace lamina

@@ -100,12 +100,20 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo AccuracyInfo = {"accuracy",
-                                    2,
-                                    inferType,
-                                    nullptr,
-                                    "accuracy is a piecewise constant metric",
-                                    lower,
-                                    nullptr};
+// Labels of one dim less than the logits are class indices.
+static int64_t labelClasses(const Node &n, unsigned i) {
+  const Node &z = n.input(0);
+  return i == 1 && z.rank() > n.input(1).rank() ? z.shape().back() : 0;
+}
+
+extern const OpInfo AccuracyInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.noGradReason = "accuracy is a piecewise constant metric";
+  op.labelClasses = labelClasses;
+  op.lower = lower;
+  op.operandDoc = "prediction, target";
+  return op;
+}();
 
 } // namespace lamina

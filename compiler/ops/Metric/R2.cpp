@@ -48,7 +48,13 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo R2Info = {
-    "r2", 2, inferType, nullptr, "r2 is a metric, not a loss", lower, nullptr};
+extern const OpInfo R2Info = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.noGradReason = "r2 is a metric, not a loss";
+  op.lower = lower;
+  op.operandDoc = "prediction, target";
+  return op;
+}();
 
 } // namespace lamina

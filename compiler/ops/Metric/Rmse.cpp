@@ -24,12 +24,13 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo RmseInfo = {"rmse",
-                                2,
-                                inferType,
-                                nullptr,
-                                "rmse is a metric; use the mse loss to train",
-                                lower,
-                                nullptr};
+extern const OpInfo RmseInfo = [] {
+  OpInfo op;
+  op.inferType = inferType;
+  op.noGradReason = "rmse is a metric; use the mse loss to train";
+  op.lower = lower;
+  op.operandDoc = "prediction, target";
+  return op;
+}();
 
 } // namespace lamina

@@ -4,6 +4,7 @@
 // [top, left, bottom, right], ceil_mode. See PoolCommon.h.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/Pool/PoolAttrs.h"
 #include "ops/Pool/PoolCommon.h"
 
 namespace lamina {
@@ -29,7 +30,15 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
   schedulePool(n, f, ctx);
 }
 
-extern const OpInfo MaxPool2dInfo = {
-    "maxpool2d", 1, inferType, buildGradient, nullptr, lower, schedule};
+extern const OpInfo MaxPool2dInfo = [] {
+  OpInfo op;
+  op.attrs = kPoolAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.lower = lower;
+  op.schedule = schedule;
+  op.form = DslForm::Layer;
+  return op;
+}();
 
 } // namespace lamina

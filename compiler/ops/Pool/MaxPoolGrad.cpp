@@ -5,6 +5,7 @@
 // by the max pooling gradient rules.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/Pool/PoolAttrs.h"
 #include "ops/Pool/PoolCommon.h"
 
 namespace lamina {
@@ -22,13 +23,16 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
 }
 
 // Second derivatives of pooling are not needed to train.
-extern const OpInfo MaxPoolGradInfo = {
-    "maxpool_grad",
-    2,
-    inferType,
-    nullptr,
-    "second derivatives of pooling are not supported",
-    lower,
-    schedule};
+extern const OpInfo MaxPoolGradInfo = [] {
+  OpInfo op;
+  op.attrs = kPoolAttrs;
+  op.inferType = inferType;
+  op.noGradReason = "second derivatives of pooling are not supported";
+  op.lower = lower;
+  op.schedule = schedule;
+  op.form = DslForm::None;
+  op.operandDoc = "x, dy";
+  return op;
+}();
 
 } // namespace lamina

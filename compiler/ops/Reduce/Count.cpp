@@ -30,7 +30,18 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo CountInfo = {"count", 1,     inferType, buildGradient,
-                                 nullptr, lower, nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"axes", AttrType::Ints, "[]", "the dims counted (all by default)", "axis"},
+};
+
+extern const OpInfo CountInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.nonDiffOperands = ~0u;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -5,6 +5,7 @@
 // over the batch axis divides by the run-time batch.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/FoldCommon.h"
 #include "ops/ReduceCommon.h"
 
 namespace lamina {
@@ -47,7 +48,18 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo MeanInfo = {"mean",  1,     inferType, buildGradient,
-                                nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldReduce(n, FoldReduce::Mean);
+}
+
+extern const OpInfo MeanInfo = [] {
+  OpInfo op;
+  op.attrs = kReduceAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -5,6 +5,7 @@
 // every axis); reduced dims dropped or kept with extent 1.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/FoldCommon.h"
 #include "ops/ReduceCommon.h"
 
 namespace lamina {
@@ -47,11 +48,25 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
     return f;
   }
   LowerContext::define(f, v, ctx.type(n).min());
-  at(f, out) = Halide::max(at(f, out), ctx.read(n, 0, ri.idx));
+  // Not Halide::max, which keeps the later operand of a NaN comparison and
+  // so drops a NaN seen earlier: a NaN anywhere gives NaN, as torch.amax.
+  Halide::Expr acc = at(f, out), x = ctx.read(n, 0, ri.idx);
+  at(f, out) = Halide::select(Halide::is_nan(acc) || acc >= x, acc, x);
   return f;
 }
 
-extern const OpInfo ReduceMaxInfo = {
-    "reduce_max", 1, inferType, buildGradient, nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldReduce(n, FoldReduce::Max);
+}
+
+extern const OpInfo ReduceMaxInfo = [] {
+  OpInfo op;
+  op.attrs = kReduceAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -6,6 +6,7 @@
 // the batch axis sums over the run-time batch.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/FoldCommon.h"
 #include "ops/ReduceCommon.h"
 
 namespace lamina {
@@ -40,7 +41,18 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo SumInfo = {"sum",   1,     inferType, buildGradient,
-                               nullptr, lower, nullptr};
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldReduce(n, FoldReduce::Sum);
+}
+
+extern const OpInfo SumInfo = [] {
+  OpInfo op;
+  op.attrs = kReduceAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

@@ -5,6 +5,7 @@
 // size-1 dims to `shape`, by numpy rules (a size-1 dim may become the batch).
 //
 //===----------------------------------------------------------------------===//
+#include "ops/FoldCommon.h"
 #include "ops/ReduceCommon.h"
 
 namespace lamina {
@@ -34,7 +35,27 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo BroadcastToInfo = {
-    "broadcast_to", 1, inferType, buildGradient, nullptr, lower, nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"shape", AttrType::Shape, nullptr,
+     "the shape to broadcast to (numpy rules); may contain batch"},
+};
+
+static std::optional<FoldValues> fold(const Node &n) {
+  return foldElements(n, [](const double *a) { return a[0]; });
+}
+
+// broadcast_to(x) to x's own shape -> x
+static Node *simplify(Node &n) { return &n.input(0); }
+
+extern const OpInfo BroadcastToInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.simplify = simplify;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina

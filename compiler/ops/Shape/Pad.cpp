@@ -42,7 +42,21 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo PadInfo = {"pad",   1,     inferType, buildGradient,
-                               nullptr, lower, nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"padding", AttrType::Ints, nullptr,
+     "before and after amounts of the trailing dims: [b1, .., bk, a1, .., ak]"},
+    {"mode", AttrType::String, "zeros",
+     "zeros, reflect, replicate or circular"},
+};
+
+extern const OpInfo PadInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.lower = lower;
+  op.form = DslForm::None;
+  return op;
+}();
 
 } // namespace lamina

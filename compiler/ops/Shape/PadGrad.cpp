@@ -59,13 +59,24 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
 }
 
 // Second derivatives of padding are not needed to train.
-extern const OpInfo PadGradInfo = {
-    "pad_grad",
-    1,
-    inferType,
-    nullptr,
-    "second derivatives of padding are not supported",
-    lower,
-    schedule};
+static constexpr AttrSpec kAttrs[] = {
+    {"padding", AttrType::Ints, nullptr,
+     "the padding of the pad it differentiates"},
+    {"mode", AttrType::String, "zeros",
+     "zeros, reflect, replicate or circular"},
+    {"input_shape", AttrType::Shape, nullptr, "the shape of the padded input"},
+};
+
+extern const OpInfo PadGradInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.noGradReason = "second derivatives of padding are not supported";
+  op.lower = lower;
+  op.schedule = schedule;
+  op.form = DslForm::None;
+  op.operandDoc = "dy";
+  return op;
+}();
 
 } // namespace lamina

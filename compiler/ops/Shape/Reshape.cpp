@@ -7,6 +7,7 @@
 // batch row must agree; without a batch the counts must be equal.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/FoldCommon.h"
 #include "ops/ReduceCommon.h"
 
 namespace lamina {
@@ -90,7 +91,39 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return f;
 }
 
-extern const OpInfo ReshapeInfo = {"reshape", 1,     inferType, buildGradient,
-                                   nullptr,   lower, nullptr};
+static constexpr AttrSpec kAttrs[] = {
+    {"shape", AttrType::Shape, nullptr,
+     "the new shape, with the same number of elements; may contain batch"},
+};
+
+// Same elements, same order.
+static std::optional<FoldValues> fold(const Node &n) {
+  return n.input(0).data();
+}
+
+// reshape(x) to x's own shape -> x. reshape(reshape(x)) -> reshape(x):
+// the inner reshape is skipped when the type rule agrees the result is
+// the same.
+static Node *simplify(Node &n) {
+  Node &x = n.input(0);
+  if (x.kind() == OpKind::Reshape) {
+    n.setInput(0, &x.input(0));
+    Expected<TensorType> t = checkNode(n);
+    if (!t || *t != n.type())
+      n.setInput(0, &x);
+  }
+  return &n.input(0);
+}
+
+extern const OpInfo ReshapeInfo = [] {
+  OpInfo op;
+  op.attrs = kAttrs;
+  op.inferType = inferType;
+  op.buildGradient = buildGradient;
+  op.fold = fold;
+  op.simplify = simplify;
+  op.lower = lower;
+  return op;
+}();
 
 } // namespace lamina
