@@ -97,13 +97,13 @@ struct MetricSpec {
 };
 
 /// The model file's train block: defaults for the train command.
+/// The optimizer's momentum and weight decay are compiled into lamina_train;
+/// the descriptor still lists them, but the runtime has no use for them.
 struct TrainDefaults {
   std::optional<int64_t> batch;
   std::optional<int64_t> epochs;
   std::optional<double> lr;
   std::optional<uint64_t> seed;
-  double momentum = 0.0;
-  double weightDecay = 0.0;
   double validationSplit = 0.0;
 };
 
@@ -192,9 +192,6 @@ private:
 /// 0 on success, a Halide error code otherwise (Halide has already printed
 /// its message to stderr).
 int callPipeline(const Pipeline &p, const PipelineArgs &args);
-
-/// Checks `p`'s metadata against `args` like callPipeline, without calling it.
-void checkPipelineArgs(const Pipeline &p, const PipelineArgs &args);
 
 /// The element type of `p`'s buffer argument `name` (for example the 0-d
 /// `loss`, whose type the descriptor does not give), or nullopt if `p` is
