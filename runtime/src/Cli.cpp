@@ -114,9 +114,6 @@ int64_t evalBatch(const ModelDesc &m, const Options &opt) {
 
 void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
               std::ostream &out, std::ostream &err, bool interactive) {
-  if (!m.hasLoss)
-    throw UsageError("model '" + m.name +
-                     "' has no loss, so it cannot be trained");
   auto pick = [&](auto given, auto fromModel, const char *option) {
     if (given)
       return *given;
@@ -265,6 +262,51 @@ void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
 }
 
 } // namespace
+
+std::string whatModelCanDo(const ModelDesc &m) {
+  std::vector<const char *> can;
+  if (m.hasTrain())
+    can.push_back("train");
+  if (m.hasEval())
+    can.push_back("eval");
+  if (m.hasPredict())
+    can.push_back("predict");
+  if (can.empty())
+    return "do nothing";
+  if (can.size() == 1)
+    return std::string("only ") + can[0];
+  std::string s;
+  for (size_t i = 0; i < can.size(); ++i)
+    s += std::string(i == 0                ? ""
+                     : i + 1 == can.size() ? " and "
+                                           : ", ") +
+         can[i];
+  return s;
+}
+
+void requirePipeline(const ModelDesc &m, Command c) {
+  std::string why;
+  switch (c) {
+  case Command::Train:
+    if (m.hasTrain())
+      return;
+    why = "has no loss";
+    break;
+  case Command::Eval:
+    if (m.hasEval())
+      return;
+    why = "has no loss and no metric";
+    break;
+  case Command::Predict:
+    if (m.hasPredict())
+      return;
+    why = "has no output";
+    break;
+  }
+  throw UsageError("model '" + m.name + "' " + why + ", so it has no " +
+                   commandName(c) + " pipeline; it can " + whatModelCanDo(m));
+}
+
 } // namespace cli
 
 int runCli(int argc, const char *const *argv, const ModelSource &src,
@@ -284,6 +326,7 @@ int runCli(int argc, const char *const *argv, const ModelSource &src,
         throw UsageError("--threads is not supported by this executable");
       src.setNumThreads(*opt.threads);
     }
+    cli::requirePipeline(m, opt.command);
     switch (opt.command) {
     case cli::Command::Train:
       cli::runTrain(m, src.pipelines, opt, out, err, interactive);

@@ -90,6 +90,14 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m);
 /// `v` printed with %g: 0.05, 1e-06.
 std::string trimNumber(double v);
 
+/// The commands `m` has pipelines for, for messages: "only predict", "eval and
+/// predict", "train, eval and predict".
+std::string whatModelCanDo(const ModelDesc &m);
+
+/// Throws UsageError if `m` has no pipeline for `c`, saying why and what the
+/// model can do instead.
+void requirePipeline(const ModelDesc &m, Command c);
+
 } // namespace lamina::cli
 
 #endif // LAMINA_RUNTIME_CLICOMMON_H

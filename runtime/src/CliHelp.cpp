@@ -78,7 +78,7 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m) {
     out << "\n";
   }
   if (!m.hasLoss)
-    out << "  (no loss: this model can only predict)\n";
+    out << "  (no loss: this model can " << whatModelCanDo(m) << ")\n";
   if (m.train) {
     const TrainDefaults &t = *m.train;
     out << "  train defaults:";

@@ -434,7 +434,8 @@ static std::vector<int> bindArguments(const Pipeline &p,
                                       const PipelineArgs &args) {
   if (!p.available())
     throw Error(std::string("this executable has no '") + p.name +
-                "' pipeline (it was built without one)");
+                "' pipeline, although its model needs one (rebuild it with "
+                "laminac)");
   const halide_filter_metadata_t *md = p.metadata();
   auto where = [&](const std::string &what) {
     return Error(std::string("pipeline '") + p.name + "': " + what +

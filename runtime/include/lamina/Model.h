@@ -127,6 +127,15 @@ struct ModelDesc {
 
   /// Total number of parameter elements.
   int64_t parameterCount() const;
+
+  // laminac builds a pipeline only when the model has something for it to
+  // compute; these say which ones the executable should have.
+  /// lamina_train exists: the model has a loss.
+  bool hasTrain() const { return hasLoss; }
+  /// lamina_eval exists: the model has a loss or a metric.
+  bool hasEval() const { return hasLoss || !metrics.empty(); }
+  /// lamina_predict exists: the model has an output that is not a metric.
+  bool hasPredict() const { return !outputs.empty(); }
 };
 
 /// Signature of a Halide `NAME_argv` entry point.
@@ -134,8 +143,9 @@ using PipelineArgvFn = int (*)(void **args);
 /// Signature of a Halide `NAME_metadata` function.
 using PipelineMetadataFn = const halide_filter_metadata_t *(*)();
 
-/// One generated pipeline. Either function may be null when the executable
-/// was linked without it; available() says whether it can be called.
+/// One generated pipeline. Both functions are null when the executable was
+/// linked without it (Main.cpp refers to them weakly); available() says
+/// whether it can be called.
 struct Pipeline {
   const char *name = "";
   PipelineArgvFn argv = nullptr;
