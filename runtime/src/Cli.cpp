@@ -1,247 +1,30 @@
 //===- Cli.cpp - The command line of a generated executable ---------------===//
+//
+// The commands. Parsing is in CliOptions.cpp, --help in CliHelp.cpp.
+//
+//===----------------------------------------------------------------------===//
 
 #include "lamina/Cli.h"
+
+#include "CliCommon.h"
 
 #include "lamina/Data.h"
 #include "lamina/Error.h"
 #include "lamina/Train.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <optional>
 #include <sys/stat.h>
 
 namespace lamina {
 
+namespace cli {
 namespace {
-
-enum class Command { Train, Eval, Predict };
-
-const char *commandName(Command c) {
-  switch (c) {
-  case Command::Train:
-    return "train";
-  case Command::Eval:
-    return "eval";
-  case Command::Predict:
-    return "predict";
-  }
-  return "?";
-}
-
-/// The parsed command line.
-struct Options {
-  Command command = Command::Train;
-  bool help = false;
-  std::vector<std::string> data;
-  std::vector<std::string> testData;
-  bool hasTest = false;
-  std::optional<int64_t> epochs;
-  std::optional<int64_t> batch;
-  std::optional<double> lr;
-  std::optional<double> valSplit;
-  std::optional<uint64_t> seed;
-  std::optional<int> threads;
-  std::string checkpoint;
-  std::string resume;
-  std::string output;
-};
-
-/// One option: its spellings, its value's name (null for none) and the
-/// commands that accept it.
-struct OptionInfo {
-  const char *name;
-  const char *alias;
-  const char *value;
-  bool train, eval, predict;
-  const char *help;
-};
-
-// The order here is the order in --help.
-const OptionInfo kOptions[] = {
-    {"--epochs", nullptr, "N", true, false, false,
-     "train until N epochs are complete (resumed ones count)"},
-    {"--lr", nullptr, "X", true, false, false, "learning rate"},
-    {"--batch", nullptr, "N", true, true, true,
-     "rows per pipeline call; the last batch may be shorter"},
-    {"--seed", nullptr, "N", true, false, false,
-     "seed for initialization and shuffling (same seed, same run)"},
-    {"--val-split", nullptr, "F", true, false, false,
-     "hold out the last fraction F of the data (before shuffling) and "
-     "evaluate on it after every epoch"},
-    {"--checkpoint", nullptr, "FILE", true, true, true,
-     "train: save parameters and optimizer state to FILE (safetensors) "
-     "after every epoch; eval, predict: load parameters from FILE"},
-    {"--resume", nullptr, "FILE", true, false, false,
-     "continue training from FILE exactly where it stopped (saves back to "
-     "FILE unless --checkpoint is given)"},
-    {"--test", nullptr, "DATA...", true, false, false,
-     "after training, evaluate on DATA (every argument up to the next option)"},
-    {"--output", "-o", "OUT.npy", false, false, true,
-     "write the outputs to OUT.npy instead of printing them"},
-    {"--threads", nullptr, "N", true, true, true,
-     "Halide worker threads (default: HL_NUM_THREADS, else all cores)"},
-    {"--help", "-h", nullptr, true, true, true, "show this help"},
-};
-
-const OptionInfo *findOption(const std::string &name) {
-  for (const OptionInfo &o : kOptions)
-    if (name == o.name || (o.alias && name == o.alias))
-      return &o;
-  return nullptr;
-}
-
-bool accepts(const OptionInfo &o, Command c) {
-  switch (c) {
-  case Command::Train:
-    return o.train;
-  case Command::Eval:
-    return o.eval;
-  case Command::Predict:
-    return o.predict;
-  }
-  return false;
-}
-
-bool isOption(const std::string &arg) {
-  return arg.size() > 1 && arg[0] == '-';
-}
 
 bool fileExists(const std::string &path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
-}
-
-template <typename T>
-T parseInteger(const std::string &option, const std::string &text, T min,
-               T max) {
-  T v{};
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || ptr != text.data() + text.size() || v < min ||
-      v > max)
-    throw UsageError(option + " expects an integer in [" + std::to_string(min) +
-                     ", " + std::to_string(max) + "], got '" + text + "'");
-  return v;
-}
-
-double parseReal(const std::string &option, const std::string &text, double min,
-                 double maxExclusive) {
-  double v = 0;
-  std::string_view s = text;
-  if (!s.empty() && s[0] == '+')
-    s.remove_prefix(1);
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  bool ok = !s.empty() && ec == std::errc() && ptr == s.data() + s.size() &&
-            std::isfinite(v) && v >= min && v < maxExclusive;
-  if (!ok) {
-    char range[96];
-    if (std::isinf(maxExclusive))
-      std::snprintf(range, sizeof(range), "a number >= %g", min);
-    else
-      std::snprintf(range, sizeof(range), "a number in [%g, %g)", min,
-                    maxExclusive);
-    throw UsageError(option + " expects " + range + ", got '" + text + "'");
-  }
-  return v;
-}
-
-Options parseArgs(int argc, const char *const *argv) {
-  Options opt;
-  if (argc < 2)
-    throw UsageError("missing command (train, eval or predict)");
-  std::string cmd = argv[1];
-  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-    opt.help = true;
-    return opt;
-  }
-  if (cmd == "train")
-    opt.command = Command::Train;
-  else if (cmd == "eval")
-    opt.command = Command::Eval;
-  else if (cmd == "predict")
-    opt.command = Command::Predict;
-  else if (isOption(cmd))
-    throw UsageError("expected a command (train, eval or predict) before '" +
-                     cmd + "'");
-  else
-    throw UsageError("unknown command '" + cmd +
-                     "' (expected train, eval or predict)");
-
-  bool optionsDone = false;
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (optionsDone || !isOption(arg)) {
-      opt.data.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      optionsDone = true;
-      continue;
-    }
-    std::string name = arg, value;
-    bool inlineValue = false;
-    if (size_t eq = arg.find('=');
-        arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      inlineValue = true;
-    }
-    const OptionInfo *o = findOption(name);
-    if (!o)
-      throw UsageError("unknown option '" + name + "'");
-    if (!accepts(*o, opt.command))
-      throw UsageError(std::string("option '") + o->name +
-                       "' does not apply to '" + commandName(opt.command) +
-                       "'");
-    name = o->name;
-    if (name == "--help") {
-      opt.help = true;
-      continue;
-    }
-    if (name == "--test") {
-      opt.hasTest = true;
-      if (inlineValue)
-        opt.testData.push_back(value);
-      while (i + 1 < argc && !isOption(argv[i + 1]))
-        opt.testData.push_back(argv[++i]);
-      if (opt.testData.empty())
-        throw UsageError("--test needs data files (DATA...)");
-      continue;
-    }
-    if (!inlineValue) {
-      if (i + 1 >= argc || std::string(argv[i + 1]).rfind("--", 0) == 0)
-        throw UsageError("option '" + name + "' needs a value (" + o->value +
-                         ")");
-      value = argv[++i];
-    }
-    if (name == "--epochs")
-      opt.epochs = parseInteger<int64_t>(name, value, 0,
-                                         std::numeric_limits<int32_t>::max());
-    else if (name == "--batch")
-      opt.batch = parseInteger<int64_t>(name, value, 1,
-                                        std::numeric_limits<int32_t>::max());
-    else if (name == "--seed")
-      opt.seed = parseInteger<uint64_t>(name, value, 0,
-                                        std::numeric_limits<uint64_t>::max());
-    else if (name == "--threads")
-      opt.threads = parseInteger<int>(name, value, 1, 4096);
-    else if (name == "--lr")
-      opt.lr =
-          parseReal(name, value, 0.0, std::numeric_limits<double>::infinity());
-    else if (name == "--val-split")
-      opt.valSplit = parseReal(name, value, 0.0, 1.0);
-    else if (name == "--checkpoint")
-      opt.checkpoint = value;
-    else if (name == "--resume")
-      opt.resume = value;
-    else if (name == "--output")
-      opt.output = value;
-    if (value.empty())
-      throw UsageError("option '" + name + "' needs a non-empty value");
-  }
-  return opt;
 }
 
 /// Lists specs as "x f32[batch, 784], y i32[batch]".
@@ -321,134 +104,6 @@ void requireFile(const std::string &option, const std::string &path) {
     throw UsageError(option + " file '" + path + "' does not exist");
 }
 
-std::string trimNumber(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%g", v);
-  return buf;
-}
-
-/// Formats one help entry: `head` padded to column `indent`, then `text`
-/// wrapped at 79 columns with continuation lines indented to `indent`.
-std::string wrap(const std::string &head, const std::string &text,
-                 size_t indent = 24) {
-  constexpr size_t kWidth = 79;
-  std::string out = head;
-  if (!head.empty() && out.size() + 1 > indent)
-    out += "\n" + std::string(indent, ' ');
-  else
-    out += std::string(indent - out.size(), ' ');
-  size_t col = indent;
-  size_t pos = 0;
-  bool first = true;
-  while (pos < text.size()) {
-    size_t end = text.find(' ', pos);
-    if (end == std::string::npos)
-      end = text.size();
-    std::string word = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (!first && col + 1 + word.size() > kWidth) {
-      out += "\n" + std::string(indent, ' ');
-      col = indent;
-      first = true;
-    }
-    if (!first) {
-      out += ' ';
-      ++col;
-    }
-    out += word;
-    col += word.size();
-    first = false;
-  }
-  return out + "\n";
-}
-
-void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m) {
-  out << "Usage: " << prog << " train [DATA...] [options]\n"
-      << "       " << prog << " eval DATA... --checkpoint FILE [options]\n"
-      << "       " << prog << " predict INPUTS... --checkpoint FILE "
-      << "[-o OUT.npy] [options]\n\n";
-  out << "Model " << m.name;
-  if (!m.file.empty())
-    out << " (" << m.file << ")";
-  out << ", " << m.parameterCount() << " parameters\n";
-  auto list = [&](const char *title, const std::vector<TensorSpec> &specs) {
-    if (specs.empty())
-      return;
-    out << "  " << title;
-    for (size_t i = 0; i < specs.size(); ++i)
-      out << (i ? ", " : "") << specs[i].describe();
-    out << "\n";
-  };
-  list("inputs:  ", m.inputs);
-  list("labels:  ", m.labels);
-  list("outputs: ", m.outputs);
-  if (!m.metrics.empty()) {
-    out << "  metrics: ";
-    for (size_t i = 0; i < m.metrics.size(); ++i)
-      out << (i ? ", " : "") << m.metrics[i].name;
-    out << "\n";
-  }
-  if (!m.hasLoss)
-    out << "  (no loss: this model can only predict)\n";
-  if (m.train) {
-    const TrainDefaults &t = *m.train;
-    out << "  train defaults:";
-    if (t.epochs)
-      out << " epochs " << *t.epochs << ",";
-    if (t.batch)
-      out << " batch " << *t.batch << ",";
-    if (t.lr)
-      out << " lr " << trimNumber(*t.lr) << ",";
-    out << " seed " << t.seed.value_or(0) << ", validation split "
-        << trimNumber(t.validationSplit) << "\n";
-  } else if (m.hasLoss) {
-    out << "  no train block: train needs --epochs, --lr and --batch\n";
-  }
-
-  out << "\nCommands:\n"
-      << wrap("  train [DATA...]", "train from the initial parameters (or "
-                                   "--resume FILE), one line per epoch")
-      << wrap("  eval DATA...", "print the loss and metrics of the "
-                                "--checkpoint FILE on DATA")
-      << wrap("  predict INPUTS...", "run the model on INPUTS; write the "
-                                     "outputs to -o OUT.npy or print one "
-                                     "row per sample");
-
-  std::string names;
-  for (const auto *list : {&m.inputs, &m.labels})
-    for (const TensorSpec &t : *list)
-      names += (names.empty() ? "" : " ") + t.name;
-  out << "\n"
-      << wrap("",
-              "DATA is one file per input, then one per label (" + names +
-                  "), or NAME=PATH pairs; INPUTS are the input files "
-                  "only. Files are IDX (.gz or not; u8 values scaled to "
-                  "[0, 1]), CSV (one record per row) or NPY. A record "
-                  "holds one sample: 28x28 images feed [batch, 784].",
-              0);
-
-  out << "\nOptions:\n";
-  for (const OptionInfo &o : kOptions) {
-    std::string spell = o.alias ? std::string(o.alias) + ", " + o.name : o.name;
-    if (o.value)
-      spell += std::string(" ") + o.value;
-    std::string cmds;
-    if (!(o.train && o.eval && o.predict)) {
-      cmds = " [";
-      if (o.train)
-        cmds += "train";
-      if (o.eval)
-        cmds += std::string(cmds.size() > 2 ? ", " : "") + "eval";
-      if (o.predict)
-        cmds += std::string(cmds.size() > 2 ? ", " : "") + "predict";
-      cmds += "]";
-    }
-    out << wrap("  " + spell, o.help + cmds);
-  }
-  out << "\nExit status: 0 on success, 1 on a runtime error, 2 on a usage "
-         "error.\n";
-}
-
 int64_t evalBatch(const ModelDesc &m, const Options &opt) {
   if (opt.batch)
     return *opt.batch;
@@ -459,9 +114,6 @@ int64_t evalBatch(const ModelDesc &m, const Options &opt) {
 
 void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
               std::ostream &out, std::ostream &err, bool interactive) {
-  if (!m.hasLoss)
-    throw UsageError("model '" + m.name +
-                     "' has no loss, so it cannot be trained");
   auto pick = [&](auto given, auto fromModel, const char *option) {
     if (given)
       return *given;
@@ -611,6 +263,52 @@ void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
 
 } // namespace
 
+std::string whatModelCanDo(const ModelDesc &m) {
+  std::vector<const char *> can;
+  if (m.hasTrain())
+    can.push_back("train");
+  if (m.hasEval())
+    can.push_back("eval");
+  if (m.hasPredict())
+    can.push_back("predict");
+  if (can.empty())
+    return "do nothing";
+  if (can.size() == 1)
+    return std::string("only ") + can[0];
+  std::string s;
+  for (size_t i = 0; i < can.size(); ++i)
+    s += std::string(i == 0                ? ""
+                     : i + 1 == can.size() ? " and "
+                                           : ", ") +
+         can[i];
+  return s;
+}
+
+void requirePipeline(const ModelDesc &m, Command c) {
+  std::string why;
+  switch (c) {
+  case Command::Train:
+    if (m.hasTrain())
+      return;
+    why = "has no loss";
+    break;
+  case Command::Eval:
+    if (m.hasEval())
+      return;
+    why = "has no loss and no metric";
+    break;
+  case Command::Predict:
+    if (m.hasPredict())
+      return;
+    why = "has no output";
+    break;
+  }
+  throw UsageError("model '" + m.name + "' " + why + ", so it has no " +
+                   commandName(c) + " pipeline; it can " + whatModelCanDo(m));
+}
+
+} // namespace cli
+
 int runCli(int argc, const char *const *argv, const ModelSource &src,
            std::ostream &out, std::ostream &err, bool interactive) {
   std::string prog = argc > 0 && argv[0] ? argv[0] : "model";
@@ -618,9 +316,9 @@ int runCli(int argc, const char *const *argv, const ModelSource &src,
     prog = prog.substr(slash + 1);
   try {
     ModelDesc m = ModelDesc::parse(src.json ? src.json : "");
-    Options opt = parseArgs(argc, argv);
+    cli::Options opt = cli::parseArgs(argc, argv);
     if (opt.help) {
-      printHelp(out, prog, m);
+      cli::printHelp(out, prog, m);
       return kExitOk;
     }
     if (opt.threads) {
@@ -628,15 +326,16 @@ int runCli(int argc, const char *const *argv, const ModelSource &src,
         throw UsageError("--threads is not supported by this executable");
       src.setNumThreads(*opt.threads);
     }
+    cli::requirePipeline(m, opt.command);
     switch (opt.command) {
-    case Command::Train:
-      runTrain(m, src.pipelines, opt, out, err, interactive);
+    case cli::Command::Train:
+      cli::runTrain(m, src.pipelines, opt, out, err, interactive);
       break;
-    case Command::Eval:
-      runEval(m, src.pipelines, opt, out);
+    case cli::Command::Eval:
+      cli::runEval(m, src.pipelines, opt, out);
       break;
-    case Command::Predict:
-      runPredict(m, src.pipelines, opt, out, err);
+    case cli::Command::Predict:
+      cli::runPredict(m, src.pipelines, opt, out, err);
       break;
     }
     return kExitOk;

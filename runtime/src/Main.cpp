@@ -2,8 +2,17 @@
 //
 // This file must define nothing but main(): the linker pulls it out of
 // liblamina_runtime.a only to resolve `main`, and it is the only place that
-// refers to the symbols laminac generates. The pipelines are weak so an
-// executable linked without one of them still starts and reports it.
+// refers to the symbols laminac generates.
+//
+// A model lacks the pipelines it has nothing for: train without a loss, eval
+// without a loss or a metric, predict without an output. laminac compiles
+// only the pipelines a model has and generates nothing for the others, and
+// the references below are weak, so an absent pipeline's functions are null
+// and Pipeline::available() is false. This is the one mechanism for absent
+// pipelines. (Generated stubs were the other: they link and look available,
+// then fail on the call with a message blaming the build.) The command line
+// checks the descriptor first (ModelDesc::hasTrain and the like) and tells
+// the user what the model can do instead.
 //
 //===----------------------------------------------------------------------===//
 

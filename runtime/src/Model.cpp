@@ -235,10 +235,6 @@ static TrainDefaults parseTrain(const json &j) {
                  ? it->get<uint64_t>()
                  : static_cast<uint64_t>(it->get<int64_t>());
   }
-  if (auto it = j.find("momentum"); it != j.end() && !it->is_null())
-    t.momentum = getNumber(*it, "train.momentum");
-  if (auto it = j.find("weight_decay"); it != j.end() && !it->is_null())
-    t.weightDecay = getNumber(*it, "train.weight_decay");
   if (auto it = j.find("validation_split"); it != j.end() && !it->is_null()) {
     t.validationSplit = getNumber(*it, "train.validation_split");
     if (!(t.validationSplit >= 0.0 && t.validationSplit < 1.0))
@@ -438,7 +434,8 @@ static std::vector<int> bindArguments(const Pipeline &p,
                                       const PipelineArgs &args) {
   if (!p.available())
     throw Error(std::string("this executable has no '") + p.name +
-                "' pipeline (it was built without one)");
+                "' pipeline, although its model needs one (rebuild it with "
+                "laminac)");
   const halide_filter_metadata_t *md = p.metadata();
   auto where = [&](const std::string &what) {
     return Error(std::string("pipeline '") + p.name + "': " + what +
@@ -481,10 +478,6 @@ static std::vector<int> bindArguments(const Pipeline &p,
       throw where("it has no argument '" + entries[i].name +
                   "' (the runtime passes a " + describeEntry(entries[i]) + ")");
   return order;
-}
-
-void checkPipelineArgs(const Pipeline &p, const PipelineArgs &args) {
-  (void)bindArguments(p, args);
 }
 
 std::optional<DType> argumentDType(const Pipeline &p, const std::string &name) {

@@ -97,13 +97,13 @@ struct MetricSpec {
 };
 
 /// The model file's train block: defaults for the train command.
+/// The optimizer's momentum and weight decay are compiled into lamina_train;
+/// the descriptor still lists them, but the runtime has no use for them.
 struct TrainDefaults {
   std::optional<int64_t> batch;
   std::optional<int64_t> epochs;
   std::optional<double> lr;
   std::optional<uint64_t> seed;
-  double momentum = 0.0;
-  double weightDecay = 0.0;
   double validationSplit = 0.0;
 };
 
@@ -127,6 +127,15 @@ struct ModelDesc {
 
   /// Total number of parameter elements.
   int64_t parameterCount() const;
+
+  // laminac builds a pipeline only when the model has something for it to
+  // compute; these say which ones the executable should have.
+  /// lamina_train exists: the model has a loss.
+  bool hasTrain() const { return hasLoss; }
+  /// lamina_eval exists: the model has a loss or a metric.
+  bool hasEval() const { return hasLoss || !metrics.empty(); }
+  /// lamina_predict exists: the model has an output that is not a metric.
+  bool hasPredict() const { return !outputs.empty(); }
 };
 
 /// Signature of a Halide `NAME_argv` entry point.
@@ -134,8 +143,9 @@ using PipelineArgvFn = int (*)(void **args);
 /// Signature of a Halide `NAME_metadata` function.
 using PipelineMetadataFn = const halide_filter_metadata_t *(*)();
 
-/// One generated pipeline. Either function may be null when the executable
-/// was linked without it; available() says whether it can be called.
+/// One generated pipeline. Both functions are null when the executable was
+/// linked without it (Main.cpp refers to them weakly); available() says
+/// whether it can be called.
 struct Pipeline {
   const char *name = "";
   PipelineArgvFn argv = nullptr;
@@ -192,9 +202,6 @@ private:
 /// 0 on success, a Halide error code otherwise (Halide has already printed
 /// its message to stderr).
 int callPipeline(const Pipeline &p, const PipelineArgs &args);
-
-/// Checks `p`'s metadata against `args` like callPipeline, without calling it.
-void checkPipelineArgs(const Pipeline &p, const PipelineArgs &args);
 
 /// The element type of `p`'s buffer argument `name` (for example the 0-d
 /// `loss`, whose type the descriptor does not give), or nullopt if `p` is

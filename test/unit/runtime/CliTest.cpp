@@ -28,19 +28,34 @@ struct Result {
   std::string err;
 };
 
-Result run(std::vector<std::string> args, bool withTrain = true) {
+/// Runs the command line on the fake model with descriptor `json`.
+Result runWithJson(const std::string &json, std::vector<std::string> args) {
   args.insert(args.begin(), "/path/to/lin");
   std::vector<const char *> argv;
   for (const std::string &a : args)
     argv.push_back(a.c_str());
   ModelSource src;
-  src.json = fakeModelJson(withTrain);
+  src.json = json.c_str();
   src.pipelines = fakePipelines();
   src.setNumThreads = setThreads;
   std::ostringstream out, err;
   int code =
       runCli(static_cast<int>(argv.size()), argv.data(), src, out, err, false);
   return {code, out.str(), err.str()};
+}
+
+Result run(std::vector<std::string> args, bool withTrain = true) {
+  return runWithJson(fakeModelJson(withTrain), std::move(args));
+}
+
+/// `text` with its one occurrence of `from` replaced by `to`.
+std::string replaced(std::string text, const std::string &from,
+                     const std::string &to) {
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos)
+    text.replace(at, from.size(), to);
+  return text;
 }
 
 /// 100 records of y = 2 x0 - 3 x1 + 0.5.
@@ -263,4 +278,50 @@ TEST(Cli, RuntimeErrorsExitWith1) {
   r = run({"train", d.x, d.dir.file("y3.csv")});
   EXPECT_EQ(r.code, kExitFailure);
   EXPECT_NE(r.err.find("3 records"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingPipelinesSayWhatTheModelCanDo) {
+  Data d;
+  std::string noLoss =
+      replaced(fakeModelJson(), "\"has_loss\": true", "\"has_loss\": false");
+  std::string noMetric =
+      replaced(noLoss, "[{\"name\": \"mae\", \"arg\": \"m_mae\"}]", "[]");
+  std::string noOutput = replaced(
+      fakeModelJson(),
+      "[{\"name\": \"pred\", \"arg\": \"out_pred\", \"dtype\": \"f32\",\n"
+      "                 \"shape\": [-1, 1]}]",
+      "[]");
+  struct Case {
+    const std::string &json;
+    std::vector<std::string> args;
+    const char *message;
+  } cases[] = {
+      {noLoss,
+       {"train", d.x, d.y},
+       "model 'Lin' has no loss, so it has no train pipeline; it can eval and "
+       "predict"},
+      {noMetric,
+       {"train", d.x, d.y},
+       "model 'Lin' has no loss, so it has no train pipeline; it can only "
+       "predict"},
+      {noMetric,
+       {"eval", d.x, d.y, "--checkpoint", d.dir.file("none")},
+       "model 'Lin' has no loss and no metric, so it has no eval pipeline; it "
+       "can only predict"},
+      {noOutput,
+       {"predict", d.x, "--checkpoint", d.dir.file("none")},
+       "model 'Lin' has no output, so it has no predict pipeline; it can train "
+       "and eval"},
+  };
+  for (const Case &c : cases) {
+    Result r = runWithJson(c.json, c.args);
+    EXPECT_EQ(r.code, kExitUsage) << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos)
+        << "expected: " << c.message << "\ngot: " << r.err;
+  }
+  Result r = runWithJson(noMetric, {"--help"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_NE(r.out.find("(no loss: this model can only predict)"),
+            std::string::npos)
+      << r.out;
 }

@@ -1,0 +1,103 @@
+//===- CliCommon.h - Internals of the command line ------------------------===//
+//
+// Private to the runtime: the parsed command line and the option table, shared
+// by CliOptions.cpp (parsing), CliHelp.cpp (--help) and Cli.cpp (the
+// commands).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LAMINA_RUNTIME_CLICOMMON_H
+#define LAMINA_RUNTIME_CLICOMMON_H
+
+#include "lamina/Model.h"
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace lamina::cli {
+
+/// The command, argv[1].
+enum class Command { Train, Eval, Predict };
+
+/// "train", "eval" or "predict".
+const char *commandName(Command c);
+
+/// The parsed command line.
+struct Options {
+  Command command = Command::Train;
+  bool help = false;
+  std::vector<std::string> data;
+  std::vector<std::string> testData;
+  bool hasTest = false;
+  std::optional<int64_t> epochs;
+  std::optional<int64_t> batch;
+  std::optional<double> lr;
+  std::optional<double> valSplit;
+  std::optional<uint64_t> seed;
+  std::optional<int> threads;
+  std::string checkpoint;
+  std::string resume;
+  std::string output;
+};
+
+/// One option: its spellings, its value's name (null for none) and the
+/// commands that accept it.
+struct OptionInfo {
+  const char *name;
+  const char *alias;
+  const char *value;
+  bool train, eval, predict;
+  const char *help;
+};
+
+/// Every option of every command, in the order --help lists them.
+inline constexpr OptionInfo kOptions[] = {
+    {"--epochs", nullptr, "N", true, false, false,
+     "train until N epochs are complete (resumed ones count)"},
+    {"--lr", nullptr, "X", true, false, false, "learning rate"},
+    {"--batch", nullptr, "N", true, true, true,
+     "rows per pipeline call; the last batch may be shorter"},
+    {"--seed", nullptr, "N", true, false, false,
+     "seed for initialization and shuffling (same seed, same run)"},
+    {"--val-split", nullptr, "F", true, false, false,
+     "hold out the last fraction F of the data (before shuffling) and "
+     "evaluate on it after every epoch"},
+    {"--checkpoint", nullptr, "FILE", true, true, true,
+     "train: save parameters and optimizer state to FILE (safetensors) "
+     "after every epoch; eval, predict: load parameters from FILE"},
+    {"--resume", nullptr, "FILE", true, false, false,
+     "continue training from FILE exactly where it stopped (saves back to "
+     "FILE unless --checkpoint is given)"},
+    {"--test", nullptr, "DATA...", true, false, false,
+     "after training, evaluate on DATA (every argument up to the next option)"},
+    {"--output", "-o", "OUT.npy", false, false, true,
+     "write the outputs to OUT.npy instead of printing them"},
+    {"--threads", nullptr, "N", true, true, true,
+     "Halide worker threads (default: HL_NUM_THREADS, else all cores)"},
+    {"--help", "-h", nullptr, true, true, true, "show this help"},
+};
+
+/// Parses argv[1..argc): the command, then options and data arguments in any
+/// order. Throws UsageError on a mistake.
+Options parseArgs(int argc, const char *const *argv);
+
+/// Prints the --help text of `prog` for model `m`.
+void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m);
+
+/// `v` printed with %g: 0.05, 1e-06.
+std::string trimNumber(double v);
+
+/// The commands `m` has pipelines for, for messages: "only predict", "eval and
+/// predict", "train, eval and predict".
+std::string whatModelCanDo(const ModelDesc &m);
+
+/// Throws UsageError if `m` has no pipeline for `c`, saying why and what the
+/// model can do instead.
+void requirePipeline(const ModelDesc &m, Command c);
+
+} // namespace lamina::cli
+
+#endif // LAMINA_RUNTIME_CLICOMMON_H
