@@ -1,0 +1,210 @@
+//===- ModelBuilder.h - One model's declarations -> Graph ---*- C++ -*-===//
+//
+// Private to compiler/frontend/. ModelBuilder walks one model's
+// declarations in order, building nodes through GraphBuilder so every op's
+// type rule checks its operands. Its members are defined in
+//   BuildGraph.cpp     the model walk: declarations, bindings, results;
+//   BuildLiterals.cpp  number and array literals;
+//   BuildExprs.cpp     names, operators and calls of Ops.def's ops;
+//   LayerForms.cpp     dense, conv, pooling, global_avgpool and flatten,
+//                      with the parameters they create.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LAMINA_FRONTEND_MODELBUILDER_H
+#define LAMINA_FRONTEND_MODELBUILDER_H
+
+#include "CallSignatures.h"
+#include "FrontendUtil.h"
+
+#include "lamina/AST.h"
+#include "lamina/Diagnostics.h"
+#include "lamina/OpInfo.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace lamina {
+namespace frontend {
+
+/// True if `e` contains no names or calls: it folds to numbers.
+bool isConstantExpr(const ast::Expr &e);
+
+/// A number or an array literal, possibly negated: becomes one Constant.
+bool isLiteral(const ast::Expr &e);
+
+/// Elements of `s` per sample, or -1 if more than 2^40.
+int64_t boundedElements(const Shape &s);
+
+/// Builds the graph of one model into `g`. Errors are reported where they
+/// happen and building goes on, so one run shows several of them; a name
+/// whose definition failed is "poisoned" so its uses do not report again.
+class ModelBuilder {
+public:
+  ModelBuilder(const ast::Model &m, Graph &g, DiagnosticEngine &diag)
+      : model_(m), g_(g), diag_(diag), b_(g, &diag) {}
+
+  /// Builds every declaration of the model, in order.
+  void run();
+
+private:
+  struct Binding {
+    /// nullptr when the definition failed: uses stay quiet.
+    Node *node;
+    SourceLoc loc;
+  };
+
+  //===--------------------------------------------------------------------===//
+  // Declarations (BuildGraph.cpp).
+  //===--------------------------------------------------------------------===//
+
+  /// Builds one declaration of any kind.
+  void declare(const ast::Decl &d);
+  /// Binds `name`; reports a redefinition (keeping the first binding).
+  bool bind(const std::string &name, const SourceLoc &loc, Node *n);
+  /// Reserves an output or metric name.
+  bool reserveResult(const std::string &name, const SourceLoc &loc);
+  /// input NAME: TYPE;  label NAME: TYPE;
+  void declareInput(const ast::Decl &d);
+  /// param NAME: TYPE [= literal];
+  void declareParam(const ast::Decl &d);
+  /// Starts a statement: dense layers in it are named after `name`.
+  void beginStatement(const std::string &name);
+  /// Names the node a statement produced, unless the statement merely
+  /// refers to an existing value (`y = x;`).
+  void nameResult(Node *n, const std::string &name);
+  /// NAME = expr;  output NAME = expr;
+  void declareValue(const ast::Decl &d);
+  /// loss expr;
+  void declareLoss(const ast::Decl &d);
+  /// metric NAME = expr;  metric op(args);  (named after the op)
+  void declareMetric(const ast::Decl &d);
+
+  //===--------------------------------------------------------------------===//
+  // Literals (BuildLiterals.cpp).
+  //===--------------------------------------------------------------------===//
+
+  /// Folds a number or a (possibly negated) array literal into its shape
+  /// and row-major values, checking that it is rectangular and, for i32,
+  /// integral.
+  bool foldLiteral(const ast::Expr &e, DType dt, Shape &shape,
+                   std::vector<double> &values);
+  /// Appends the numbers of `e`, which must have shape shape[level..].
+  bool collect(const ast::Expr &e, const Shape &shape, size_t level,
+               std::vector<double> &values);
+  /// A Constant of dtype `dt` for a literal.
+  Node *emitLiteral(const ast::Expr &e, DType dt);
+
+  //===--------------------------------------------------------------------===//
+  // Expressions and calls of Ops.def's ops (BuildExprs.cpp).
+  //===--------------------------------------------------------------------===//
+
+  /// Builds `e`. Literals get dtype `hint` (f32 when there is none).
+  Node *emit(const ast::Expr &e, std::optional<DType> hint = std::nullopt);
+  /// A reference to a bound value.
+  Node *emitName(const ast::NameRef &n);
+  /// Builds the operands of an op; literal ones take the dtype of the first
+  /// other operand, so `x * 2` works for f32 and f64 alike.
+  bool emitOperands(const std::vector<const ast::Expr *> &exprs,
+                    std::optional<DType> hint, std::vector<Node *> &out);
+  /// lhs + - * / @ rhs.
+  Node *emitBinary(const ast::BinaryExpr &e, std::optional<DType> hint);
+  /// A call of an op or of a layer form.
+  Node *emitCall(const ast::CallExpr &c);
+  /// Checks that all `n` operands of `c` were given positionally.
+  bool checkOperandCount(const ast::CallExpr &c, const BoundArgs &args,
+                         unsigned n);
+  /// "argument 'alpha' of 'leaky_relu' must be a number, got 'y'".
+  void badArg(const ast::CallExpr &c, const ast::Arg &a, const char *name,
+              const std::string &what);
+  /// Converts the argument for attribute `spec`.
+  std::optional<Attr> attrValue(const ast::CallExpr &c, const ast::Arg &a,
+                                const AttrSpec &spec);
+  /// op(operands..., attributes...) for an op of Ops.def.
+  Node *emitOpCall(OpKind k, const ast::CallExpr &c);
+
+  //===--------------------------------------------------------------------===//
+  // Layer forms and the parameters they create (LayerForms.cpp).
+  //===--------------------------------------------------------------------===//
+
+  /// The attributes of a parameter initialized by the train block's init
+  /// (the default init until buildGraph applies the train block).
+  static Attrs initAttrs(int64_t fanIn, int64_t fanOut);
+  /// A new parameter named `name`.
+  Node *makeParam(const std::string &name, TensorType t, Attrs attrs,
+                  const SourceLoc &loc);
+  /// The base name of the next dense layer of this statement: NAME, then
+  /// NAME.1, NAME.2, ...; "dense" for statements without a name.
+  std::string nextDenseName();
+  /// dense(x, units, bias = true): x [..., in] -> [..., units] with new
+  /// parameters NAME.weight [in, units] and NAME.bias [units].
+  /// dense(x, W[, b]) uses given tensors instead.
+  Node *emitDense(const ast::CallExpr &c);
+  /// An int or a list of `n` ints (a single int is repeated), all >= `min`;
+  /// `what` describes the accepted forms in the error, if given.
+  std::optional<std::vector<int64_t>>
+  intList(const ast::CallExpr &c, const ast::Arg &a, const char *name, size_t n,
+          int64_t min, const std::string &what = "");
+  /// padding = P | [P, ..] | [before.., after..] | valid | same | full, as
+  /// [before per dim..., after per dim...]. For one spatial dim a pair is
+  /// [left, right].
+  std::optional<std::vector<int64_t>>
+  paddingValue(const ast::CallExpr &c, const ast::Arg *a, unsigned spatial,
+               const std::vector<int64_t> &kernel,
+               const std::vector<int64_t> &stride,
+               const std::vector<int64_t> &dilation);
+
+  /// A conv call's bound arguments and what has been read from them.
+  struct ConvCall;
+  /// conv1d/conv2d(x, out, kernel, stride = 1, padding = 0, dilation = 1,
+  /// groups = 1, bias = true, padding_mode = zeros) with new parameters
+  /// NAME.weight [out, C/groups, K..] and NAME.bias [out];
+  /// conv2d(x, W[, b], stride = .., ...) uses given tensors instead.
+  Node *emitConv(const ast::CallExpr &c, unsigned spatial);
+  /// Tensor form: builds W (and b) and reads the output channels and the
+  /// kernel size from W's shape. Returns false after reporting a weight of
+  /// the wrong rank, which ends the call's checks.
+  bool emitGivenConvWeights(ConvCall &cv);
+  /// Created form: reads `out` and `kernel`.
+  void readConvShape(ConvCall &cv);
+  /// Reads stride, dilation and groups.
+  void readConvGeometry(ConvCall &cv);
+  /// Reads bias and padding_mode.
+  void readConvBiasAndMode(ConvCall &cv);
+  /// For a padding mode other than zeros, pads x explicitly with `pad`,
+  /// which then becomes all zeros. Returns false if the Pad failed.
+  bool padForMode(ConvCall &cv, std::vector<int64_t> &pad);
+  /// Created form: checks x and appends the new NAME.weight and NAME.bias.
+  bool createConvParams(ConvCall &cv);
+
+  /// maxpool/avgpool 1d/2d(x, kernel, stride = kernel, padding = 0,
+  /// ceil_mode = false[, count_include_pad = true]).
+  Node *emitPool(const ast::CallExpr &c);
+  /// global_avgpool(x): the mean over the spatial dims, [N, C, ..] -> [N, C].
+  Node *emitGlobalAvgPool(const ast::CallExpr &c);
+  /// flatten(x): [d0, d1, ..., dn] -> [d0, d1 * ... * dn].
+  Node *emitFlatten(const ast::CallExpr &c);
+
+  const ast::Model &model_;
+  Graph &g_;
+  DiagnosticEngine &diag_;
+  GraphBuilder b_;
+
+  std::map<std::string, Binding> values_;
+  /// Every name the model declares, for "used before it is defined".
+  std::map<std::string, SourceLoc> declared_;
+  std::map<std::string, SourceLoc> results_;
+  std::set<std::string> paramNames_;
+  SourceLoc lossLoc_;
+
+  std::string stmtName_;
+  unsigned stmtDenseCount_ = 0;
+  unsigned stmtFirstNode_ = 0;
+};
+
+} // namespace frontend
+} // namespace lamina
+
+#endif // LAMINA_FRONTEND_MODELBUILDER_H
