@@ -548,7 +548,7 @@ void schedulePool(const Node &n, Halide::Func &f, LowerContext &ctx) {
   int vw = poolVectorWidth(n, n.shape().back());
   if (vw)
     f.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
-  if (ctx.parallel())
+  if (ctx.parallel(n))
     f.parallel(args.back());
   for (int u = 0; u < f.num_update_definitions(); ++u) {
     Halide::Stage s = f.update(u);
@@ -556,7 +556,7 @@ void schedulePool(const Node &n, Halide::Func &f, LowerContext &ctx) {
     reorderReductionInsideVector(f, u);
     if (vw)
       s.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
-    if (ctx.parallel())
+    if (ctx.parallel(n))
       s.parallel(args.back());
   }
 }
@@ -577,7 +577,7 @@ void schedulePoolGrad(const Node &n, Halide::Func &f, LowerContext &ctx) {
   } else if (t.vw) {
     f.vectorize(args[0], t.vw, Halide::TailStrategy::GuardWithIf);
   }
-  if (ctx.parallel())
+  if (ctx.parallel(n))
     f.parallel(args.back());
 }
 
