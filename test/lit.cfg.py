@@ -23,6 +23,9 @@ config.substitutions.append(("%cxx", config.cxx))
 config.substitutions.append(("%examples", os.path.join(config.lamina_src_root, "examples")))
 config.substitutions.append(("%fmnist", "/usr/share/datasets/fashion-mnist"))
 config.substitutions.append(("%python", "/usr/bin/python3"))
+# `asan`: the build is sanitized (LAMINA_SANITIZE). Multi-epoch accuracy runs
+# say `UNSUPPORTED: asan`: they belong in the release build, and lit reports
+# them as unsupported, not as passed.
 if config.sanitize:
     config.available_features.add("asan")
 # How many PyTorch differential cases to generate (test/Torch/gen_cases.py

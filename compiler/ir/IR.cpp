@@ -7,18 +7,6 @@
 
 namespace lamina {
 
-const char *dtypeName(DType t) {
-  switch (t) {
-  case DType::F32:
-    return "f32";
-  case DType::F64:
-    return "f64";
-  case DType::I32:
-    return "i32";
-  }
-  return "?";
-}
-
 std::optional<DType> parseDType(const std::string &s) {
   if (s == "f32")
     return DType::F32;
@@ -28,8 +16,6 @@ std::optional<DType> parseDType(const std::string &s) {
     return DType::I32;
   return std::nullopt;
 }
-
-unsigned dtypeSize(DType t) { return t == DType::F64 ? 8 : 4; }
 
 std::string shapeToString(const Shape &s) {
   std::ostringstream os;

@@ -2,6 +2,7 @@
 #include "lamina/Lower.h"
 #include "lamina/OpInfo.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace lamina {
@@ -141,6 +142,23 @@ int LowerContext::vectorWidth(const Node &n) const {
               : target_.has_feature(Halide::Target::AVX2) ? 32
                                                           : 16;
   return bytes / static_cast<int>(dtypeSize(n.dtype()));
+}
+
+bool LowerContext::parallel(const Node &n, int64_t outer) const {
+  if (outer != kBatch && outer < 2)
+    return false;
+  auto hasBatch = [](const Shape &s) {
+    return std::find(s.begin(), s.end(), kBatch) != s.end();
+  };
+  if (hasBatch(n.shape()))
+    return true;
+  int64_t largest = numElements(n.shape());
+  for (const Node *in : n.inputs()) {
+    if (hasBatch(in->shape()))
+      return true;
+    largest = std::max(largest, numElements(in->shape()));
+  }
+  return largest >= kMinParallelElements;
 }
 
 Halide::ImageParam &LowerContext::imageParamFor(const Node &leaf) {

@@ -7,10 +7,11 @@
 namespace lamina {
 
 Halide::Target defaultTarget() {
-  Halide::Target t = Halide::get_host_target();
-  // Generated executables must not depend on a GPU or on the compiling
-  // machine's exotic features beyond what the host has.
-  return t;
+  // The host's own features (AVX2, AVX-512, FMA, ...): generated code and
+  // executables use every instruction set extension of the machine that
+  // compiles them and may die with an illegal instruction on a machine
+  // without one of them. Compile on (or for) the machine that runs them.
+  return Halide::get_host_target();
 }
 
 /// Returns the pure Var name at Halide dim `d` of the update, or "" if the
@@ -35,7 +36,7 @@ void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx) {
   int64_t inner = n.shape().back();
   bool vectorize = inner != kBatch && inner >= vw;
   int outer = static_cast<int>(rank) - 1;
-  bool parallel = ctx.parallel() && rank >= 2;
+  bool parallel = rank >= 2 && ctx.parallel(n);
   if (vectorize)
     f.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
   if (parallel)

@@ -13,6 +13,8 @@
 // out; optimizer state ("h1.weight.velocity") starts at zeros unless fed.
 // Tensors may be F32, F64, I32 or I64 whatever the node's dtype: values are
 // converted to it, so give f32 models f32 data to feed both sides alike.
+// IN and OUT go through the runtime's checkpoint reader and writer
+// (lamina/Checkpoint.h); OUT's metadata names the model, at epoch and step 0.
 //
 // Results, in OUT (each tensor in its node's dtype):
 //   NAME               each model output (`output NAME = ...`)
@@ -46,12 +48,12 @@
 #include "lamina/Passes.h"
 #include "lamina/Support.h"
 
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
+// The runtime's safetensors reader and writer (its Tensor.h shares
+// lamina/DType.h with the compiler's IR.h).
+#include "lamina/Checkpoint.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <CLI/CLI.hpp>
+
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -77,7 +79,7 @@ struct Options {
 
 /// A tensor as read from or written to a safetensors file.
 struct FileTensor {
-  std::string dtype; // "F32", "F64", "I32", "I64"
+  DType dtype = DType::F64; // unused for feeds, which keep the file's values
   std::vector<int64_t> shape;
   std::vector<double> data;
 };
@@ -87,142 +89,44 @@ using FileTensors = std::map<std::string, FileTensor>;
   throw std::runtime_error(msg);
 }
 
-unsigned fileDTypeSize(const std::string &dt) {
-  if (dt == "F32" || dt == "I32")
-    return 4;
-  if (dt == "F64" || dt == "I64")
-    return 8;
-  return 0;
-}
-
-std::string fileDType(DType t) {
-  switch (t) {
-  case DType::F32:
-    return "F32";
-  case DType::F64:
-    return "F64";
-  case DType::I32:
-    return "I32";
-  }
-  return "F64";
-}
-
-/// Reads a safetensors file: an 8-byte little-endian header length, a JSON
-/// header {name: {dtype, shape, data_offsets}}, then the data.
+/// Reads a safetensors file with the runtime's checkpoint reader; tensors
+/// may be F32, F64, I32 or I64 and are converted to doubles.
 FileTensors readSafetensors(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    fail("cannot open '" + path + "': " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
-  auto bad = [&](const std::string &why) -> std::runtime_error {
-    return std::runtime_error("'" + path +
-                              "' is not a safetensors file: " + why);
-  };
-  if (bytes.size() < 8)
-    throw bad("shorter than 8 bytes");
-  uint64_t headerLen = 0;
-  for (int i = 7; i >= 0; --i)
-    headerLen = (headerLen << 8) | static_cast<unsigned char>(bytes[i]);
-  if (headerLen > bytes.size() - 8)
-    throw bad("header length " + std::to_string(headerLen) +
-              " runs past the end");
-  nlohmann::json header =
-      nlohmann::json::parse(bytes.substr(8, headerLen), nullptr, false);
-  if (!header.is_object())
-    throw bad("header is not a JSON object");
-  const char *base = bytes.data() + 8 + headerLen;
-  uint64_t dataLen = bytes.size() - 8 - headerLen;
+  Checkpoint ck(path);
   FileTensors result;
-  for (const auto &[name, entry] : header.items()) {
-    if (name == "__metadata__")
-      continue;
-    if (!entry.is_object() || !entry.contains("dtype") ||
-        !entry.contains("shape") || !entry.contains("data_offsets"))
-      throw bad("entry '" + name + "' lacks dtype, shape or data_offsets");
+  for (const std::string &name : ck.names()) {
     FileTensor t;
-    t.dtype = entry["dtype"].get<std::string>();
-    unsigned size = fileDTypeSize(t.dtype);
-    if (size == 0)
-      throw bad("entry '" + name + "' has dtype " + t.dtype +
-                "; use F32, F64, I32 or I64");
-    t.shape = entry["shape"].get<std::vector<int64_t>>();
-    auto offsets = entry["data_offsets"].get<std::vector<uint64_t>>();
-    uint64_t count = 1;
-    for (int64_t d : t.shape) {
-      if (d < 0)
-        throw bad("entry '" + name + "' has a negative dim");
-      count *= static_cast<uint64_t>(d);
-    }
-    if (offsets.size() != 2 || offsets[0] > offsets[1] ||
-        offsets[1] > dataLen || offsets[1] - offsets[0] != count * size)
-      throw bad("entry '" + name + "' has bad data_offsets");
-    const char *p = base + offsets[0];
-    t.data.resize(count);
-    for (uint64_t i = 0; i < count; ++i) {
-      const char *e = p + i * size;
-      if (t.dtype == "F32") {
-        float v;
-        std::memcpy(&v, e, 4);
-        t.data[i] = v;
-      } else if (t.dtype == "F64") {
-        std::memcpy(&t.data[i], e, 8);
-      } else if (t.dtype == "I32") {
-        int32_t v;
-        std::memcpy(&v, e, 4);
-        t.data[i] = v;
-      } else {
-        int64_t v;
-        std::memcpy(&v, e, 8);
-        t.data[i] = static_cast<double>(v);
-      }
-    }
+    t.data = ck.readConverted(name, t.shape);
     result[name] = std::move(t);
   }
   return result;
 }
 
-/// Writes `tensors` as safetensors (little-endian host assumed, as the
-/// runtime does), the header padded with spaces to a multiple of 8.
-void writeSafetensors(const std::string &path, const FileTensors &tensors) {
-  nlohmann::json header = nlohmann::json::object();
-  header["__metadata__"] = {{"tool", "lamina-run"}};
-  std::string data;
+/// Writes `tensors` (each in its dtype) with the runtime's checkpoint
+/// writer, so the file is one an executable of `model` could read.
+void writeSafetensors(const std::string &path, const FileTensors &tensors,
+                      const std::string &model) {
+  std::vector<Tensor> owned;
+  owned.reserve(tensors.size());
+  std::vector<NamedTensor> named;
   for (const auto &[name, t] : tensors) {
-    size_t begin = data.size();
-    for (double v : t.data) {
-      char buf[8];
-      if (t.dtype == "F32") {
-        float f = static_cast<float>(v);
-        std::memcpy(buf, &f, 4);
-        data.append(buf, 4);
-      } else if (t.dtype == "I32") {
-        int32_t i = static_cast<int32_t>(v);
-        std::memcpy(buf, &i, 4);
-        data.append(buf, 4);
-      } else {
-        std::memcpy(buf, &v, 8);
-        data.append(buf, 8);
-      }
-    }
-    header[name] = {{"dtype", t.dtype},
-                    {"shape", t.shape},
-                    {"data_offsets", {begin, data.size()}}};
+    owned.emplace_back(t.dtype, t.shape);
+    Tensor &out = owned.back();
+    for (size_t i = 0; i < t.data.size(); ++i)
+      out.set(static_cast<int64_t>(i), t.data[i]);
+    named.push_back({name, &out});
   }
-  std::string text = header.dump();
-  text.append((8 - text.size() % 8) % 8, ' ');
-  std::ofstream out(path, std::ios::binary);
-  uint64_t len = text.size();
-  for (int i = 0; i < 8; ++i)
-    out.put(static_cast<char>((len >> (8 * i)) & 0xff));
-  out << text << data;
-  out.close();
-  if (!out)
-    fail("cannot write '" + path + "'");
+  CheckpointInfo info;
+  info.model = model;
+  saveCheckpoint(path, named, info);
 }
 
+/// The number of elements of a fixed shape (the compiler's numElements; the
+/// runtime's one-argument overload is visible here too).
+int64_t elements(const Shape &s) { return numElements(s, 1); }
+
 FileTensor toFile(const HostTensor &t) {
-  return FileTensor{fileDType(t.dtype), t.shape, t.data};
+  return FileTensor{t.dtype, t.shape, t.data};
 }
 
 /// Runs the default pass pipeline unless --no-opt.
@@ -249,7 +153,7 @@ HostTensor feedFor(const Node &leaf, const FileTensors &file, int64_t step,
       if (n == 0)
         fail("'" + leaf.name() + "' is an empty stack of batches");
       h.shape.assign(t.shape.begin() + 1, t.shape.end());
-      int64_t per = numElements(h.shape);
+      int64_t per = elements(h.shape);
       int64_t i = step % n;
       h.data.assign(t.data.begin() + i * per, t.data.begin() + (i + 1) * per);
       return h;
@@ -261,14 +165,14 @@ HostTensor feedFor(const Node &leaf, const FileTensors &file, int64_t step,
   if (leaf.kind() == OpKind::Param && !leaf.data().empty()) {
     h.shape = leaf.shape();
     h.data = leaf.data();
-    if (h.data.size() == 1 && numElements(h.shape) != 1)
-      h.data.assign(numElements(h.shape), h.data[0]);
+    if (h.data.size() == 1 && elements(h.shape) != 1)
+      h.data.assign(elements(h.shape), h.data[0]);
     return h;
   }
   if (leaf.kind() == OpKind::Param && leaf.hasAttr("role") &&
       leaf.strAttr("role") == "state") {
     h.shape = leaf.shape();
-    h.data.assign(numElements(h.shape), 0.0);
+    h.data.assign(elements(h.shape), 0.0);
     return h;
   }
   fail("no value fed for '" + leaf.name() + "' (" + typeToString(leaf.type()) +
@@ -374,10 +278,10 @@ bool runTraining(const Graph &forward, const FileTensors &file,
     carried[p->name()] = feedFor(*p, file, 0, false);
   for (Node *s : train.paramsWithRole("state"))
     carried[s->name()] = feedFor(*s, file, 0, false);
-  FileTensor losses{"F64", {opts.trainSteps}, {}};
+  FileTensor losses{DType::F64, {opts.trainSteps}, {}};
   std::map<std::string, FileTensor> metrics;
   for (const std::string &m : train.metrics())
-    metrics[m] = FileTensor{"F64", {opts.trainSteps}, {}};
+    metrics[m] = FileTensor{DType::F64, {opts.trainSteps}, {}};
   for (int64_t i = 0; i < opts.trainSteps; ++i) {
     TensorMap feeds;
     for (const char *role : {"input", "label"})
@@ -445,7 +349,7 @@ int run(const Options &opts) {
       return 1;
   if (opts.trainSteps > 0 && !runTraining(*forward, feeds, opts, diag, results))
     return 1;
-  writeSafetensors(opts.output, results);
+  writeSafetensors(opts.output, results, forward->name());
   return 0;
 }
 

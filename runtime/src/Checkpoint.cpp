@@ -213,6 +213,39 @@ std::vector<std::string> Checkpoint::names() const {
   return out;
 }
 
+std::vector<double> Checkpoint::readConverted(const std::string &name,
+                                              Shape &shape) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end())
+    throw Error(path_ + ": no tensor '" + name + "'");
+  const Entry &e = it->second;
+  const uint8_t *p = bytes_.data() + dataStart_ + e.begin;
+  size_t count = static_cast<size_t>(numElements(e.shape));
+  std::vector<double> out(count);
+  // Copied element by element: the data section need not be aligned.
+  auto convert = [&](auto sample) {
+    using T = decltype(sample);
+    for (size_t i = 0; i < count; ++i) {
+      T v;
+      std::memcpy(&v, p + i * sizeof(T), sizeof(T));
+      out[i] = static_cast<double>(v);
+    }
+  };
+  if (e.dtype == "F32")
+    convert(float());
+  else if (e.dtype == "F64")
+    convert(double());
+  else if (e.dtype == "I32")
+    convert(int32_t());
+  else if (e.dtype == "I64")
+    convert(int64_t());
+  else
+    throw Error(path_ + ": tensor '" + name + "' is " + e.dtype +
+                "; expected F32, F64, I32 or I64");
+  shape = e.shape;
+  return out;
+}
+
 void Checkpoint::read(const std::string &name, Tensor &into) const {
   auto it = entries_.find(name);
   if (it == entries_.end())

@@ -11,18 +11,6 @@ namespace lamina {
 // Matches a cache line and the widest vector loads Halide emits.
 static constexpr size_t kAlignment = 64;
 
-const char *dtypeName(DType t) {
-  switch (t) {
-  case DType::F32:
-    return "f32";
-  case DType::F64:
-    return "f64";
-  case DType::I32:
-    return "i32";
-  }
-  return "?";
-}
-
 std::optional<DType> parseDType(std::string_view name) {
   if (name == "f32")
     return DType::F32;
@@ -31,18 +19,6 @@ std::optional<DType> parseDType(std::string_view name) {
   if (name == "i32")
     return DType::I32;
   return std::nullopt;
-}
-
-size_t dtypeSize(DType t) {
-  switch (t) {
-  case DType::F32:
-    return 4;
-  case DType::F64:
-    return 8;
-  case DType::I32:
-    return 4;
-  }
-  return 0;
 }
 
 int64_t numElements(const Shape &shape) {

@@ -14,6 +14,14 @@
    (lamina-run, the compiled train step) and in PyTorch (torch.optim.SGD).
    The loss of every step and every parameter and velocity at the end
    agree to 1e-4, relative to max(1, max |ref|) of each tensor.
+4. The executable's own training loop: parameters drawn by PyTorch are
+   written here as a checkpoint in the executable's format (zero
+   velocities, epoch 0), then `train --resume` runs once per batch, each
+   run one epoch of one batch of the same data (`--batch 64 --val-split
+   0`): the executable shuffles every epoch, and a shuffle inside a batch
+   changes no mean-loss step. After `--steps` runs every parameter and
+   velocity agrees with `--steps` torch.optim.SGD steps from the same
+   start to 1e-4.
 
 Prints the largest errors; exits 1 if a tolerance is missed.
 """
@@ -29,7 +37,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lamina_io import max_error, read_safetensors, run_lamina  # noqa: E402
+from lamina_io import (max_error, read_safetensors, run_lamina,  # noqa: E402
+                       write_safetensors)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -69,6 +78,61 @@ def images(name, raw):
     x = raw.astype(np.float32) / np.float32(255)
     return x.reshape(len(raw), 1, 28, 28) if name == "lenet5" else \
         x.reshape(len(raw), 784)
+
+
+def torch_sgd(name, start, xs, ys, lr, momentum, steps):
+    """`steps` torch.optim.SGD steps of the model from the parameters
+    `start` on consecutive batches of xs, ys: (parameters, optimizer,
+    per-step losses)."""
+    tp = {k: torch.nn.Parameter(torch.from_numpy(v.copy()))
+          for k, v in start.items()}
+    opt = torch.optim.SGD(tp.values(), lr=lr, momentum=momentum)
+    losses = []
+    for s in range(steps):
+        opt.zero_grad()
+        x = torch.from_numpy(xs[s * BATCH:(s + 1) * BATCH])
+        y = torch.from_numpy(ys[s * BATCH:(s + 1) * BATCH].astype(np.int64))
+        loss = F.cross_entropy(forward(name, tp, x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return tp, opt, losses
+
+
+def torch_init(params):
+    """Parameters of the shapes of `params` drawn by PyTorch as its layers
+    draw theirs: uniform in +-1/sqrt(fan_in), a bias with its weight's
+    fan_in (dense weights are [in, out], conv weights [out, in, kh, kw])."""
+    fan_in = {}
+    for k, v in params.items():
+        if v.ndim == 2:
+            fan_in[k.rsplit(".", 1)[0]] = v.shape[0]
+        elif v.ndim == 4:
+            fan_in[k.rsplit(".", 1)[0]] = int(np.prod(v.shape[1:]))
+    out = {}
+    for k in sorted(params):
+        bound = 1.0 / np.sqrt(fan_in[k.rsplit(".", 1)[0]])
+        t = torch.empty(params[k].shape, dtype=torch.float32)
+        out[k] = t.uniform_(-bound, bound).numpy()
+    return out
+
+
+def compare(label, names, got, prefix, tp, opt, failures):
+    """Checks every parameter and velocity of `got` (under `prefix`)
+    against PyTorch's; returns the largest error."""
+    worst = 0.0
+    for k in names:
+        for key, ref in ((prefix + k, tp[k].detach().numpy()),
+                         (prefix + k + ".velocity",
+                          opt.state[tp[k]]["momentum_buffer"].numpy())):
+            if key not in got:
+                failures.append("%s gave no %s" % (label, key))
+                continue
+            e = max_error(got[key], ref)
+            worst = max(worst, e)
+            if not e <= TOL:
+                failures.append("%s: %s differs: %.2e" % (label, key, e))
+    return worst
 
 
 def run(cmd):
@@ -144,18 +208,8 @@ def main():
         sys.exit("whole_model: lamina-run failed:\n" + err_text)
 
     names = [k for k in params if not k.endswith(".velocity")]
-    tp = {k: torch.nn.Parameter(torch.from_numpy(params[k].copy()))
-          for k in names}
-    opt = torch.optim.SGD(tp.values(), lr=lr, momentum=momentum)
-    losses = []
-    for s in range(a.steps):
-        opt.zero_grad()
-        x = torch.from_numpy(xs[s * BATCH:(s + 1) * BATCH])
-        y = torch.from_numpy(ys[s * BATCH:(s + 1) * BATCH].astype(np.int64))
-        loss = F.cross_entropy(forward(a.model, tp, x), y)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
+    tp, opt, losses = torch_sgd(a.model, {k: params[k] for k in names}, xs,
+                                ys, lr, momentum, a.steps)
 
     err = max_error(res["train.loss"], np.array(losses))
     print("%d steps, lr %g, momentum %g: loss %.4f -> %.4f (PyTorch %.4f -> "
@@ -165,24 +219,43 @@ def main():
                                      losses[-1], err))
     if not err <= TOL:
         failures.append("the losses differ: %.2e" % err)
-    worst = 0.0
     for k in names:
-        for key, ref in (("trained." + k, tp[k].detach().numpy()),
-                         ("trained." + k + ".velocity",
-                          opt.state[tp[k]]["momentum_buffer"].numpy())):
-            if key not in res:
-                failures.append("lamina-run gave no %s" % key)
-                continue
-            e = max_error(res[key], ref)
-            worst = max(worst, e)
-            moved = max_error(params[k], tp[k].detach().numpy())
-            if key == "trained." + k:
-                print("  %-28s %-14s moved %.2e, max error %.2e" % (
-                    k, list(ref.shape), moved, e))
-            if not e <= TOL:
-                failures.append("%s differs: %.2e" % (key, e))
+        print("  %-28s %-14s moved %.2e, max error %.2e" % (
+            k, list(params[k].shape),
+            max_error(params[k], tp[k].detach().numpy()),
+            max_error(res.get("trained." + k, np.zeros(0)),
+                      tp[k].detach().numpy())))
+    worst = compare("lamina-run", names, res, "trained.", tp, opt, failures)
     print("whole-model %s: %d tensors after %d steps, max error %.2e "
           "(tolerance %g)" % (a.model, 2 * len(names), a.steps, worst, TOL))
+
+    # 4. The executable's training loop from parameters drawn by PyTorch.
+    torch.manual_seed(1)
+    start = torch_init({k: params[k] for k in names})
+    ck = os.path.join(a.work, "torch_init.st")
+    tensors = dict(start)
+    tensors.update({k + ".velocity": np.zeros_like(v)
+                    for k, v in start.items()})
+    write_safetensors(ck, tensors, {"model": meta["model"], "epoch": 0,
+                                    "step": 0, "seed": meta["seed"]})
+    for s in range(a.steps):
+        bx = os.path.join(a.work, "batch%d_x.npy" % s)
+        by = os.path.join(a.work, "batch%d_y.npy" % s)
+        np.save(bx, xs[s * BATCH:(s + 1) * BATCH])
+        np.save(by, ys[s * BATCH:(s + 1) * BATCH])
+        run([exe, "train", bx, by, "--resume", ck, "--epochs", str(s + 1),
+             "--batch", str(BATCH), "--lr", repr(lr), "--val-split", "0"])
+    got, got_meta = read_safetensors(ck)
+    if got_meta.get("step") != str(a.steps):
+        failures.append("the executable's checkpoint says step %r, not %d"
+                        % (got_meta.get("step"), a.steps))
+    tp, opt, _ = torch_sgd(a.model, start, xs, ys, lr, momentum, a.steps)
+    worst = compare("the executable", names, got, "", tp, opt, failures)
+    moved = max(max_error(start[k], tp[k].detach().numpy()) for k in names)
+    print("executable %s: %d tensors after %d resumed runs of one batch "
+          "(from PyTorch's initial parameters, moved up to %.2e), max error "
+          "%.2e (tolerance %g)" % (a.model, 2 * len(names), a.steps, moved,
+                                   worst, TOL))
     for f in failures:
         print("FAIL: " + f)
     return 1 if failures else 0

@@ -3,18 +3,15 @@
 // In f64 unless noted: the notes' worked examples exactly, ceil_mode and
 // padding against values computed once with PyTorch, the first-arg-max rule
 // on ties, every lowering path against a naive reference on integer data
-// (many ties), and every type error message. PoolBench (disabled) times the
-// LeNet shapes.
+// (many ties), and every type error message. test/bench/pool_bench.cpp times
+// the LeNet shapes.
 //
 //===----------------------------------------------------------------------===//
 #include "OpTestUtil.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <limits>
 
 using namespace lamina;
@@ -655,81 +652,4 @@ TEST(PoolErrors, GradientOps) {
   EXPECT_EQ(t.error(OpKind::AvgPoolGrad, {dy3}, a),
             "'avgpool_grad' dy f64[1, 1, 3, 3] does not match the pooled "
             "input shape [1, 1, 2, 2]");
-}
-
-//===----------------------------------------------------------------------===//
-// Timing (disabled; run with --gtest_also_run_disabled_tests
-// --gtest_filter='PoolBench.*', and HL_NUM_THREADS=1 for one core). Each
-// graph's pipeline ends in a copy of its result to the output buffer, so
-// "copy of x" is printed for scale. No assertions on speed.
-//===----------------------------------------------------------------------===//
-
-namespace {
-
-/// Microseconds per run of `g`'s Predict pipeline at batch 64 (f32): the
-/// best of 5 loops of 200 runs, as wall-clock time and as process CPU time
-/// (all threads). The pipeline is compiled and warmed up first.
-std::pair<double, double> microsPerCall(Graph &g, const TensorMap &feeds) {
-  JitPipeline p(g, PipelineKind::Predict);
-  p.run(feeds); // binds the inputs
-  Halide::Pipeline pipe = p.lowered().pipeline;
-  std::vector<Halide::Buffer<>> outs;
-  for (const Node *n : p.lowered().outputNodes) {
-    std::vector<int> sizes;
-    for (auto it = n->shape().rbegin(); it != n->shape().rend(); ++it)
-      sizes.push_back(*it == kBatch ? 64 : static_cast<int>(*it));
-    outs.emplace_back(Halide::Float(32), sizes);
-  }
-  Halide::Realization r(outs);
-  Halide::Target target = Halide::get_jit_target_from_environment();
-  for (int i = 0; i < 20; ++i)
-    pipe.realize(r, target);
-  double wall = 1e30, cpu = 1e30;
-  for (int rep = 0; rep < 5; ++rep) {
-    int iters = 200;
-    auto t0 = std::chrono::steady_clock::now();
-    std::clock_t c0 = std::clock();
-    for (int i = 0; i < iters; ++i)
-      pipe.realize(r, target);
-    std::clock_t c1 = std::clock();
-    auto t1 = std::chrono::steady_clock::now();
-    wall = std::min(wall,
-                    std::chrono::duration<double, std::micro>(t1 - t0).count() /
-                        iters);
-    cpu = std::min(cpu,
-                   1e6 * static_cast<double>(c1 - c0) / CLOCKS_PER_SEC / iters);
-  }
-  return {wall, cpu};
-}
-
-} // namespace
-
-TEST(PoolBench, DISABLED_LeNetShapes) {
-  std::mt19937_64 rng(1);
-  for (Shape xs : {Shape{kBatch, 6, 28, 28}, Shape{kBatch, 16, 10, 10}}) {
-    Shape fed = xs;
-    fed[0] = 64;
-    Shape ys{kBatch, xs[1], xs[2] / 2, xs[3] / 2}, fedY = ys;
-    fedY[0] = 64;
-    std::vector<double> x = randomValues(rng, numElements(fed));
-    std::vector<double> dy = randomValues(rng, numElements(fedY));
-    Attrs a{{"kernel", Ints{2, 2}}};
-    for (int which = 0; which < 5; ++which) {
-      TestGraph t(DType::F32);
-      Node *xn = t.input("x", xs, fed, x);
-      Node *dyn = t.input("dy", ys, fedY, dy);
-      Attrs ga = a;
-      ga["input_shape"] = xs;
-      const char *what[] = {"copy of x (output cost)", "maxpool2d",
-                            "maxpool_grad", "avgpool2d", "avgpool_grad"};
-      Node *out[] = {xn, t.op(OpKind::MaxPool2d, {xn}, a),
-                     t.op(OpKind::MaxPoolGrad, {xn, dyn}, a),
-                     t.op(OpKind::AvgPool2d, {xn}, a),
-                     t.op(OpKind::AvgPoolGrad, {dyn}, ga)};
-      t.output("y", out[which]);
-      auto [wall, cpu] = microsPerCall(t.graph(), t.feeds());
-      std::printf("%-24s x %-16s %8.1f us wall %8.1f us cpu\n", what[which],
-                  shapeToString(fed).c_str(), wall, cpu);
-    }
-  }
 }

@@ -10,6 +10,8 @@
 #ifndef LAMINA_IR_H
 #define LAMINA_IR_H
 
+#include "lamina/DType.h"
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,15 +22,9 @@
 
 namespace lamina {
 
-/// Element types. F64 exists so gradient checks can be tight.
-enum class DType { F32, F64, I32 };
-
-/// Returns "f32", "f64" or "i32".
-const char *dtypeName(DType t);
-/// Parses a dtype spelling; nullopt if unknown.
+/// Parses a dtype spelling; nullopt if unknown. (DType, dtypeName and
+/// dtypeSize are in lamina/DType.h, shared with the runtime.)
 std::optional<DType> parseDType(const std::string &s);
-/// Bytes per element.
-unsigned dtypeSize(DType t);
 
 /// The symbolic batch extent inside a Shape.
 constexpr int64_t kBatch = -1;

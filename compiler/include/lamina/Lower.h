@@ -81,9 +81,17 @@ public:
   const Halide::Target &target() const { return target_; }
   /// Natural vector width in elements for n's type (8 for f32 with AVX2).
   int vectorWidth(const Node &n) const;
-  /// Whether Funcs may use parallel loops.
-  bool parallel() const { return parallel_; }
-  void setParallel(bool p) { parallel_ = p; }
+  /// Whether a parallel loop of `outer` iterations (kBatch: the run-time
+  /// batch) over the computation of n's output pays off. It does not when
+  /// the loop has a single iteration, nor when n's output and every input
+  /// have fixed shapes whose largest holds fewer than kMinParallelElements
+  /// elements (a small parameter's update: dispatching the tasks costs more
+  /// than the work). Work that grows with the batch is always parallel.
+  bool parallel(const Node &n, int64_t outer) const;
+  /// parallel(n, extent of n's outermost dim).
+  bool parallel(const Node &n) const {
+    return parallel(n, n.rank() == 0 ? 1 : n.shape()[0]);
+  }
 
   /// Input and Param leaves become these.
   Halide::ImageParam &imageParamFor(const Node &leaf);
@@ -99,8 +107,14 @@ private:
   std::map<unsigned, Halide::Func> funcs_;
   std::map<unsigned, Halide::ImageParam> images_;
   std::map<unsigned, Halide::Param<double>> scalars_;
-  bool parallel_ = true;
 };
+
+/// Below this many elements in the largest of a kernel's fixed-shape input
+/// and output, its loops run serially (see LowerContext::parallel). A
+/// conservative floor rather than a measured break-even: the mlp test's
+/// smallest weight gradient (64 x 32) stays parallel; linreg's and xor's
+/// weights and LeNet-5's first-layer update (6 x 1 x 5 x 5) do not.
+constexpr int64_t kMinParallelElements = 1024;
 
 /// Applies the default schedule to a lowered Func for node n: compute_root,
 /// the innermost logical dim vectorized when its extent allows, the
@@ -132,7 +146,9 @@ struct LoweredPipeline {
 LoweredPipeline lowerGraph(const Graph &g, PipelineKind kind,
                            const Halide::Target &target);
 
-/// The default AOT/JIT target: host features, no runtime checks removed.
+/// The default AOT/JIT target: the compiling machine's own CPU features, no
+/// runtime checks removed. Code built for it may not run on a machine that
+/// lacks one of those features.
 Halide::Target defaultTarget();
 
 } // namespace lamina

@@ -199,7 +199,7 @@ inline Halide::Func zeroPadded(const Node &n, unsigned i, LowerContext &ctx) {
   std::vector<Halide::Var> args = stored.args();
   if (in.shape().back() >= 8)
     stored.vectorize(args[0], 8, Halide::TailStrategy::GuardWithIf);
-  if (ctx.parallel())
+  if (ctx.parallel(n, in.shape()[0]))
     stored.parallel(args.back());
   return stored;
 }
@@ -215,7 +215,7 @@ inline void scheduleConvLike(const Node &n, Halide::Func &f, LowerContext &ctx,
   bool vec = inner != kBatch && inner >= vw;
   if (vec)
     f.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
-  if (parallelOuter && ctx.parallel())
+  if (parallelOuter && ctx.parallel(n))
     f.parallel(args.back());
   for (int u = 0; u < f.num_update_definitions(); ++u) {
     Halide::Stage s = f.update(u);
@@ -224,7 +224,7 @@ inline void scheduleConvLike(const Node &n, Halide::Func &f, LowerContext &ctx,
     reorderReductionInsideVector(f, u);
     if (vec)
       s.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
-    if (parallelOuter && ctx.parallel())
+    if (parallelOuter && ctx.parallel(n))
       s.parallel(args.back());
   }
 }
@@ -364,7 +364,7 @@ inline Halide::Func lowerConvGradWeight(const Node &n, LowerContext &ctx) {
     partial.vectorize(pv.back(), vw, Halide::TailStrategy::GuardWithIf);
     upd.vectorize(pv.back(), vw, Halide::TailStrategy::GuardWithIf);
   }
-  if (ctx.parallel()) {
+  if (ctx.parallel(n)) {
     partial.parallel(pv[0]);
     upd.parallel(pv[0]);
   }

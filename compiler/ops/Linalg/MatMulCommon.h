@@ -83,9 +83,10 @@ inline void scheduleMatMul(const Node &n, Halide::Func &f, LowerContext &ctx) {
         .unroll(ii);
   if (vectorize)
     out.vectorize(ji, vec).unroll(ji);
-  if (ctx.parallel() && rank > 2)
+  if (rank > 2 && ctx.parallel(n))
     out.parallel(args.back());
-  else if (ctx.parallel() && hasRow)
+  else if (hasRow &&
+           ctx.parallel(n, rows == kBatch ? kBatch : (rows + ti - 1) / ti))
     out.parallel(io);
 
   std::vector<Halide::Var> fa = f.args();

@@ -87,7 +87,7 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
       .tile(a[0], a[1], xo, yo, xi, yi, vw, vw)
       .vectorize(xi)
       .unroll(yi);
-  if (ctx.parallel())
+  if (ctx.parallel(n, (s[0] + vw - 1) / vw))
     f.parallel(yo);
   block.compute_at(f, xo).vectorize(b[0]).unroll(b[1]);
 }

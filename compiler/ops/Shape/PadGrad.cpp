@@ -51,7 +51,7 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
   f.compute_root();
   std::vector<Halide::Var> args = f.args();
   bool leading = n.rank() > PadSpec::of(n, n.rank()).before.size();
-  if (ctx.parallel() && leading) {
+  if (leading && ctx.parallel(n)) {
     f.parallel(args.back());
     if (f.has_update_definition())
       f.update().parallel(args.back());

@@ -74,6 +74,13 @@ public:
   /// file's. Throws Error naming the file and tensor if it is missing or its
   /// dtype or shape differs.
   void read(const std::string &name, Tensor &into) const;
+  /// Tensor `name` of dtype F32, F64, I32 or I64, whatever its dtype,
+  /// converted to doubles (an I64 beyond 2^53 rounds), with its shape in
+  /// `shape`. For tools that feed tensors of other frameworks (lamina-run);
+  /// a model's own tensors go through the strict read(). Throws Error naming
+  /// the file and tensor if it is missing or of another dtype.
+  std::vector<double> readConverted(const std::string &name,
+                                    Shape &shape) const;
 
 private:
   struct Entry {

@@ -3,6 +3,8 @@
 #ifndef LAMINA_RUNTIME_TENSOR_H
 #define LAMINA_RUNTIME_TENSOR_H
 
+#include "lamina/DType.h"
+
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -14,21 +16,12 @@
 
 namespace lamina {
 
-/// Element types a model tensor can have.
-enum class DType { F32, F64, I32 };
-
 /// A logical shape, outermost dimension first. In a model descriptor -1 marks
 /// the batch dimension; a Tensor's shape never holds -1.
 using Shape = std::vector<int64_t>;
 
-/// The descriptor spelling of `t`: "f32", "f64" or "i32".
-const char *dtypeName(DType t);
-
 /// Parses a descriptor spelling ("f32", "f64", "i32").
 std::optional<DType> parseDType(std::string_view name);
-
-/// Size in bytes of one element of `t`.
-size_t dtypeSize(DType t);
 
 /// The DType of the C++ element type T (float, double or int32_t).
 template <typename T> constexpr DType dtypeOf();
