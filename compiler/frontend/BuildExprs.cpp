@@ -128,6 +128,12 @@ Node *ModelBuilder::emitCall(const ast::CallExpr &c) {
   std::optional<OpKind> k = lookupOp(c.callee);
   if (k && isPlainCall(*k))
     return emitOpCall(*k, c);
+  if (k && opArity(*k) != 0) {
+    diag_.error(c.loc(), "'" + c.callee +
+                             "' is internal: gradient rules build it; a "
+                             "model file cannot call it");
+    return nullptr;
+  }
   if (values_.count(c.callee))
     diag_.error(c.loc(), "'" + c.callee + "' is a value, not an op");
   else

@@ -140,6 +140,10 @@ double floatAttrOf(const Node &n, const char *name);
 /// attrOrDefault as an integer (a bool is 0 or 1).
 int64_t intAttrOf(const Node &n, const char *name);
 
+/// The op table of the language reference (dsl/README.md), in Markdown,
+/// built from Ops.def and the schemas: every op a model file can call.
+std::string opReferenceTable();
+
 /// Checks n against its op: the operand count, the attributes of the
 /// schema (required ones present, each of the right kind), then the type
 /// rule. Returns the inferred type or the first error, which names the op.

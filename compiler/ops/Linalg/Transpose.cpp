@@ -94,7 +94,8 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
 
 static constexpr AttrSpec kAttrs[] = {
     {"perm", AttrType::Ints, "",
-     "the new order of the dims (default: reversed)"},
+     "the new order of the dims; a call without it swaps the last two (IR "
+     "text without it reverses them)"},
 };
 
 /// permOf(n) with negative dims counted from the end.
