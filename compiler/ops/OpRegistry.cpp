@@ -103,8 +103,12 @@ Node *GraphBuilder::build(OpKind k, std::vector<Node *> inputs, Attrs attrs,
                           SourceLoc loc) {
   SourceLoc where = loc;
   Expected<Node *> n = tryBuild(k, std::move(inputs), std::move(attrs), loc);
-  if (n)
+  if (n) {
+    if (auto warn = getOpInfo(k).warning; warn && diag_)
+      if (std::string w = warn(**n); !w.empty())
+        diag_->warning(where, w);
     return *n;
+  }
   if (diag_)
     diag_->error(where, n.errorMessage());
   return nullptr;

@@ -103,6 +103,9 @@ struct OpInfo {
   /// operands, when it has n's type), or nullptr. May re-point n's operands
   /// when n's type stays the same (reshape(reshape(x)) -> reshape(x)).
   Node *(*simplify)(Node &n) = nullptr;
+  /// A warning about a well-typed n, e.g. input a convolution never reads;
+  /// "" if none. The front end reports it at the call.
+  std::string (*warning)(const Node &n) = nullptr;
   /// The number of classes operand `i` indexes when the op reads it as
   /// class indices (one_hot, cross_entropy's labels), else 0.
   int64_t (*labelClasses)(const Node &n, unsigned i) = nullptr;

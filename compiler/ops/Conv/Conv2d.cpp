@@ -31,11 +31,16 @@ static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
   scheduleConvLike(n, f, ctx, true);
 }
 
+static std::string warning(const Node &n) {
+  return convUnreadWarning(n, 2, "conv2d");
+}
+
 extern const OpInfo Conv2dInfo = [] {
   OpInfo op;
   op.attrs = kConvAttrs;
   op.inferType = inferType;
   op.buildGradient = buildGradient;
+  op.warning = warning;
   op.lower = lower;
   op.schedule = schedule;
   op.form = DslForm::Layer;

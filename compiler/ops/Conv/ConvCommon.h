@@ -17,6 +17,8 @@
 
 #include "ops/ReduceCommon.h"
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -101,7 +103,8 @@ struct ConvGeometry {
   }
 
   /// The output extent of spatial dim `d` for input extent `in` and kernel
-  /// extent `k`, or an error naming the computed size.
+  /// extent `k`, as PyTorch: floor((in + pad - d(k - 1) - 1)/s) + 1, or an
+  /// error naming the computed size when the kernel does not fit at all.
   Expected<int64_t> outExtent(const char *op, unsigned d, int64_t in,
                               int64_t k) const {
     int64_t padded = in + before[d] + after[d];
@@ -116,19 +119,47 @@ struct ConvGeometry {
           std::to_string(before[d] + after[d]) + " - " + std::to_string(span) +
           ")/" + std::to_string(stride[d]) + ") + 1 = " +
           std::to_string((padded - span) / stride[d] + 1 - (padded < span)));
-    if ((padded - span) % stride[d] != 0)
-      return Expected<int64_t>::error(
-          o + "stride " + std::to_string(stride[d]) + " does not fit" + dim +
-          ": (" + std::to_string(in) + " + " +
-          std::to_string(before[d] + after[d]) + " - " + std::to_string(span) +
-          ")/" + std::to_string(stride[d]) + " = " +
-          std::to_string(padded - span) + "/" + std::to_string(stride[d]) +
-          " is not a whole number (the output size would be " +
-          std::to_string((padded - span) / stride[d] + 1) +
-          " and drop input); change the padding or the stride");
     return (padded - span) / stride[d] + 1;
   }
+
+  /// How many trailing input elements of spatial dim `d` no window reads
+  /// (the stride does not divide the rest): 0 for ResNet's kernel 3,
+  /// stride 2, padding 1 on an even size; 1 for the notes' 7x7, kernel 3,
+  /// stride 3.
+  int64_t unreadTail(unsigned d, int64_t in, int64_t k) const {
+    int64_t padded = in + before[d] + after[d];
+    int64_t span = dilation[d] * (k - 1) + 1;
+    if (span > padded)
+      return 0;
+    int64_t lastRead = (padded - span) / stride[d] * stride[d] + span - 1;
+    int64_t lastInput = before[d] + in - 1;
+    return std::max<int64_t>(0, lastInput - lastRead);
+  }
 };
+
+/// The warning of conv1d/conv2d when input rows or columns at the end are
+/// never read, or "".
+inline std::string convUnreadWarning(const Node &n, unsigned spatial,
+                                     const char *op) {
+  ConvGeometry g = ConvGeometry::of(n, spatial);
+  const Shape &x = n.input(0).shape(), &w = n.input(1).shape();
+  std::string msg;
+  for (unsigned d = 0; d < spatial; ++d) {
+    int64_t t = g.unreadTail(d, x[2 + d], w[2 + d]);
+    if (t == 0)
+      continue;
+    std::string unit = spatial == 1 ? "element" : d == 0 ? "row" : "column";
+    msg += std::string(msg.empty() ? "" : "; ") + "the last " +
+           std::to_string(t) + " " + unit + (t == 1 ? "" : "s") +
+           " of the input " + (t == 1 ? "is" : "are") + " never read";
+  }
+  if (msg.empty())
+    return msg;
+  return std::string("'") + op + "' stride does not fit the input " +
+         shapeToString(x) + ": " + msg +
+         " (the output size is floor((in + padding - span)/stride) + 1, as "
+         "in PyTorch); change the padding or the stride to use them";
+}
 
 /// Type rule of conv1d/conv2d: x [N, C, *S], w [O, C/groups, *K], b [O].
 inline Expected<TensorType> inferConvType(const Node &n, unsigned spatial,
