@@ -207,6 +207,12 @@ std::vector<FoldCase> reduceCases(DType t, std::mt19937_64 &rng, bool nan) {
                      reduceAttrs(ax, keep),
                      Match::Reduction});
   }
+  // A window of -inf only: its max is -inf, not the lowest finite value.
+  std::vector<double> low = finiteValues(t, rng, 12);
+  for (size_t i = 0; i < 4; ++i)
+    low[i] = -kInf;
+  cases.push_back(
+      {"-inf row", {{{3, 4}, low}}, reduceAttrs({1}, false), Match::Reduction});
   if (!nan)
     return cases;
   std::vector<double> x = finiteValues(t, rng, 12);
