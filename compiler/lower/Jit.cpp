@@ -47,9 +47,18 @@ static std::vector<double> drain(const Halide::Buffer<> &b, DType t) {
   return d;
 }
 
-JitPipeline::JitPipeline(const Graph &g, PipelineKind kind)
-    : lp_(lowerGraph(g, kind, Halide::get_jit_target_from_environment())) {
-  lp_.pipeline.compile_jit(Halide::get_jit_target_from_environment());
+/// The JIT target from the environment plus the features `opts` asks for.
+static Halide::Target jitTarget(const JitOptions &opts) {
+  Halide::Target t = Halide::get_jit_target_from_environment();
+  if (opts.strictFloat)
+    t = t.with_feature(Halide::Target::StrictFloat);
+  return t;
+}
+
+JitPipeline::JitPipeline(const Graph &g, PipelineKind kind,
+                         const JitOptions &opts)
+    : target_(jitTarget(opts)), lp_(lowerGraph(g, kind, target_)) {
+  lp_.pipeline.compile_jit(target_);
 }
 
 TensorMap JitPipeline::run(const TensorMap &feeds) {
@@ -112,7 +121,7 @@ TensorMap JitPipeline::run(const TensorMap &feeds) {
     outs.push_back(makeBuffer(n->dtype(), shape));
   }
   Halide::Realization r(outs);
-  lp_.pipeline.realize(r, Halide::get_jit_target_from_environment());
+  lp_.pipeline.realize(r, target_);
 
   TensorMap result;
   for (size_t i = 0; i < outs.size(); ++i) {
@@ -129,8 +138,9 @@ TensorMap JitPipeline::run(const TensorMap &feeds) {
   return result;
 }
 
-TensorMap runJit(const Graph &g, PipelineKind kind, const TensorMap &feeds) {
-  return JitPipeline(g, kind).run(feeds);
+TensorMap runJit(const Graph &g, PipelineKind kind, const TensorMap &feeds,
+                 const JitOptions &opts) {
+  return JitPipeline(g, kind, opts).run(feeds);
 }
 
 } // namespace lamina

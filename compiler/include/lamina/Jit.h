@@ -21,10 +21,18 @@ struct HostTensor {
 
 using TensorMap = std::map<std::string, HostTensor>;
 
+/// How a JitPipeline is compiled.
+struct JitOptions {
+  /// Adds Halide's strict_float feature to the host target: float math is
+  /// done exactly as written (no reassociation, no fused multiply-add), so
+  /// results can be compared bit for bit with a reference.
+  bool strictFloat = false;
+};
+
 /// One graph's `kind` pipeline, JIT-compiled once and run many times.
 class JitPipeline {
 public:
-  JitPipeline(const Graph &g, PipelineKind kind);
+  JitPipeline(const Graph &g, PipelineKind kind, const JitOptions &opts = {});
 
   /// Runs the pipeline. `feeds` holds every Input and Param leaf the
   /// pipeline uses, by node name (hyper-parameters such as "lr" as rank-0
@@ -37,11 +45,13 @@ public:
   const LoweredPipeline &lowered() const { return lp_; }
 
 private:
+  Halide::Target target_;
   LoweredPipeline lp_;
 };
 
-/// JitPipeline(g, kind).run(feeds).
-TensorMap runJit(const Graph &g, PipelineKind kind, const TensorMap &feeds);
+/// JitPipeline(g, kind, opts).run(feeds).
+TensorMap runJit(const Graph &g, PipelineKind kind, const TensorMap &feeds,
+                 const JitOptions &opts = {});
 
 } // namespace lamina
 
