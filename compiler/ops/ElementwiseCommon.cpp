@@ -1,6 +1,8 @@
 //===- ElementwiseCommon.cpp - Helpers shared by elementwise ops ----------===//
 #include "ops/ElementwiseCommon.h"
 
+#include <limits>
+
 namespace lamina {
 
 static std::string quotedName(const Node &n) {
@@ -57,9 +59,29 @@ lowerBinary(const Node &n, LowerContext &ctx,
   });
 }
 
+Halide::Expr ieeeExp(const Halide::Expr &x) {
+  if (x.type() != Halide::Float(32))
+    return Halide::exp(x);
+  // The largest float whose e^x is finite in float.
+  constexpr float kMaxArg = 88.72283935546875f;
+  return Halide::select(Halide::is_nan(x), x, x > kMaxArg,
+                        std::numeric_limits<float>::infinity(), Halide::exp(x));
+}
+
+Halide::Expr ieeeLog(const Halide::Expr &x) {
+  if (x.type() != Halide::Float(32))
+    return Halide::log(x);
+  // ln x = ln(x 2^24) - 24 ln 2 brings a subnormal x into the normal range.
+  constexpr float kScale = 16777216.0f, kLnScale = 16.635532333438687f;
+  Halide::Expr scaled = Halide::log(x * kScale) - kLnScale;
+  return Halide::select(
+      Halide::is_nan(x) || x == std::numeric_limits<float>::infinity(), x,
+      x < std::numeric_limits<float>::min(), scaled, Halide::log(x));
+}
+
 Halide::Expr stableSigmoid(const Halide::Expr &x) {
   Halide::Expr one = Halide::cast(x.type(), 1);
-  Halide::Expr e = Halide::exp(-Halide::abs(x));
+  Halide::Expr e = ieeeExp(-Halide::abs(x));
   Halide::Expr r = one / (one + e);
   return Halide::select(x >= Halide::cast(x.type(), 0), r, e * r);
 }

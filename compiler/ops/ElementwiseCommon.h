@@ -48,6 +48,17 @@ Halide::Func
 lowerBinary(const Node &n, LowerContext &ctx,
             const std::function<Halide::Expr(Halide::Expr, Halide::Expr)> &fn);
 
+/// e^x with IEEE semantics at the edges. Halide 14's f32 exp is a
+/// polynomial that gives 0 for NaN, +inf and every x whose e^x overflows;
+/// this keeps NaN, and gives +inf above the largest finite result. f64 is
+/// Halide's own (it already does).
+Halide::Expr ieeeExp(const Halide::Expr &x);
+
+/// ln x with IEEE semantics at the edges. Halide 14's f32 log gives about
+/// 89 for NaN and +inf and about -88 for every subnormal; this keeps NaN
+/// and +inf and scales subnormals into the normal range first.
+Halide::Expr ieeeLog(const Halide::Expr &x);
+
 /// 1 / (1 + e^-x) without overflow for large |x|: with e = e^-|x| (never
 /// above 1), it is 1 / (1 + e) for x >= 0 and e / (1 + e) below.
 Halide::Expr stableSigmoid(const Halide::Expr &x);

@@ -282,12 +282,7 @@ CaseGenerator withAttrs(Match m, std::vector<Attrs> attrSets) {
 /// leaky_relu with the default alpha (f64 only) and exact alphas.
 std::vector<FoldCase> leakyReluCases(DType t, std::mt19937_64 &rng) {
   std::vector<Attrs> attrSets = {{{"alpha", 0.25}}, {{"alpha", -3.0}}};
-  // KNOWN MISMATCH: in f32 the default alpha 0.01 is not a float; the fold
-  // rounds 0.01 * x once, the compiled code rounds float(0.01) * x, which
-  // differs by 1 ULP for about 1 x in 20 (x = -30: folded 0xbe99999a,
-  // compiled 0xbe999999). Left out in f32.
-  if (t == DType::F64)
-    attrSets.push_back({});
+  attrSets.push_back({});
   return withAttrs(Match::Bits, attrSets)(t, rng);
 }
 
@@ -343,14 +338,8 @@ const std::map<OpKind, CaseGenerator> &caseGenerators() {
        [](DType t, std::mt19937_64 &rng) { return reduceCases(t, rng, true); }},
       {OpKind::Mean,
        [](DType t, std::mt19937_64 &rng) { return reduceCases(t, rng, true); }},
-      // KNOWN MISMATCH: reduce_max over a window holding a NaN folds to NaN
-      // but the compiled code (f32 and f64, with or without strict_float)
-      // returns the largest other element: its `acc >= x` keeps acc when x
-      // is NaN. The NaN cases are left out until ReduceMax.cpp is fixed.
       {OpKind::ReduceMax,
-       [](DType t, std::mt19937_64 &rng) {
-         return reduceCases(t, rng, false);
-       }},
+       [](DType t, std::mt19937_64 &rng) { return reduceCases(t, rng, true); }},
       {OpKind::MatMul, matmulCases},
   };
   return gens;
@@ -492,46 +481,11 @@ double operandAt(const Operand &o, const Shape &out, size_t flat) {
 /// folds); its line here goes with the fix.
 bool knownMismatch(OpKind k, DType t, const std::vector<double> &x) {
   bool f32 = t == DType::F32;
-  // KNOWN MISMATCH: neg(+0) folds to -0; under strict_float the compiled
-  // -x gives +0 (Halide negates a float as 0 - x). The default target
-  // gives -0.
-  if (k == OpKind::Neg)
-    return x[0] == 0 && !std::signbit(x[0]);
   // KNOWN MISMATCH: f64 abs(-0) folds to +0; under strict_float the
   // compiled code returns -0 (0x8000000000000000). f32 and the default
   // target give +0.
   if (k == OpKind::Abs)
     return !f32 && x[0] == 0 && std::signbit(x[0]);
-  // KNOWN MISMATCH: maximum(a, nan) for a not NaN folds to nan; under
-  // strict_float the compiled code returns a, as if `a >= b` held for a NaN
-  // b. The default target gives nan.
-  if (k == OpKind::Maximum)
-    return !std::isnan(x[0]) && std::isnan(x[1]);
-  // KNOWN MISMATCH: Halide's f32 exp gives 0 for NaN, +inf and every x
-  // whose e^x overflows (x > 88.72), where the fold gives nan and inf.
-  if (k == OpKind::Exp)
-    return f32 && (std::isnan(x[0]) || x[0] > 88.72);
-  // KNOWN MISMATCH: Halide's f32 log gives 89.13 for NaN, 88.72 for
-  // +inf and -88.03 for every subnormal x (the fold: nan, inf and down
-  // to -103.28).
-  if (k == OpKind::Log)
-    return f32 && (std::isnan(x[0]) || std::isinf(x[0]) ||
-                   std::fabs(x[0]) < std::numeric_limits<float>::min());
-  // KNOWN MISMATCH: f32 sigmoid(nan) is 1 compiled (Halide's exp(nan) is
-  // 0), nan folded.
-  if (k == OpKind::Sigmoid)
-    return f32 && std::isnan(x[0]);
-  // KNOWN MISMATCH: f32 softplus(nan) is 0 compiled, nan folded; below
-  // -1, ln(1 + e^-|x|) loses up to 1 ULP of 1 to Halide's f32 log (x =
-  // -2.89: folded 0x3d5d6532, compiled 0x3d5d6527; x = -30: folded
-  // 9.3e-14, compiled 0).
-  if (k == OpKind::Softplus)
-    return f32 && (std::isnan(x[0]) || x[0] < -1);
-  // KNOWN MISMATCH: in f32, e^x - 1 for -1 < x < 0 loses up to 1 ULP of
-  // 1 to Halide's f32 exp (x = -0.11: folded 0xbd563ade, compiled
-  // 0xbd563ad8; x = -1e-12: folded -5.5e-13, compiled 0).
-  if (k == OpKind::Elu)
-    return f32 && x[0] < 0 && x[0] > -1;
   // KNOWN MISMATCH: in f32, sigmoid(beta x) for beta x below -87 (x below
   // -43 with beta = 2) is subnormal in the fold and 0 in Halide's f32 exp
   // (x = -104: folded -7.1e-44, compiled -0).

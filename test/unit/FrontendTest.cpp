@@ -770,12 +770,28 @@ TEST(FrontendOps, PoolingForms) {
 
 TEST(FrontendErrors, ConvSizesAreErrorsAtTheCall) {
   const std::string h = "model M {\n  input x: f32[batch, 1, 7, 7];\n";
-  // The notes: a 3x3 kernel with stride 3 does not fit a 7x7 input.
-  EXPECT_EQ(firstMessage(h + "  y = conv2d(x, 4, kernel = 3, stride = 3);\n}"),
-            "f.lam:3:7: error: 'conv2d' stride 3 does not fit (height): "
-            "(7 + 0 - 3)/3 = 4/3 is not a whole number (the output size "
-            "would be 2 and drop input); change the padding or the stride "
-            "(input [batch, 1, 7, 7], weight [4, 1, 3, 3])");
+  // The notes: a 3x3 kernel with stride 3 does not fit a 7x7 input. As in
+  // PyTorch the output size is floored (2x2), with a warning that the last
+  // row and column are never read.
+  Compiled c = compile(h + "  y = conv2d(x, 4, kernel = 3, stride = 3);\n"
+                           "  output o = y;\n}");
+  ASSERT_NE(c.graph, nullptr) << c.diags;
+  EXPECT_EQ(c.errors, 0u);
+  EXPECT_EQ(named(*c.graph, "y")->shape(), (Shape{kBatch, 4, 2, 2}));
+  EXPECT_NE(c.diags.find("f.lam:3:7: warning: 'conv2d' stride does not fit "
+                         "the input [batch, 1, 7, 7]: the last 1 row of the "
+                         "input is never read; the last 1 column of the "
+                         "input is never read"),
+            std::string::npos)
+      << c.diags;
+  // ResNet's kernel 3, stride 2, padding 1 on 12x12 reads every input
+  // element: 6x6, silent.
+  Compiled r = compile("model M {\n  input x: f32[batch, 1, 12, 12];\n"
+                       "  y = conv2d(x, 4, kernel = 3, stride = 2, "
+                       "padding = 1);\n  output o = y;\n}");
+  ASSERT_NE(r.graph, nullptr) << r.diags;
+  EXPECT_EQ(r.diags, "");
+  EXPECT_EQ(named(*r.graph, "y")->shape(), (Shape{kBatch, 4, 6, 6}));
   EXPECT_NE(firstMessage(h + "  y = conv2d(x, 4, kernel = 9);\n}")
                 .find("f.lam:3:7: error: 'conv2d' kernel (height) spans 9 "
                       "but the padded input is only 7"),

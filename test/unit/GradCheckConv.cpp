@@ -42,6 +42,12 @@ std::vector<GradCase> convCases() {
            {{"padding", Ints{1, 1, 1, 1}}}),
       conv("conv2d_stride2_asymmetric_pad", c2, {kBatch, 2, 6, 5}, {3, 2, 3, 3},
            true, {{"stride", Ints{2, 2}}, {"padding", Ints{1, 1, 0, 1}}}),
+      // The stride does not divide: the last row and columns are never
+      // read (PyTorch's floored size); their gradient is 0.
+      conv("conv2d_stride3_unread_tail", c2, {kBatch, 2, 7, 8}, {3, 2, 3, 3},
+           true, {{"stride", Ints{3, 3}}}),
+      conv("conv1d_stride2_unread_tail", c1, {kBatch, 2, 8}, {2, 2, 3}, true,
+           {{"stride", Ints{2}}}),
       conv("conv2d_dilation2", c2, {kBatch, 2, 7, 7}, {2, 2, 3, 3}, false,
            {{"dilation", Ints{2, 2}}}),
       conv("conv2d_groups2", c2, {kBatch, 4, 5, 5}, {6, 2, 3, 3}, false,

@@ -32,13 +32,15 @@ static void buildGradient(const Node &n, GradBuilder &g) {
 
 static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerUnary(n, ctx, [&](Halide::Expr x) {
-    Halide::Expr zero = ctx.constant(n, 0);
-    // Both arms are evaluated; min keeps e^x finite where x is selected.
-    Halide::Expr below =
-        ctx.constant(n, alphaOf(n)) *
-        (Halide::exp(Halide::min(x, zero)) - ctx.constant(n, 1));
+    // e^x - 1 in f64, rounded once: in f32 it would cancel (elu(-1e-12)
+    // would be 0). min keeps e^x finite where x itself is selected.
+    Halide::Expr d = Halide::cast<double>(x), zero(0.0), one(1.0);
+    Halide::Expr alpha(alphaOf(n));
+    Halide::Expr below = Halide::cast(
+        x.type(), alpha * (Halide::exp(Halide::min(d, zero)) - one));
     // NaN is selected as itself, as in torch.
-    return Halide::select(Halide::is_nan(x) || x > zero, x, below);
+    return Halide::select(Halide::is_nan(x) || x > ctx.constant(n, 0), x,
+                          below);
   });
 }
 

@@ -37,8 +37,16 @@ static constexpr AttrSpec kAttrs[] = {
     {"alpha", AttrType::Float, "0.01", "the slope below 0"},
 };
 
+// The compiled code multiplies by alpha as a constant of the node's dtype.
+static double roundedAlpha(const Node &n) {
+  double a = alphaOf(n);
+  return n.dtype() == DType::F32 ? static_cast<double>(static_cast<float>(a))
+                                 : a;
+}
+
 static std::optional<FoldValues> fold(const Node &n) {
-  return foldUnary(n, [a = alphaOf(n)](double x) { return x > 0 ? x : a * x; });
+  return foldUnary(
+      n, [a = roundedAlpha(n)](double x) { return x > 0 ? x : a * x; });
 }
 
 extern const OpInfo LeakyReluInfo = [] {

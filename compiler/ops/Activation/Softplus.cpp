@@ -22,11 +22,14 @@ static void buildGradient(const Node &n, GradBuilder &g) {
 
 static Halide::Func lower(const Node &n, LowerContext &ctx) {
   // ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|): e^-|x| is at most 1, so this
-  // neither overflows for large x nor loses x to rounding.
+  // neither overflows for large x nor loses x to rounding. An f32 input is
+  // computed in f64 and rounded once: Halide's f32 log(1 + e) loses the
+  // small e (softplus(-30) would be 0, not 9.4e-14).
   return lowerUnary(n, ctx, [&](Halide::Expr x) {
-    Halide::Expr one = ctx.constant(n, 1);
-    return Halide::max(x, ctx.constant(n, 0)) +
-           Halide::log(one + Halide::exp(-Halide::abs(x)));
+    Halide::Expr d = Halide::cast<double>(x), zero(0.0), one(1.0);
+    Halide::Expr pos = Halide::select(Halide::is_nan(d) || d > zero, d, zero);
+    Halide::Expr r = pos + Halide::log(one + Halide::exp(-Halide::abs(d)));
+    return Halide::cast(x.type(), r);
   });
 }
 

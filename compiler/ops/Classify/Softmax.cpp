@@ -35,8 +35,8 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   for (size_t d = 0; d < p.v.size(); ++d)
     if (static_cast<int64_t>(d) != axis)
       rest.push_back(p.v[d]);
-  LowerContext::define(
-      f, p.v, Halide::exp(p.shifted) / LowerContext::call(p.sumExp, rest));
+  LowerContext::define(f, p.v,
+                       ieeeExp(p.shifted) / LowerContext::call(p.sumExp, rest));
   return f;
 }
 

@@ -2,6 +2,7 @@
 #ifndef LAMINA_OPS_CLASSIFY_SOFTMAXCOMMON_H
 #define LAMINA_OPS_CLASSIFY_SOFTMAXCOMMON_H
 
+#include "ops/ElementwiseCommon.h"
 #include "ops/ReduceCommon.h"
 
 namespace lamina {
@@ -36,7 +37,7 @@ inline SoftmaxParts softmaxParts(const Node &n, unsigned i, int64_t axis,
   at(p.max, restE) = Halide::max(at(p.max, restE), ctx.read(n, i, ri.idx));
   LowerContext::define(p.sumExp, rest, Halide::cast(t, 0));
   at(p.sumExp, restE) +=
-      Halide::exp(ctx.read(n, i, ri.idx) - LowerContext::call(p.max, restE));
+      ieeeExp(ctx.read(n, i, ri.idx) - LowerContext::call(p.max, restE));
   p.max.compute_root();
   p.sumExp.compute_root();
   p.shifted = ctx.read(n, i, LowerContext::exprs(p.v)) -

@@ -21,7 +21,7 @@ static void buildGradient(const Node &n, GradBuilder &g) {
 }
 
 static Halide::Func lower(const Node &n, LowerContext &ctx) {
-  return lowerUnary(n, ctx, [](Halide::Expr x) { return Halide::log(x); });
+  return lowerUnary(n, ctx, [](Halide::Expr x) { return ieeeLog(x); });
 }
 
 static std::optional<FoldValues> fold(const Node &n) {

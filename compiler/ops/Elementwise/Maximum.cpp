@@ -27,7 +27,10 @@ static void buildGradient(const Node &n, GradBuilder &g) {
 static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerBinary(n, ctx, [](Halide::Expr a, Halide::Expr b) {
     // NaN in either operand gives NaN, as in torch.maximum.
-    return Halide::select(Halide::is_nan(a) || a >= b, a, b);
+    // Each NaN test is explicit: Halide may rewrite a >= b as !(a < b),
+    // which holds for a NaN b.
+    return Halide::select(Halide::is_nan(a), a, Halide::is_nan(b), b, a >= b, a,
+                          b);
   });
 }
 

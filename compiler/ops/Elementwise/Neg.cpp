@@ -18,7 +18,11 @@ static void buildGradient(const Node &n, GradBuilder &g) {
 }
 
 static Halide::Func lower(const Node &n, LowerContext &ctx) {
-  return lowerUnary(n, ctx, [](Halide::Expr x) { return -x; });
+  return lowerUnary(n, ctx, [&](Halide::Expr x) {
+    // x * -1, not Halide's -x (0 - x), which gives +0 for +0 under
+    // strict_float; torch.neg(0.) is -0.
+    return x * ctx.constant(n, -1);
+  });
 }
 
 static std::optional<FoldValues> fold(const Node &n) {

@@ -7,6 +7,7 @@
 // f64) so a saturated sigmoid gives a large finite loss, not inf or NaN.
 //
 //===----------------------------------------------------------------------===//
+#include "ops/ElementwiseCommon.h"
 #include "ops/Loss/LossCommon.h"
 
 namespace lamina {
@@ -49,7 +50,7 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   Halide::Expr one = ctx.constant(n, 1.0);
   return lowerPairMean(n, ctx, [=](Halide::Expr p, Halide::Expr t) {
     Halide::Expr q = Halide::clamp(p, lo, hi);
-    return -(t * Halide::log(q) + (one - t) * Halide::log(one - q));
+    return -(t * ieeeLog(q) + (one - t) * ieeeLog(one - q));
   });
 }
 

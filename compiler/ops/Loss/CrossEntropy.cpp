@@ -67,8 +67,8 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   SoftmaxParts p = softmaxParts(n, 0, axis, ctx);
   std::vector<Halide::Expr> s(p.v.begin(), p.v.end() - 1);
   std::vector<Halide::Var> sv(p.v.begin(), p.v.end() - 1);
-  Halide::Expr lse = LowerContext::call(p.max, s) +
-                     Halide::log(LowerContext::call(p.sumExp, s));
+  Halide::Expr lse =
+      LowerContext::call(p.max, s) + ieeeLog(LowerContext::call(p.sumExp, s));
   // The loss of each sample.
   Halide::Func per(ctx.name(n) + "_sample");
   if (t.dtype() == DType::I32) {

@@ -51,7 +51,10 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   // Not Halide::max, which keeps the later operand of a NaN comparison and
   // so drops a NaN seen earlier: a NaN anywhere gives NaN, as torch.amax.
   Halide::Expr acc = at(f, out), x = ctx.read(n, 0, ri.idx);
-  at(f, out) = Halide::select(Halide::is_nan(acc) || acc >= x, acc, x);
+  // Each NaN test is explicit: Halide may rewrite acc >= x as !(acc < x),
+  // which holds for a NaN x.
+  at(f, out) = Halide::select(Halide::is_nan(acc), acc, Halide::is_nan(x), x,
+                              acc >= x, acc, x);
   return f;
 }
 
