@@ -358,15 +358,15 @@ bool runForward(const Graph &forward, const FileTensors &file,
 
 /// N train steps of `forward`, feeding each step's new parameters and state
 /// to the next.
-bool runTraining(const Graph &forward, const FileTensors &file,
-                 const Options &opts, DiagnosticEngine &diag,
-                 FileTensors &results) {
+bool runTraining(const Graph &forward,
+                 const std::optional<TrainConfig> &defaults,
+                 const FileTensors &file, const Options &opts,
+                 DiagnosticEngine &diag, FileTensors &results) {
   Graph train(forward.name());
-  if (!buildTrainStep(forward, train, diag) || !optimize(train, opts, diag))
+  if (!buildTrainStep(forward, defaults.value_or(TrainConfig{}), train, diag) ||
+      !optimize(train, opts, diag))
     return false;
-  double lr = opts.lrGiven          ? opts.lr
-              : train.trainConfig() ? train.trainConfig()->lr
-                                    : TrainConfig{}.lr;
+  double lr = opts.lrGiven ? opts.lr : defaults.value_or(TrainConfig{}).lr;
   JitPipeline step(train, PipelineKind::Train);
   // Parameters and state carry over from step to step; data is re-read.
   TensorMap carried;
@@ -414,7 +414,9 @@ int run(const Options &opts) {
       parseModelFile(opts.input, *text, diag);
   if (!file)
     return 1;
-  std::unique_ptr<Graph> forward = buildGraph(*file, diag, opts.model);
+  std::optional<TrainConfig> defaults;
+  std::unique_ptr<Graph> forward =
+      buildGraph(*file, diag, opts.model, &defaults);
   if (!forward || !verifyGraph(*forward, diag) ||
       !optimize(*forward, opts, diag))
     return 1;
@@ -443,7 +445,8 @@ int run(const Options &opts) {
   if (opts.trainSteps == 0 || opts.forward || opts.grads)
     if (!runForward(*forward, feeds, opts, diag, results))
       return 1;
-  if (opts.trainSteps > 0 && !runTraining(*forward, feeds, opts, diag, results))
+  if (opts.trainSteps > 0 &&
+      !runTraining(*forward, defaults, feeds, opts, diag, results))
     return 1;
   writeSafetensors(opts.output, results);
   return 0;

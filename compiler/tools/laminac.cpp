@@ -69,7 +69,8 @@ bool writeOutput(const std::string &path, const std::string &text) {
 }
 
 /// Runs the optimization passes on `g`, honoring --dump-before/after.
-bool optimize(Graph &g, const Options &opts, DiagnosticEngine &diag) {
+bool optimize(Graph &g, const std::optional<TrainConfig> &defaults,
+              const Options &opts, DiagnosticEngine &diag) {
   PassInstrumentation instr;
   instr.dumpBefore =
       std::set<std::string>(opts.dumpBefore.begin(), opts.dumpBefore.end());
@@ -77,6 +78,7 @@ bool optimize(Graph &g, const Options &opts, DiagnosticEngine &diag) {
       std::set<std::string>(opts.dumpAfter.begin(), opts.dumpAfter.end());
   instr.os = &std::cout;
   instr.printOptions.printLocs = opts.printLocs;
+  instr.defaults = defaults;
   std::vector<std::string> pipeline;
   if (!opts.noOpt)
     pipeline = defaultPassPipeline();
@@ -120,39 +122,42 @@ int run(const Options &opts) {
     return 0;
   }
 
-  std::unique_ptr<Graph> forward = buildGraph(*file, diag, opts.model);
+  Module m;
+  m.forward = buildGraph(*file, diag, opts.model, &m.defaults);
+  std::unique_ptr<Graph> &forward = m.forward;
   if (!forward || !verifyGraph(*forward, diag))
     return 1;
   if (opts.summary) {
     printSummary(*forward, std::cout);
     return 0;
   }
-  if (!optimize(*forward, opts, diag))
+  if (!optimize(*forward, m.defaults, opts, diag))
     return 1;
   PrintOptions po;
   po.printLocs = opts.printLocs;
   if (emit == Emit::Ir) {
     std::ostringstream os;
-    printGraph(*forward, os, po);
+    printGraph(*forward, os, po, m.defaults);
     return writeOutput(opts.output, os.str()) ? 0 : 1;
   }
 
   // The train step exists only for a model with a loss; building it checks
   // that every op between the parameters and the loss has a gradient.
-  std::unique_ptr<Graph> train;
+  std::unique_ptr<Graph> &train = m.train;
   if (forward->loss()) {
     train = std::make_unique<Graph>(forward->name());
     if (wantsDump(opts.dumpBefore, "autodiff")) {
       std::cout << "// -----// IR Dump Before autodiff //----- //\n";
-      printGraph(*forward, std::cout, po);
+      printGraph(*forward, std::cout, po, m.defaults);
     }
-    if (!buildTrainStep(*forward, *train, diag))
+    if (!buildTrainStep(*forward, m.defaults.value_or(TrainConfig{}), *train,
+                        diag))
       return 1;
     if (wantsDump(opts.dumpAfter, "autodiff")) {
       std::cout << "// -----// IR Dump After autodiff //----- //\n";
-      printGraph(*train, std::cout, po);
+      printGraph(*train, std::cout, po, m.defaults);
     }
-    if (!optimize(*train, opts, diag))
+    if (!optimize(*train, m.defaults, opts, diag))
       return 1;
   } else if (emit == Emit::GradIr) {
     diag.error(SourceLoc{opts.input, 0, 0},
@@ -162,7 +167,7 @@ int run(const Options &opts) {
   }
   if (emit == Emit::GradIr) {
     std::ostringstream os;
-    printGraph(*train, os, po);
+    printGraph(*train, os, po, m.defaults);
     return writeOutput(opts.output, os.str()) ? 0 : 1;
   }
 
@@ -175,7 +180,7 @@ int run(const Options &opts) {
     eo.verbose = opts.verbose;
     eo.profile = opts.profile;
     auto t0 = std::chrono::steady_clock::now();
-    if (!emitExecutable(*forward, train.get(), opts.input, out, eo, diag))
+    if (!emitExecutable(m, opts.input, out, eo, diag))
       return 1;
     if (opts.verbose)
       std::cerr << "laminac: wrote " << out << " in "
