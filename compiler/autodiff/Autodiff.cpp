@@ -160,7 +160,7 @@ std::vector<Node *> buildGradients(Graph &g, Node *loss,
   return result;
 }
 
-bool buildTrainStep(const Graph &forward, Graph &train,
+bool buildTrainStep(const Graph &forward, const TrainConfig &cfg, Graph &train,
                     DiagnosticEngine &diag) {
   if (!forward.loss()) {
     diag.error(SourceLoc{}, "model '" + forward.name() +
@@ -170,7 +170,6 @@ bool buildTrainStep(const Graph &forward, Graph &train,
   }
   forward.cloneInto(train);
   train.retainMetricOutputs();
-  TrainConfig cfg = train.trainConfig().value_or(TrainConfig{});
   std::vector<Node *> params = train.paramsWithRole("param");
   std::vector<Node *> grads = buildGradients(train, train.loss(), params, diag);
   if (grads.size() != params.size())

@@ -124,8 +124,9 @@ static int64_t classCount(const Graph &g, const Node &label) {
   return classes;
 }
 
-std::string modelDescriptor(const Graph &forward, const Graph *train,
-                            const std::string &sourceFile) {
+std::string modelDescriptor(const Module &m, const std::string &sourceFile) {
+  const Graph &forward = *m.forward;
+  const Graph *train = m.train.get();
   nlohmann::json d;
   d["model"] = forward.name();
   d["file"] = sourceFile;
@@ -173,8 +174,8 @@ std::string modelDescriptor(const Graph &forward, const Graph *train,
     d[isMetric ? "metrics" : "outputs"].push_back(o);
   }
   d["has_loss"] = forward.loss() != nullptr && train != nullptr;
-  if (forward.trainConfig()) {
-    const TrainConfig &c = *forward.trainConfig();
+  if (m.defaults) {
+    const TrainConfig &c = *m.defaults;
     d["train"] = {{"batch", c.batch},
                   {"epochs", c.epochs},
                   {"lr", c.lr},
@@ -225,9 +226,11 @@ static std::string quote(const std::string &s) {
   return q + "'";
 }
 
-bool emitExecutable(const Graph &forward, const Graph *train,
-                    const std::string &sourceFile, const std::string &out,
-                    const ExecutableOptions &opts, DiagnosticEngine &diag) {
+bool emitExecutable(const Module &m, const std::string &sourceFile,
+                    const std::string &out, const ExecutableOptions &opts,
+                    DiagnosticEngine &diag) {
+  const Graph &forward = *m.forward;
+  const Graph *train = m.train.get();
   using Clock = std::chrono::steady_clock;
   char tmpl[] = "/tmp/laminac-XXXXXX";
   if (!mkdtemp(tmpl)) {
@@ -274,7 +277,7 @@ bool emitExecutable(const Graph &forward, const Graph *train,
        });
   if (ok) {
     std::ofstream src(dir / "model.cpp");
-    src << modelSource(modelDescriptor(forward, train, sourceFile));
+    src << modelSource(modelDescriptor(m, sourceFile));
     ok = static_cast<bool>(src);
   }
   if (ok) {

@@ -222,7 +222,8 @@ using namespace frontend;
 
 std::unique_ptr<Graph> buildGraph(const ast::ModelFile &m,
                                   DiagnosticEngine &diag,
-                                  const std::string &modelName) {
+                                  const std::string &modelName,
+                                  std::optional<TrainConfig> *defaults) {
   unsigned before = diag.numErrors();
   std::map<std::string, const ast::Model *> models;
   std::vector<std::string> modelNames;
@@ -284,10 +285,11 @@ std::unique_ptr<Graph> buildGraph(const ast::ModelFile &m,
       p->setAttr("init", cfg->init);
       p->setAttr("init_arg", cfg->initArg);
     }
-    g->setTrainConfig(*cfg);
   }
   if (diag.numErrors() != before)
     return nullptr;
+  if (defaults)
+    *defaults = std::move(cfg);
   return g;
 }
 

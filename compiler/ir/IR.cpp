@@ -145,7 +145,6 @@ std::vector<Node *> Graph::cloneInto(Graph &dst) const {
   dst.metrics_ = metrics_;
   for (const auto &[name, n] : updates_)
     dst.updates_.emplace_back(name, map[n->id()]);
-  dst.train_ = train_;
   return map;
 }
 

@@ -44,6 +44,8 @@ std::unique_ptr<Graph> Parser::parse() {
   checkUpdates();
   if (diag_.numErrors() != errorsBefore)
     return nullptr;
+  if (defaults_)
+    *defaults_ = std::move(train_);
   return std::move(g_);
 }
 
@@ -221,7 +223,9 @@ void Parser::checkUpdates() {
 bool Parser::parseTrain() {
   Token kw = tok_;
   consume();
-  if (g_->trainConfig())
+  if (!defaults_)
+    return error(kw, "a train line is not allowed here");
+  if (train_)
     error(kw, "the train block is given twice");
   TrainConfig c;
   if (tok_.kind != Tok::LBrace)
@@ -247,7 +251,7 @@ bool Parser::parseTrain() {
   consume();
   if (isKeyword("loc") && !parseLoc(c.loc))
     return false;
-  g_->setTrainConfig(std::move(c));
+  train_ = std::move(c);
   return true;
 }
 
@@ -278,9 +282,10 @@ bool Parser::parseTrainField(TrainConfig &c, const Token &key) {
 
 std::unique_ptr<Graph> parseGraph(const std::string &file,
                                   const std::string &text,
-                                  DiagnosticEngine &diag) {
+                                  DiagnosticEngine &diag,
+                                  std::optional<TrainConfig> *defaults) {
   diag.addSource(file, text);
-  ir::Parser p(file, text, diag);
+  ir::Parser p(file, text, diag, defaults);
   return p.parse();
 }
 

@@ -16,6 +16,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -45,9 +46,10 @@ struct PendingUpdate {
 class Parser {
 public:
   /// Starts lexing `text` (of `file`), which must outlive the parser.
+  /// The train line goes to `*defaults`; it is an error if that is null.
   Parser(const std::string &file, const std::string &text,
-         DiagnosticEngine &diag)
-      : file_(file), lex_(text), diag_(diag) {
+         DiagnosticEngine &diag, std::optional<TrainConfig> *defaults)
+      : file_(file), lex_(text), diag_(diag), defaults_(defaults) {
     tok_ = lex_.next();
   }
 
@@ -160,6 +162,9 @@ private:
   std::string file_;
   Lexer lex_;
   DiagnosticEngine &diag_;
+  std::optional<TrainConfig> *defaults_;
+  /// The train line read so far.
+  std::optional<TrainConfig> train_;
   Token tok_;
   std::unique_ptr<Graph> g_;
   std::map<std::string, Node *> values_;

@@ -205,7 +205,8 @@ std::vector<std::string> valueNames(const Graph &g) {
   return names;
 }
 
-void printGraph(const Graph &g, std::ostream &os, PrintOptions opts) {
+void printGraph(const Graph &g, std::ostream &os, PrintOptions opts,
+                const std::optional<TrainConfig> &defaults) {
   std::vector<std::string> names = valueNames(g);
   // Pointer -> position, for lookups only; output order never depends on it.
   std::unordered_map<const Node *, size_t> position;
@@ -261,7 +262,7 @@ void printGraph(const Graph &g, std::ostream &os, PrintOptions opts) {
     printString(os, name);
     os << " = " << nameOf(n) << '\n';
   }
-  if (const std::optional<TrainConfig> &t = g.trainConfig()) {
+  if (const std::optional<TrainConfig> &t = defaults) {
     os << "  train {batch = " << t->batch << ", epochs = " << t->epochs
        << ", lr = " << formatDouble(t->lr)
        << ", momentum = " << formatDouble(t->momentum)

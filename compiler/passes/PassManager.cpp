@@ -45,6 +45,25 @@ static bool wantsDump(const std::set<std::string> &which,
   return which.count("all") || which.count(pass);
 }
 
+static void dump(const PassInstrumentation &instr, const char *when,
+                 const std::string &stage, const Graph &g) {
+  std::ostream &os = instr.os ? *instr.os : std::cerr;
+  os << "// -----// IR Dump " << when << " " << stage << " //----- //\n";
+  printGraph(g, os, instr.printOptions, instr.defaults);
+}
+
+void dumpBeforeStage(const PassInstrumentation &instr, const std::string &stage,
+                     const Graph &g) {
+  if (wantsDump(instr.dumpBefore, stage))
+    dump(instr, "Before", stage, g);
+}
+
+void dumpAfterStage(const PassInstrumentation &instr, const std::string &stage,
+                    const Graph &g) {
+  if (wantsDump(instr.dumpAfter, stage))
+    dump(instr, "After", stage, g);
+}
+
 bool runPasses(Graph &g, const std::vector<std::string> &names,
                const PassInstrumentation &instr, DiagnosticEngine &diag) {
   std::vector<const PassInfo *> pipeline;
@@ -67,17 +86,10 @@ bool runPasses(Graph &g, const std::vector<std::string> &names,
                "the graph '" + g.name() + "' is invalid before the passes run");
     return false;
   }
-  std::ostream &os = instr.os ? *instr.os : std::cerr;
   for (const PassInfo *p : pipeline) {
-    if (wantsDump(instr.dumpBefore, p->name)) {
-      os << "// -----// IR Dump Before " << p->name << " //----- //\n";
-      printGraph(g, os, instr.printOptions);
-    }
+    dumpBeforeStage(instr, p->name, g);
     p->run(g);
-    if (wantsDump(instr.dumpAfter, p->name)) {
-      os << "// -----// IR Dump After " << p->name << " //----- //\n";
-      printGraph(g, os, instr.printOptions);
-    }
+    dumpAfterStage(instr, p->name, g);
     if (!verifyGraph(g, diag)) {
       diag.error(SourceLoc{}, std::string("internal error: pass '") + p->name +
                                   "' left an invalid graph");

@@ -123,7 +123,8 @@ bool processGraph(const std::string &file, const std::string &text,
                   const std::vector<std::string> &passes, const Options &opts,
                   std::ostream &out) {
   DiagnosticEngine diag;
-  std::unique_ptr<Graph> g = parseGraph(file, text, diag);
+  std::optional<TrainConfig> defaults;
+  std::unique_ptr<Graph> g = parseGraph(file, text, diag, &defaults);
   if (!g || !verifyGraph(*g, diag))
     return false;
   PassInstrumentation instr;
@@ -131,10 +132,11 @@ bool processGraph(const std::string &file, const std::string &text,
   instr.dumpAfter.insert(opts.dumpAfter.begin(), opts.dumpAfter.end());
   instr.os = &std::cout;
   instr.printOptions.printLocs = opts.printLocs;
+  instr.defaults = defaults;
   if (!runPasses(*g, passes, instr, diag))
     return false;
   if (!opts.verifyOnly)
-    printGraph(*g, out, instr.printOptions);
+    printGraph(*g, out, instr.printOptions, defaults);
   return true;
 }
 

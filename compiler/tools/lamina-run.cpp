@@ -39,10 +39,9 @@
 // Exit status: 0 success, 1 compile or run error, 2 usage error.
 //
 //===----------------------------------------------------------------------===//
-#include "lamina/AST.h"
 #include "lamina/Autodiff.h"
 #include "lamina/Diagnostics.h"
-#include "lamina/Frontend.h"
+#include "lamina/Driver.h"
 #include "lamina/IRText.h"
 #include "lamina/Jit.h"
 #include "lamina/Passes.h"
@@ -129,12 +128,21 @@ FileTensor toFile(const HostTensor &t) {
   return FileTensor{t.dtype, t.shape, t.data};
 }
 
-/// Runs the default pass pipeline unless --no-opt.
+/// The driver options of the command line: the default passes unless
+/// --no-opt, no dumps.
+DriverOptions driverOptions(const Options &opts) {
+  DriverOptions d;
+  d.toolName = "lamina-run";
+  d.model = opts.model;
+  d.stopAfter = Stage::Ir;
+  if (opts.noOpt)
+    d.passes.clear();
+  return d;
+}
+
+/// Runs the passes of the driver options on `g`.
 bool optimize(Graph &g, const Options &opts, DiagnosticEngine &diag) {
-  std::vector<std::string> pipeline;
-  if (!opts.noOpt)
-    pipeline = defaultPassPipeline();
-  return runPasses(g, pipeline, PassInstrumentation{}, diag);
+  return runPasses(g, driverOptions(opts).passes, PassInstrumentation{}, diag);
 }
 
 /// The fed value of `leaf` as a HostTensor of its dtype: from `file` (batch
@@ -260,17 +268,14 @@ bool runForward(const Graph &forward, const FileTensors &file,
   return true;
 }
 
-/// N train steps of `forward`, feeding each step's new parameters and state
-/// to the next.
-bool runTraining(const Graph &forward, const FileTensors &file,
-                 const Options &opts, DiagnosticEngine &diag,
-                 FileTensors &results) {
-  Graph train(forward.name());
-  if (!buildTrainStep(forward, train, diag) || !optimize(train, opts, diag))
+/// N train steps of `m`'s train step (built here by the driver's autodiff
+/// stage), feeding each step's new parameters and state to the next.
+bool runTraining(Module &m, const FileTensors &file, const Options &opts,
+                 DiagnosticEngine &diag, FileTensors &results) {
+  if (!buildTrainStage(m, driverOptions(opts), diag))
     return false;
-  double lr = opts.lrGiven          ? opts.lr
-              : train.trainConfig() ? train.trainConfig()->lr
-                                    : TrainConfig{}.lr;
+  const Graph &train = *m.train;
+  double lr = opts.lrGiven ? opts.lr : m.defaults.value_or(TrainConfig{}).lr;
   JitPipeline step(train, PipelineKind::Train);
   // Parameters and state carry over from step to step; data is re-read.
   TensorMap carried;
@@ -308,20 +313,13 @@ bool runTraining(const Graph &forward, const FileTensors &file,
 }
 
 int run(const Options &opts) {
-  Expected<std::string> text = readTextFile(opts.input);
-  if (!text) {
-    std::cerr << "lamina-run: error: " << text.errorMessage() << "\n";
-    return 1;
-  }
   DiagnosticEngine diag;
-  std::unique_ptr<ast::ModelFile> file =
-      parseModelFile(opts.input, *text, diag);
-  if (!file)
+  std::optional<Compilation> c =
+      compileModelFile(opts.input, driverOptions(opts), diag);
+  if (!c)
     return 1;
-  std::unique_ptr<Graph> forward = buildGraph(*file, diag, opts.model);
-  if (!forward || !verifyGraph(*forward, diag) ||
-      !optimize(*forward, opts, diag))
-    return 1;
+  Module &m = c->module;
+  const Graph *forward = m.forward.get();
 
   FileTensors feeds;
   if (!opts.feeds.empty())
@@ -347,7 +345,7 @@ int run(const Options &opts) {
   if (opts.trainSteps == 0 || opts.forward || opts.grads)
     if (!runForward(*forward, feeds, opts, diag, results))
       return 1;
-  if (opts.trainSteps > 0 && !runTraining(*forward, feeds, opts, diag, results))
+  if (opts.trainSteps > 0 && !runTraining(m, feeds, opts, diag, results))
     return 1;
   writeSafetensors(opts.output, results, forward->name());
   return 0;

@@ -13,15 +13,12 @@
 //   exe       the standalone executable (default)
 //
 //===----------------------------------------------------------------------===//
-#include "lamina/AST.h"
-#include "lamina/Autodiff.h"
 #include "lamina/Codegen.h"
 #include "lamina/Diagnostics.h"
+#include "lamina/Driver.h"
 #include "lamina/Frontend.h"
 #include "lamina/IRText.h"
-#include "lamina/Passes.h"
 #include "lamina/Summary.h"
-#include "lamina/Support.h"
 
 #include <CLI/CLI.hpp>
 
@@ -29,7 +26,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <sstream>
 
 using namespace lamina;
@@ -68,26 +64,24 @@ bool writeOutput(const std::string &path, const std::string &text) {
   return true;
 }
 
-/// Runs the optimization passes on `g`, honoring --dump-before/after.
-bool optimize(Graph &g, const Options &opts, DiagnosticEngine &diag) {
-  PassInstrumentation instr;
-  instr.dumpBefore =
-      std::set<std::string>(opts.dumpBefore.begin(), opts.dumpBefore.end());
-  instr.dumpAfter =
-      std::set<std::string>(opts.dumpAfter.begin(), opts.dumpAfter.end());
+/// The driver options of the command line: where to stop, the passes and
+/// the dumps (to stdout, ahead of the result).
+DriverOptions driverOptions(const Options &opts, Emit emit) {
+  DriverOptions d;
+  d.toolName = "laminac";
+  d.model = opts.model;
+  d.stopAfter = emit == Emit::Ast  ? Stage::Ast
+                : opts.summary     ? Stage::Verified
+                : emit == Emit::Ir ? Stage::Ir
+                                   : Stage::GradIr;
+  if (opts.noOpt)
+    d.passes.clear();
+  PassInstrumentation &instr = d.instrumentation;
+  instr.dumpBefore.insert(opts.dumpBefore.begin(), opts.dumpBefore.end());
+  instr.dumpAfter.insert(opts.dumpAfter.begin(), opts.dumpAfter.end());
   instr.os = &std::cout;
   instr.printOptions.printLocs = opts.printLocs;
-  std::vector<std::string> pipeline;
-  if (!opts.noOpt)
-    pipeline = defaultPassPipeline();
-  return runPasses(g, pipeline, instr, diag);
-}
-
-bool wantsDump(const std::vector<std::string> &list, const std::string &p) {
-  for (const std::string &s : list)
-    if (s == p || s == "all")
-      return true;
-  return false;
+  return d;
 }
 
 int run(const Options &opts) {
@@ -104,65 +98,37 @@ int run(const Options &opts) {
   }
   Emit emit = emitIt->second;
 
-  Expected<std::string> text = readTextFile(opts.input);
-  if (!text) {
-    std::cerr << "laminac: error: " << text.errorMessage() << "\n";
-    return 1;
-  }
-
   DiagnosticEngine diag;
-  std::unique_ptr<ast::ModelFile> file =
-      parseModelFile(opts.input, *text, diag);
-  if (!file)
+  DriverOptions dopts = driverOptions(opts, emit);
+  std::optional<Compilation> c = compileModelFile(opts.input, dopts, diag);
+  if (!c)
     return 1;
   if (emit == Emit::Ast) {
-    printAst(*file, std::cout);
+    printAst(*c->file, std::cout);
     return 0;
   }
-
-  std::unique_ptr<Graph> forward = buildGraph(*file, diag, opts.model);
-  if (!forward || !verifyGraph(*forward, diag))
-    return 1;
+  const Module &m = c->module;
+  const Graph &forward = *m.forward;
   if (opts.summary) {
-    printSummary(*forward, std::cout);
+    printSummary(forward, std::cout);
     return 0;
   }
-  if (!optimize(*forward, opts, diag))
-    return 1;
-  PrintOptions po;
-  po.printLocs = opts.printLocs;
+  PrintOptions po = dopts.instrumentation.printOptions;
   if (emit == Emit::Ir) {
     std::ostringstream os;
-    printGraph(*forward, os, po);
+    printGraph(forward, os, po, m.defaults);
     return writeOutput(opts.output, os.str()) ? 0 : 1;
   }
-
-  // The train step exists only for a model with a loss; building it checks
-  // that every op between the parameters and the loss has a gradient.
-  std::unique_ptr<Graph> train;
-  if (forward->loss()) {
-    train = std::make_unique<Graph>(forward->name());
-    if (wantsDump(opts.dumpBefore, "autodiff")) {
-      std::cout << "// -----// IR Dump Before autodiff //----- //\n";
-      printGraph(*forward, std::cout, po);
-    }
-    if (!buildTrainStep(*forward, *train, diag))
-      return 1;
-    if (wantsDump(opts.dumpAfter, "autodiff")) {
-      std::cout << "// -----// IR Dump After autodiff //----- //\n";
-      printGraph(*train, std::cout, po);
-    }
-    if (!optimize(*train, opts, diag))
-      return 1;
-  } else if (emit == Emit::GradIr) {
-    diag.error(SourceLoc{opts.input, 0, 0},
-               "model '" + forward->name() +
-                   "' has no 'loss' declaration, so it has no train step");
-    return 1;
-  }
+  const Graph *train = m.train.get();
   if (emit == Emit::GradIr) {
+    if (!train) {
+      diag.error(SourceLoc{opts.input, 0, 0},
+                 "model '" + forward.name() +
+                     "' has no 'loss' declaration, so it has no train step");
+      return 1;
+    }
     std::ostringstream os;
-    printGraph(*train, os, po);
+    printGraph(*train, os, po, m.defaults);
     return writeOutput(opts.output, os.str()) ? 0 : 1;
   }
 
@@ -175,7 +141,7 @@ int run(const Options &opts) {
     eo.verbose = opts.verbose;
     eo.profile = opts.profile;
     auto t0 = std::chrono::steady_clock::now();
-    if (!emitExecutable(*forward, train.get(), opts.input, out, eo, diag))
+    if (!emitExecutable(m, opts.input, out, eo, diag))
       return 1;
     if (opts.verbose)
       std::cerr << "laminac: wrote " << out << " in "
@@ -193,17 +159,17 @@ int run(const Options &opts) {
   else if (opts.pipeline == "predict")
     kind = PipelineKind::Predict;
   else if (opts.pipeline == "train" && !train) {
-    std::cerr << "laminac: error: model '" << forward->name()
+    std::cerr << "laminac: error: model '" << forward.name()
               << "' has no loss, so it has no train pipeline\n";
     return 1;
   }
-  if (kind != PipelineKind::Predict && !forward->loss() &&
-      forward->metrics().empty()) {
-    std::cerr << "laminac: error: model '" << forward->name()
+  if (kind != PipelineKind::Predict && !forward.loss() &&
+      forward.metrics().empty()) {
+    std::cerr << "laminac: error: model '" << forward.name()
               << "' has no loss or metric to evaluate\n";
     return 1;
   }
-  const Graph &g = kind == PipelineKind::Train ? *train : *forward;
+  const Graph &g = kind == PipelineKind::Train ? *train : forward;
   ArtifactKind what = emit == Emit::Halide ? ArtifactKind::HalideStmt
                       : emit == Emit::Llvm ? ArtifactKind::LLVMAssembly
                       : emit == Emit::Asm  ? ArtifactKind::Assembly

@@ -28,16 +28,20 @@ using namespace lamina;
 using lamina::fuzz::nullStream;
 using lamina::fuzz::violated;
 
-/// Checks that printGraph(parseGraph(printGraph(g))) == printGraph(g).
-static void checkRoundTrip(const Graph &g) {
+/// Checks that printGraph(parseGraph(printGraph(g))) == printGraph(g), the
+/// module's run defaults included.
+static void checkRoundTrip(const Graph &g,
+                           const std::optional<TrainConfig> &defaults) {
   std::ostringstream first;
-  printGraph(g, first);
+  printGraph(g, first, {}, defaults);
   DiagnosticEngine diag(nullStream());
-  std::unique_ptr<Graph> again = parseGraph("roundtrip.lir", first.str(), diag);
+  std::optional<TrainConfig> parsed;
+  std::unique_ptr<Graph> again =
+      parseGraph("roundtrip.lir", first.str(), diag, &parsed);
   if (!again)
     violated("the printed IR of a front-end graph does not parse");
   std::ostringstream second;
-  printGraph(*again, second);
+  printGraph(*again, second, {}, parsed);
   if (second.str() != first.str())
     violated("the printed IR of a front-end graph prints differently after "
              "parsing");
@@ -52,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       violated("parseModelFile failed without an error");
     return 0;
   }
-  std::unique_ptr<Graph> forward = buildGraph(*file, diag);
+  std::optional<TrainConfig> defaults;
+  std::unique_ptr<Graph> forward = buildGraph(*file, diag, "", &defaults);
   if (!forward) {
     if (!diag.hasErrors())
       violated("buildGraph failed without an error");
@@ -60,17 +65,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (!verifyGraph(*forward, diag))
     violated("a graph built by the front end fails the verifier");
-  checkRoundTrip(*forward);
+  checkRoundTrip(*forward, defaults);
   if (!forward->loss())
     return 0;
   Graph train(forward->name());
-  if (!buildTrainStep(*forward, train, diag)) {
+  if (!buildTrainStep(*forward, defaults.value_or(TrainConfig{}), train,
+                      diag)) {
     if (!diag.hasErrors())
       violated("buildTrainStep failed without an error");
     return 0;
   }
   if (!verifyGraph(train, diag))
     violated("a train step built by autodiff fails the verifier");
-  checkRoundTrip(train);
+  checkRoundTrip(train, defaults);
   return 0;
 }

@@ -29,22 +29,25 @@ using lamina::fuzz::nullStream;
 using lamina::fuzz::violated;
 
 /// Checks that the printed form of the verified graph `g` parses back,
-/// verifies, and prints the same.
-static void checkRoundTrip(const Graph &g) {
+/// verifies, and prints the same, its train line included.
+static void checkRoundTrip(const Graph &g,
+                           const std::optional<TrainConfig> &defaults) {
   // With locations, so the loc(...) syntax and file-name escapes round-trip
   // too.
   PrintOptions withLocs;
   withLocs.printLocs = true;
   std::ostringstream first;
-  printGraph(g, first, withLocs);
+  printGraph(g, first, withLocs, defaults);
   DiagnosticEngine again(nullStream());
-  std::unique_ptr<Graph> g2 = parseGraph("printed.lir", first.str(), again);
+  std::optional<TrainConfig> defaults2;
+  std::unique_ptr<Graph> g2 =
+      parseGraph("printed.lir", first.str(), again, &defaults2);
   if (!g2)
     violated("the printed form of a verified graph does not parse");
   if (!verifyGraph(*g2, again))
     violated("the printed form of a verified graph does not verify");
   std::ostringstream second;
-  printGraph(*g2, second, withLocs);
+  printGraph(*g2, second, withLocs, defaults2);
   if (second.str() != first.str())
     violated("a verified graph prints differently after a round trip");
 }
@@ -52,7 +55,8 @@ static void checkRoundTrip(const Graph &g) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string text(reinterpret_cast<const char *>(data), size);
   DiagnosticEngine diag(nullStream());
-  std::unique_ptr<Graph> g = parseGraph("fuzz.lir", text, diag);
+  std::optional<TrainConfig> defaults;
+  std::unique_ptr<Graph> g = parseGraph("fuzz.lir", text, diag, &defaults);
   if (!g) {
     if (!diag.hasErrors())
       violated("parseGraph failed without an error");
@@ -60,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (!verifyGraph(*g, diag))
     return 0;
-  checkRoundTrip(*g);
+  checkRoundTrip(*g, defaults);
   for (const PassInfo &pass : registeredPasses()) {
     pass.run(*g);
     DiagnosticEngine afterPass(nullStream());
@@ -69,6 +73,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       violated("a pass left a graph that does not verify");
     }
   }
-  checkRoundTrip(*g);
+  checkRoundTrip(*g, defaults);
   return 0;
 }

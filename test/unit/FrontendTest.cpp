@@ -23,6 +23,8 @@ namespace {
 struct Compiled {
   std::unique_ptr<ast::ModelFile> file;
   std::unique_ptr<Graph> graph;
+  /// The model's train block.
+  std::optional<TrainConfig> defaults;
   /// Everything the DiagnosticEngine printed.
   std::string diags;
   unsigned errors = 0;
@@ -35,7 +37,7 @@ Compiled compile(const std::string &text, const std::string &model = "",
   DiagnosticEngine diag(os);
   c.file = parseModelFile(name, text, diag);
   if (c.file)
-    c.graph = buildGraph(*c.file, diag, model);
+    c.graph = buildGraph(*c.file, diag, model, &c.defaults);
   c.diags = os.str();
   c.errors = diag.numErrors();
   return c;
@@ -244,8 +246,8 @@ TEST(FrontendExamples, Mlp) {
   EXPECT_EQ(g.outputs()[1].second->kind(), OpKind::Softmax);
   EXPECT_EQ(g.outputs()[1].second->intAttr("axis"), -1);
 
-  ASSERT_TRUE(g.trainConfig().has_value());
-  const TrainConfig &t = *g.trainConfig();
+  ASSERT_TRUE(c.defaults.has_value());
+  const TrainConfig &t = *c.defaults;
   EXPECT_EQ(t.batch, 64);
   EXPECT_EQ(t.epochs, 5);
   EXPECT_DOUBLE_EQ(t.lr, 0.05);
@@ -268,14 +270,14 @@ TEST(FrontendExamples, XorTrainHas13Parameters) {
   for (Node *p : c.graph->paramsWithRole("param"))
     EXPECT_EQ(p->strAttr("init"), "xavier") << p->name();
   EXPECT_EQ(c.graph->loss()->kind(), OpKind::BinaryCrossEntropy);
-  EXPECT_EQ(c.graph->trainConfig()->epochs, 2000);
+  EXPECT_EQ(c.defaults->epochs, 2000);
 }
 
 TEST(FrontendExamples, MlpNotesHas8154Parameters) {
   Compiled c = compileExample("mlp_notes.lam");
   ASSERT_NE(c.graph, nullptr) << c.diags;
   EXPECT_EQ(paramTotal(*c.graph), 8154);
-  EXPECT_EQ(c.graph->trainConfig()->batch, 100);
+  EXPECT_EQ(c.defaults->batch, 100);
 }
 
 TEST(FrontendExamples, BigFcHas6480242100Parameters) {
@@ -283,7 +285,7 @@ TEST(FrontendExamples, BigFcHas6480242100Parameters) {
   ASSERT_NE(c.graph, nullptr) << c.diags;
   EXPECT_EQ(paramTotal(*c.graph), int64_t(6480242100));
   EXPECT_EQ(c.graph->findLeaf("h1.weight")->shape(), (Shape{160000, 40000}));
-  EXPECT_FALSE(c.graph->trainConfig().has_value());
+  EXPECT_FALSE(c.defaults.has_value());
 }
 
 TEST(FrontendExamples, LinRegUsesTheNotesValues) {
@@ -304,8 +306,8 @@ TEST(FrontendExamples, LinRegUsesTheNotesValues) {
   EXPECT_EQ(pred->input(0).kind(), OpKind::MatMul);
   EXPECT_EQ(pred->dtype(), DType::F64);
   EXPECT_EQ(g.loss()->kind(), OpKind::HalfSquaredError);
-  EXPECT_EQ(g.trainConfig()->batch, 1);
-  EXPECT_DOUBLE_EQ(g.trainConfig()->lr, 0.1);
+  EXPECT_EQ(c.defaults->batch, 1);
+  EXPECT_DOUBLE_EQ(c.defaults->lr, 0.1);
   // Explicit data is not overwritten by the train block's init.
   EXPECT_EQ(w->strAttr("init"), "data");
 }
@@ -322,7 +324,7 @@ TEST(FrontendExamples, XorHandSetWeights) {
   EXPECT_EQ(g.outputs()[0].first, "y");
   EXPECT_EQ(g.outputs()[0].second->shape(), (Shape{kBatch, 1}));
   EXPECT_EQ(g.loss(), nullptr);
-  EXPECT_FALSE(g.trainConfig().has_value());
+  EXPECT_FALSE(c.defaults.has_value());
 }
 
 //===----------------------------------------------------------------------===//
@@ -492,7 +494,7 @@ TEST(FrontendOps, DenseNamingAndForms) {
     EXPECT_EQ(p->strAttr("init"), "normal") << p->name();
     EXPECT_DOUBLE_EQ(p->floatAttr("init_arg"), 0.02);
   }
-  EXPECT_EQ(g.trainConfig()->init, "normal");
+  EXPECT_EQ(c.defaults->init, "normal");
 }
 
 TEST(FrontendOps, DenseWithExplicitTensors) {
@@ -540,11 +542,11 @@ TEST(FrontendOps, ChoosesTheModelByName) {
   Compiled a = compile(text);
   ASSERT_NE(a.graph, nullptr) << a.diags;
   EXPECT_EQ(a.graph->name(), "A");
-  EXPECT_FALSE(a.graph->trainConfig().has_value());
+  EXPECT_FALSE(a.defaults.has_value());
   Compiled b = compile(text, "B");
   ASSERT_NE(b.graph, nullptr) << b.diags;
   EXPECT_EQ(b.graph->name(), "B");
-  EXPECT_EQ(b.graph->trainConfig()->batch, 3);
+  EXPECT_EQ(b.defaults->batch, 3);
   Compiled c = compile(text, "C");
   EXPECT_EQ(c.graph, nullptr);
   EXPECT_EQ(messages(c.diags).at(0), "f.lam: error: no model named 'C'");

@@ -14,21 +14,26 @@ using namespace lamina;
 
 namespace {
 
-std::string print(const Graph &g, bool locs = false) {
+std::string print(const Graph &g, bool locs = false,
+                  const std::optional<TrainConfig> &defaults = std::nullopt) {
   std::ostringstream os;
   PrintOptions opts;
   opts.printLocs = locs;
-  printGraph(g, os, opts);
+  printGraph(g, os, opts, defaults);
   return os.str();
 }
 
-/// Parses `text`; the diagnostics land in `errs`.
+/// Parses `text`; the diagnostics land in `errs`, the train line in
+/// `defaults`.
 std::unique_ptr<Graph> parse(const std::string &text,
                              std::string *errs = nullptr,
-                             const std::string &file = "t.lir") {
+                             const std::string &file = "t.lir",
+                             std::optional<TrainConfig> *defaults = nullptr) {
   std::ostringstream os;
   DiagnosticEngine diag(os);
-  std::unique_ptr<Graph> g = parseGraph(file, text, diag);
+  std::optional<TrainConfig> unused;
+  std::unique_ptr<Graph> g =
+      parseGraph(file, text, diag, defaults ? defaults : &unused);
   if (errs)
     *errs = os.str();
   EXPECT_EQ(g == nullptr, diag.hasErrors()) << os.str();
@@ -110,6 +115,11 @@ std::unique_ptr<Graph> buildSample() {
   g->addOutput("probs", r);
   g->addMetric("total", sum);
   g->addUpdate("h1.weight", w);
+  return g;
+}
+
+/// Run defaults for buildSample's graph, every field set.
+TrainConfig sampleDefaults() {
   TrainConfig tc;
   tc.batch = 64;
   tc.epochs = 5;
@@ -120,8 +130,7 @@ std::unique_ptr<Graph> buildSample() {
   tc.validationSplit = 0.1;
   tc.seed = 18446744073709551615ull;
   tc.loc = {"sample.lam", 9, 1};
-  g->setTrainConfig(tc);
-  return g;
+  return tc;
 }
 
 } // namespace
@@ -158,14 +167,17 @@ TEST(IRText, RoundTripsEverything) {
   std::unique_ptr<Graph> g = buildSample();
   ASSERT_EQ(verifyErrors(*g), "");
   for (bool locs : {false, true}) {
-    std::string text = print(*g, locs);
-    std::unique_ptr<Graph> back = parse(text);
+    std::string text = print(*g, locs, sampleDefaults());
+    std::optional<TrainConfig> defaults;
+    std::unique_ptr<Graph> back = parse(text, nullptr, "t.lir", &defaults);
     ASSERT_NE(back, nullptr) << text;
-    EXPECT_EQ(print(*back, locs), text);
+    EXPECT_EQ(print(*back, locs, defaults), text);
     EXPECT_EQ(verifyErrors(*back), "");
   }
   // Field by field, with locations.
-  std::unique_ptr<Graph> back = parse(print(*g, true));
+  std::optional<TrainConfig> defaults;
+  std::unique_ptr<Graph> back =
+      parse(print(*g, true, sampleDefaults()), nullptr, "t.lir", &defaults);
   ASSERT_NE(back, nullptr);
   ASSERT_EQ(back->size(), g->size());
   EXPECT_EQ(back->name(), "Sample");
@@ -193,8 +205,8 @@ TEST(IRText, RoundTripsEverything) {
   ASSERT_EQ(back->outputs().size(), 2u);
   EXPECT_EQ(back->outputs()[0].first, "probs");
   EXPECT_EQ(back->updates()[0].first, "h1.weight");
-  ASSERT_TRUE(back->trainConfig());
-  const TrainConfig &t = *back->trainConfig();
+  ASSERT_TRUE(defaults);
+  const TrainConfig &t = *defaults;
   EXPECT_EQ(t.batch, 64);
   EXPECT_EQ(t.epochs, 5);
   EXPECT_EQ(t.lr, 0.05);
@@ -389,7 +401,7 @@ TEST(IRText, CapsListNesting) {
 }
 
 TEST(IRText, SurvivesTruncatedAndCorruptedInput) {
-  std::string text = print(*buildSample(), true);
+  std::string text = print(*buildSample(), true, sampleDefaults());
   // Every prefix fails cleanly (except the whole text).
   for (size_t n = 0; n < text.rfind('}'); ++n) {
     std::string errs;
@@ -404,7 +416,8 @@ TEST(IRText, SurvivesTruncatedAndCorruptedInput) {
       bad[i] = c;
       std::ostringstream os;
       DiagnosticEngine diag(os);
-      std::unique_ptr<Graph> g = parseGraph("t.lir", bad, diag);
+      std::optional<TrainConfig> defaults;
+      std::unique_ptr<Graph> g = parseGraph("t.lir", bad, diag, &defaults);
       if (g) {
         EXPECT_EQ(verifyErrors(*g), "");
       }

@@ -21,7 +21,9 @@ using namespace lamina;
 
 namespace {
 
-std::unique_ptr<Graph> loadExample(const std::string &name) {
+std::unique_ptr<Graph>
+loadExample(const std::string &name,
+            std::optional<TrainConfig> *defaults = nullptr) {
   std::string path = std::string(LAMINA_SOURCE_DIR) + "/examples/" + name;
   std::ifstream in(path);
   EXPECT_TRUE(in) << "cannot open " << path;
@@ -33,7 +35,7 @@ std::unique_ptr<Graph> loadExample(const std::string &name) {
   EXPECT_TRUE(file) << errs.str();
   if (!file)
     return nullptr;
-  auto g = buildGraph(*file, diag);
+  auto g = buildGraph(*file, diag, "", defaults);
   EXPECT_TRUE(g) << errs.str();
   return g;
 }
@@ -57,7 +59,8 @@ TensorMap paramFeeds(const Graph &g) {
 
 // 002: x = 1.5, y = 0.8, w0 = 0.8, b0 = 0.2, lr = 0.1, L = 1/2 (wx + b - y)^2.
 TEST(Notes, LinearRegressionOneSgdStep) {
-  auto g = loadExample("linreg.lam");
+  std::optional<TrainConfig> defaults;
+  auto g = loadExample("linreg.lam", &defaults);
   ASSERT_TRUE(g);
   ASSERT_TRUE(g->loss());
   Node *x = g->inputsWithRole("input").at(0);
@@ -96,7 +99,8 @@ TEST(Notes, LinearRegressionOneSgdStep) {
   // One SGD step: w = 0.71, b = 0.14; then prediction 1.205, loss 0.0820125.
   Graph train;
   DiagnosticEngine diag;
-  ASSERT_TRUE(buildTrainStep(*g, train, diag));
+  ASSERT_TRUE(
+      buildTrainStep(*g, defaults.value_or(TrainConfig{}), train, diag));
   feeds["lr"] = scalarT(0.1);
   TensorMap step = runJit(train, PipelineKind::Train, feeds);
   EXPECT_NEAR(step["loss"].data.at(0), 0.18, 1e-6);
@@ -134,14 +138,15 @@ TEST(Notes, XorWithHandSetWeights) {
 // 1 and 2, and Lamina's steps agree with PyTorch's to 1e-7 from there).
 constexpr uint64_t kXorSeed = 3;
 TEST(Notes, XorTrainedFromRandomInit) {
-  auto g = loadExample("xor_train.lam");
+  std::optional<TrainConfig> defaults;
+  auto g = loadExample("xor_train.lam", &defaults);
   ASSERT_TRUE(g);
   EXPECT_EQ(countParameters(*g), 13);
   Graph train;
   DiagnosticEngine diag;
-  ASSERT_TRUE(buildTrainStep(*g, train, diag));
-  ASSERT_TRUE(g->trainConfig());
-  const TrainConfig &cfg = *g->trainConfig();
+  ASSERT_TRUE(defaults);
+  const TrainConfig &cfg = *defaults;
+  ASSERT_TRUE(buildTrainStep(*g, cfg, train, diag));
 
   // Initialize from a fixed seed with the model's init: xavier uses
   // U(+-sqrt(6 / (fan_in + fan_out))), uniform_fan_in U(+-1/sqrt(fan_in)).

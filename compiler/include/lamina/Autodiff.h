@@ -21,11 +21,12 @@ std::vector<Node *> buildGradients(Graph &g, Node *loss,
 
 /// Builds the train step of `forward` into `train` (which must be empty):
 /// a copy of the forward graph, its backward graph (buildGradients) and the
-/// SGD update (momentum, weight decay as in torch.optim.SGD) of every
-/// trainable parameter, as graph updates. Adds the rank-0 hyper input "lr"
-/// and, with momentum, a "state" Param per parameter. Returns false after
-/// reporting to `diag` if the loss is missing or not differentiable.
-bool buildTrainStep(const Graph &forward, Graph &train, DiagnosticEngine &diag);
+/// SGD update (momentum, weight decay as in torch.optim.SGD, from `cfg`) of
+/// every trainable parameter, as graph updates. Adds the rank-0 hyper input
+/// "lr" and, with momentum, a "state" Param per parameter. Returns false
+/// after reporting to `diag` if the loss is missing or not differentiable.
+bool buildTrainStep(const Graph &forward, const TrainConfig &cfg, Graph &train,
+                    DiagnosticEngine &diag);
 
 } // namespace lamina
 

@@ -23,9 +23,8 @@ bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
                   const std::string &path, DiagnosticEngine &diag);
 
 /// The JSON descriptor of the model that the runtime reads
-/// (runtime/README.md). `train` may be null for a model without a loss.
-std::string modelDescriptor(const Graph &forward, const Graph *train,
-                            const std::string &sourceFile);
+/// (runtime/README.md). `m.train` may be null for a model without a loss.
+std::string modelDescriptor(const Module &m, const std::string &sourceFile);
 
 struct ExecutableOptions {
   /// Keep the intermediate directory and print its path.
@@ -39,10 +38,10 @@ struct ExecutableOptions {
 
 /// Compiles the train, eval and predict pipelines ahead of time, writes the
 /// descriptor, and links them with the runtime into the executable `out`.
-/// `train` may be null (no loss: predict only).
-bool emitExecutable(const Graph &forward, const Graph *train,
-                    const std::string &sourceFile, const std::string &out,
-                    const ExecutableOptions &opts, DiagnosticEngine &diag);
+/// `m.train` may be null (no loss: predict only).
+bool emitExecutable(const Module &m, const std::string &sourceFile,
+                    const std::string &out, const ExecutableOptions &opts,
+                    DiagnosticEngine &diag);
 
 } // namespace lamina
 

@@ -6,6 +6,7 @@
 
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace lamina {
@@ -25,12 +26,15 @@ std::unique_ptr<ast::ModelFile> parseModelFile(const std::string &file,
 void printAst(const ast::ModelFile &m, std::ostream &os);
 
 /// Builds the forward graph of model `modelName` (the only or the first
-/// model if empty), with its train block as the graph's TrainConfig.
+/// model if empty); its train block sets the init of the parameters
+/// without data and, if `defaults` is not null, is stored there (the run
+/// defaults of a Module; nullopt for a model without one).
 /// Unknown names and ops, bad arguments and shape mismatches are reported
 /// with their locations; returns nullptr if there were any.
-std::unique_ptr<Graph> buildGraph(const ast::ModelFile &m,
-                                  DiagnosticEngine &diag,
-                                  const std::string &modelName = "");
+std::unique_ptr<Graph>
+buildGraph(const ast::ModelFile &m, DiagnosticEngine &diag,
+           const std::string &modelName = "",
+           std::optional<TrainConfig> *defaults = nullptr);
 
 } // namespace lamina
 

@@ -138,7 +138,9 @@ private:
 ///   "param": a trainable parameter (default).
 ///   "state": optimizer state (momentum velocity), zero-initialized.
 
-/// The training block of a model file.
+/// The training block of a model file: the run defaults of a Module.
+/// Momentum and weight decay shape the train step (buildTrainStep); the
+/// rest only reaches the runtime's descriptor.
 struct TrainConfig {
   int64_t batch = 32;
   int64_t epochs = 1;
@@ -209,9 +211,6 @@ public:
     updates_.emplace_back(std::move(paramName), n);
   }
 
-  const std::optional<TrainConfig> &trainConfig() const { return train_; }
-  void setTrainConfig(TrainConfig c) { train_ = std::move(c); }
-
   /// Finds an Input or Param node by name, or nullptr.
   Node *findLeaf(const std::string &name) const;
   /// Input nodes with the given role, in creation order.
@@ -219,7 +218,7 @@ public:
   /// Param nodes with the given role ("param" or "state"), in creation order.
   std::vector<Node *> paramsWithRole(const std::string &role) const;
 
-  /// Copies every node, the loss, outputs, updates and config into `dst`
+  /// Copies every node, the loss, outputs and updates into `dst`
   /// (which must be empty). Returns the map old node -> new node.
   std::vector<Node *> cloneInto(Graph &dst) const;
 
@@ -248,7 +247,20 @@ private:
   std::vector<std::pair<std::string, Node *>> outputs_;
   std::vector<std::string> metrics_;
   std::vector<std::pair<std::string, Node *>> updates_;
-  std::optional<TrainConfig> train_;
+};
+
+/// A compiled model: the forward graph, the train step built from it, and
+/// the run defaults of the model's train block. What every tool compiles a
+/// model file to (Driver.h); each graph prints as IR text closed by the
+/// `train {...}` line of the defaults (IRText.h).
+struct Module {
+  /// The forward graph: predict and eval pipelines. Null only before the
+  /// graph is built.
+  std::unique_ptr<Graph> forward;
+  /// The train step (buildTrainStep), or null: no loss, or not built yet.
+  std::unique_ptr<Graph> train;
+  /// The model's train block, if it has one.
+  std::optional<TrainConfig> defaults;
 };
 
 } // namespace lamina

@@ -6,6 +6,7 @@
 
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,14 +19,19 @@ struct PrintOptions {
   bool printLocs = false;
 };
 
-/// Prints `g` in the textual IR form that parseGraph reads back.
-void printGraph(const Graph &g, std::ostream &os, PrintOptions opts = {});
+/// Prints `g` in the textual IR form that parseGraph reads back, closed by
+/// the `train {...}` line of `defaults` when it has a value (the run
+/// defaults of the Module that `g` belongs to).
+void printGraph(const Graph &g, std::ostream &os, PrintOptions opts = {},
+                const std::optional<TrainConfig> &defaults = std::nullopt);
 
 /// Parses textual IR; errors go to `diag` with file:line:col; returns
-/// nullptr if there were any.
-std::unique_ptr<Graph> parseGraph(const std::string &file,
-                                  const std::string &text,
-                                  DiagnosticEngine &diag);
+/// nullptr if there were any. The graph's `train {...}` line, if any, is
+/// stored in `*defaults`; a train line is an error when `defaults` is null.
+std::unique_ptr<Graph>
+parseGraph(const std::string &file, const std::string &text,
+           DiagnosticEngine &diag,
+           std::optional<TrainConfig> *defaults = nullptr);
 
 /// Checks structural invariants (inputs precede users, types match each
 /// op's rule, outputs/updates/loss belong to the graph, update types equal

@@ -13,6 +13,7 @@
 #include "lamina/IRText.h"
 
 #include <iosfwd>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -75,7 +76,21 @@ struct PassInstrumentation {
   std::ostream *os = nullptr;
   /// How dumps are printed.
   PrintOptions printOptions;
+  /// The run defaults of the module the graph belongs to: each dump ends
+  /// in their `train {...}` line, as the module's graphs print.
+  std::optional<TrainConfig> defaults;
 };
+
+/// Prints `g` headed `// -----// IR Dump Before <stage> //----- //` if
+/// `instr` asks for dumps before `stage`: a pass, or a stage of the
+/// driver such as "autodiff".
+void dumpBeforeStage(const PassInstrumentation &instr, const std::string &stage,
+                     const Graph &g);
+
+/// Prints `g` headed `// -----// IR Dump After <stage> //----- //` if
+/// `instr` asks for dumps after `stage`.
+void dumpAfterStage(const PassInstrumentation &instr, const std::string &stage,
+                    const Graph &g);
 
 /// Runs the passes named in `names`, in order, on `g`. Each dump is headed
 /// `// -----// IR Dump Before <pass> //----- //` (or After). The graph is
