@@ -71,12 +71,14 @@ Halide::Expr ieeeExp(const Halide::Expr &x) {
 Halide::Expr ieeeLog(const Halide::Expr &x) {
   if (x.type() != Halide::Float(32))
     return Halide::log(x);
-  // ln x = ln(x 2^24) - 24 ln 2 brings a subnormal x into the normal range.
+  // ln x = ln(x 2^24) - 24 ln 2 brings a subnormal x into the normal range;
+  // one log per element either way.
   constexpr float kScale = 16777216.0f, kLnScale = 16.635532333438687f;
-  Halide::Expr scaled = Halide::log(x * kScale) - kLnScale;
+  Halide::Expr tiny = x < std::numeric_limits<float>::min();
+  Halide::Expr r = Halide::log(Halide::select(tiny, x * kScale, x)) -
+                   Halide::select(tiny, kLnScale, 0.0f);
   return Halide::select(
-      Halide::is_nan(x) || x == std::numeric_limits<float>::infinity(), x,
-      x < std::numeric_limits<float>::min(), scaled, Halide::log(x));
+      Halide::is_nan(x) || x == std::numeric_limits<float>::infinity(), x, r);
 }
 
 Halide::Expr stableSigmoid(const Halide::Expr &x) {
