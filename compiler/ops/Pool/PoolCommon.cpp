@@ -25,42 +25,28 @@ static std::string poolIntsToString(const std::vector<int64_t> &v) {
 //===----------------------------------------------------------------------===//
 
 PoolGeometry PoolGeometry::of(const Node &n, unsigned spatial) {
+  // checkNode has checked the attribute kinds against the schema
+  // (PoolAttrs.h), whose defaults fill in what the node leaves out.
+  auto list = [&](const Attr &a) {
+    if (const auto *v = std::get_if<int64_t>(&a))
+      return std::vector<int64_t>(spatial, *v);
+    return std::get<std::vector<int64_t>>(a);
+  };
   PoolGeometry g;
   g.spatial = spatial;
-  auto list = [&](const char *name, std::vector<int64_t> dflt) {
-    auto it = n.attrs().find(name);
-    if (it == n.attrs().end())
-      return dflt;
-    if (const auto *v = std::get_if<std::vector<int64_t>>(&it->second))
-      return *v;
-    if (const auto *v = std::get_if<int64_t>(&it->second))
-      return std::vector<int64_t>(spatial, *v);
-    g.badAttr = name;
-    return dflt;
-  };
-  g.kernel = list("kernel", {});
-  g.stride = list("stride", g.kernel);
+  g.kernel = list(n.attrs().at("kernel"));
+  g.stride = n.hasAttr("stride") ? list(n.attrs().at("stride")) : g.kernel;
   if (g.stride.empty())
     g.stride = g.kernel;
-  std::vector<int64_t> pad =
-      list("padding", std::vector<int64_t>(2 * spatial, 0));
+  std::vector<int64_t> pad = list(attrOrDefault(n, "padding"));
   if (pad.size() == spatial)
     pad.insert(pad.end(), pad.begin(), pad.end());
   if (pad.size() == 2 * spatial) {
     g.before.assign(pad.begin(), pad.begin() + spatial);
     g.after.assign(pad.begin() + spatial, pad.end());
   }
-  auto flag = [&](const char *name, bool dflt) {
-    auto it = n.attrs().find(name);
-    if (it == n.attrs().end())
-      return dflt;
-    if (const auto *v = std::get_if<int64_t>(&it->second))
-      return *v != 0;
-    g.badAttr = name;
-    return dflt;
-  };
-  g.ceilMode = flag("ceil_mode", false);
-  g.countIncludePad = flag("count_include_pad", true);
+  g.ceilMode = intAttrOf(n, "ceil_mode") != 0;
+  g.countIncludePad = intAttrOf(n, "count_include_pad") != 0;
   return g;
 }
 
@@ -139,12 +125,6 @@ Expected<TensorType> inferPoolType(const Node &n, unsigned spatial,
                                    : "[batch, channels, height, width]") +
                      ", got " + typeToString(x));
   PoolGeometry g = PoolGeometry::of(n, spatial);
-  if (!g.badAttr.empty())
-    return typeError(
-        o + "attribute '" + g.badAttr + "' must be " +
-        (g.badAttr == "ceil_mode" || g.badAttr == "count_include_pad"
-             ? "0 or 1"
-             : "a list of ints"));
   if (g.kernel.size() != spatial || g.stride.size() != spatial ||
       g.before.size() != spatial)
     return typeError(
@@ -183,8 +163,8 @@ Expected<TensorType> inferPoolGradType(const Node &n, bool isMax) {
                      typeToString(x));
   unsigned spatial = x.rank() - 2;
   PoolGeometry g = PoolGeometry::of(n, spatial);
-  if (!g.badAttr.empty() || g.kernel.size() != spatial ||
-      g.stride.size() != spatial || g.before.size() != spatial)
+  if (g.kernel.size() != spatial || g.stride.size() != spatial ||
+      g.before.size() != spatial)
     return typeError(o + "has malformed pooling attributes");
   Expected<Shape> out = g.outShape(op, x.shape);
   if (!out)

@@ -45,8 +45,6 @@ struct PoolGeometry {
   std::vector<int64_t> kernel, stride, before, after;
   bool ceilMode = false;
   bool countIncludePad = true;
-  /// Set when an attribute has the wrong kind.
-  std::string badAttr;
 
   /// Reads the attributes of `n` for `spatial` dims. An int stands for the
   /// same value in every dim; padding may also be given once per dim.
