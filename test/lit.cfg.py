@@ -19,6 +19,10 @@ for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "HOME", "TMPDIR"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
 
+# laminac keeps compiled kernels here between tests (its --cache-dir
+# default is under XDG_CACHE_HOME), not in the user's home.
+config.environment["XDG_CACHE_HOME"] = os.path.join(config.lamina_obj_root, "test", "kernel-cache")
+
 config.substitutions.append(("%cxx", config.cxx))
 config.substitutions.append(("%examples", os.path.join(config.lamina_src_root, "examples")))
 config.substitutions.append(("%fmnist", "/usr/share/datasets/fashion-mnist"))

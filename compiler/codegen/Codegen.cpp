@@ -2,17 +2,26 @@
 #include "lamina/Codegen.h"
 #include "lamina/Diagnostics.h"
 #include "lamina/OpInfo.h"
+#include "lamina/Plan.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
 
 namespace lamina {
 
@@ -30,13 +39,52 @@ const char *pipelineFunctionName(PipelineKind k) {
   return "lamina_unknown";
 }
 
-/// The AOT target: the host's features, no bounds-query surprises, and the
-/// Halide runtime compiled once into its own object.
-static Halide::Target aotTarget(bool withRuntime) {
-  Halide::Target t = defaultTarget();
-  if (!withRuntime)
-    t = t.with_feature(Halide::Target::NoRuntime);
-  return t;
+std::optional<std::vector<TargetVariant>>
+targetVariants(const std::string &spec, std::string *error) {
+  if (spec == "portable" || spec.empty())
+    return std::vector<TargetVariant>{
+        {"_x86_64", Halide::Target("x86-64-linux")},
+        {"_avx2", Halide::Target("x86-64-linux-avx-avx2-fma-sse41")},
+        {"_avx512",
+         Halide::Target(
+             "x86-64-linux-avx-avx2-fma-sse41-avx512-avx512_skylake")}};
+  if (spec == "host")
+    return std::vector<TargetVariant>{{"", Halide::get_host_target()}};
+  if (!Halide::Target::validate_target_string(spec)) {
+    *error = "unknown target '" + spec +
+             "'; use host, portable or a Halide target string such as "
+             "x86-64-linux-avx-avx2-fma";
+    return std::nullopt;
+  }
+  return std::vector<TargetVariant>{{"", Halide::Target(spec)}};
+}
+
+/// The target the Halide runtime and the descriptor name: the first
+/// (most portable) variant's.
+static Halide::Target baseTarget(const std::vector<TargetVariant> &v) {
+  return v.front().target;
+}
+
+/// Identifies the compiler binary: its size and modification time. A
+/// rebuilt laminac never reuses another build's cached kernels.
+static std::string compilerBuildId() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec)
+    return "unknown";
+  auto size = fs::file_size(self, ec);
+  auto time = fs::last_write_time(self, ec).time_since_epoch().count();
+  return std::to_string(size) + "-" + std::to_string(time);
+}
+
+/// The salt of every kernel key: the variants' targets, the build and the
+/// flags that change generated code.
+static std::string kernelSalt(const std::vector<TargetVariant> &variants,
+                              bool profile) {
+  std::string salt = "build " + compilerBuildId() + "\ntargets";
+  for (const TargetVariant &v : variants)
+    salt += " " + v.target.to_string() + v.suffix;
+  return salt + (profile ? "\nprofile" : "");
 }
 
 /// Runs a Halide compile step, turning Halide's errors into diagnostics.
@@ -61,30 +109,53 @@ static void catFile(const fs::path &p) {
 }
 
 bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
-                  const std::string &path, DiagnosticEngine &diag) {
+                  const std::string &path, const std::string &targetSpec,
+                  DiagnosticEngine &diag) {
+  std::string error;
+  std::optional<std::vector<TargetVariant>> variants =
+      targetVariants(targetSpec.empty() ? "host" : targetSpec, &error);
+  if (!variants) {
+    diag.error(SourceLoc{}, error);
+    return false;
+  }
+  // One variant: the first (for --target=portable, plain x86-64).
+  Halide::Target t = baseTarget(*variants);
+  KernelPlan plan = partition(g, kind, kernelSalt(*variants, false));
+  if (what == ArtifactKind::Plan) {
+    std::ostringstream os;
+    printPlan(plan, os, 64);
+    if (path == "-") {
+      std::cout << os.str();
+      return true;
+    }
+    std::ofstream out(path);
+    out << os.str();
+    return static_cast<bool>(out);
+  }
   bool toStdout = path == "-";
   fs::path tmp = toStdout ? fs::temp_directory_path() /
                                 ("lamina-emit-" + std::to_string(getpid()))
                           : fs::path(path);
   bool ok = guarded(diag, "lowering", [&] {
-    LoweredPipeline lp = lowerGraph(g, kind, aotTarget(true));
-    const char *fn = pipelineFunctionName(kind);
-    Halide::Target t = aotTarget(true);
-    switch (what) {
-    case ArtifactKind::HalideStmt:
-      lp.pipeline.compile_to_lowered_stmt(tmp.string(), lp.arguments,
-                                          Halide::Text, t);
-      break;
-    case ArtifactKind::LLVMAssembly:
-      lp.pipeline.compile_to_llvm_assembly(tmp.string(), lp.arguments, fn, t);
-      break;
-    case ArtifactKind::Assembly:
-      lp.pipeline.compile_to_assembly(tmp.string(), lp.arguments, fn, t);
-      break;
-    case ArtifactKind::Object:
-      lp.pipeline.compile_to_object(tmp.string(), lp.arguments, fn, t);
-      break;
+    // Every distinct kernel, in plan order, in one module.
+    std::vector<Halide::Module> modules;
+    std::set<uint64_t> seen;
+    for (const Kernel &k : plan.kernels) {
+      if (!seen.insert(k.hash).second)
+        continue;
+      LoweredKernel lk = lowerKernel(plan, k, t);
+      modules.push_back(
+          lk.pipeline.compile_to_module(lk.arguments, k.symbol(), t));
     }
+    Halide::Module m =
+        Halide::link_modules(pipelineFunctionName(kind), modules);
+    Halide::OutputFileType type =
+        what == ArtifactKind::HalideStmt ? Halide::OutputFileType::stmt
+        : what == ArtifactKind::LLVMAssembly
+            ? Halide::OutputFileType::llvm_assembly
+        : what == ArtifactKind::Assembly ? Halide::OutputFileType::assembly
+                                         : Halide::OutputFileType::object;
+    m.compile({{type, tmp.string()}});
   });
   if (ok && toStdout)
     catFile(tmp);
@@ -226,76 +297,233 @@ static std::string quote(const std::string &s) {
   return q + "'";
 }
 
+namespace {
+
+/// One unit of compile work, run in a child process.
+struct Job {
+  std::string what;
+  /// The object it writes (renamed into place when complete).
+  fs::path object;
+  std::function<void(const std::string &tmpPath)> work;
+};
+
+/// Runs `jobs` in up to `parallel` forked processes. Each child lowers and
+/// compiles on its own, so the parent stays small and Halide's state is
+/// never shared between threads. Returns false after reporting every
+/// failed job.
+bool runJobs(const std::vector<Job> &jobs, int parallel, const fs::path &dir,
+             DiagnosticEngine &diag) {
+  std::cout.flush();
+  std::cerr.flush();
+  std::map<pid_t, size_t> running;
+  size_t next = 0;
+  bool ok = true;
+  auto errFile = [&](size_t i) {
+    return dir / ("job-" + std::to_string(i) + ".err");
+  };
+  auto reap = [&] {
+    int status = 0;
+    pid_t pid = ::wait(&status);
+    if (pid < 0)
+      return;
+    size_t i = running.at(pid);
+    running.erase(pid);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      return;
+    ok = false;
+    std::ifstream in(errFile(i));
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string msg = text.str();
+    if (msg.empty())
+      msg = WIFSIGNALED(status)
+                ? "killed by signal " + std::to_string(WTERMSIG(status))
+                : "exit " + std::to_string(WEXITSTATUS(status));
+    diag.error(SourceLoc{}, jobs[i].what + " failed: " + msg);
+  };
+  while (next < jobs.size() || !running.empty()) {
+    if (next < jobs.size() && static_cast<int>(running.size()) < parallel) {
+      size_t i = next++;
+      pid_t pid = ::fork();
+      if (pid < 0) {
+        diag.error(SourceLoc{}, "cannot start a compile process: " +
+                                    std::string(std::strerror(errno)));
+        ok = false;
+        break;
+      }
+      if (pid == 0) {
+        int rc = 0;
+        std::string tmp =
+            jobs[i].object.string() + ".tmp" + std::to_string(::getpid());
+        try {
+          jobs[i].work(tmp);
+          fs::rename(tmp, jobs[i].object);
+        } catch (const Halide::Error &e) {
+          std::ofstream(errFile(i)) << "Halide: " << e.what();
+          rc = 1;
+        } catch (const std::exception &e) {
+          std::ofstream(errFile(i)) << e.what();
+          rc = 1;
+        }
+        std::cout.flush();
+        std::cerr.flush();
+        ::_exit(rc);
+      }
+      running[pid] = i;
+      continue;
+    }
+    reap();
+  }
+  while (!running.empty())
+    reap();
+  return ok;
+}
+
+} // namespace
+
+std::string defaultCacheDir() {
+  if (const char *x = std::getenv("XDG_CACHE_HOME"); x && *x)
+    return (fs::path(x) / "lamina").string();
+  if (const char *h = std::getenv("HOME"); h && *h)
+    return (fs::path(h) / ".cache" / "lamina").string();
+  return "";
+}
+
 bool emitExecutable(const Module &m, const std::string &sourceFile,
                     const std::string &out, const ExecutableOptions &opts,
                     DiagnosticEngine &diag) {
   const Graph &forward = *m.forward;
   const Graph *train = m.train.get();
   using Clock = std::chrono::steady_clock;
+  std::string error;
+  std::optional<std::vector<TargetVariant>> variants =
+      targetVariants(opts.target, &error);
+  if (!variants) {
+    diag.error(SourceLoc{}, error);
+    return false;
+  }
   char tmpl[] = "/tmp/laminac-XXXXXX";
   if (!mkdtemp(tmpl)) {
     diag.error(SourceLoc{}, "cannot create a temporary directory in /tmp");
     return false;
   }
   fs::path dir = tmpl;
-  auto step = [&](const std::string &what, auto f) {
-    auto t0 = Clock::now();
-    bool ok = guarded(diag, what, f);
-    if (opts.verbose)
-      std::cerr << "laminac: " << what << ": "
-                << std::chrono::duration<double>(Clock::now() - t0).count()
-                << " s\n";
-    return ok;
+  fs::path cache = opts.cacheDir;
+  if (!cache.empty()) {
+    std::error_code ec;
+    fs::create_directories(cache, ec);
+    if (ec) {
+      diag.warning(SourceLoc{}, "cannot use the kernel cache '" +
+                                    cache.string() + "' (" + ec.message() +
+                                    "); compiling without it");
+      cache.clear();
+    }
+  }
+  fs::path objDir = cache.empty() ? dir : cache;
+  auto elapsed = [](Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
   };
+
+  // The plans.
+  auto t0 = Clock::now();
+  std::string salt = kernelSalt(*variants, opts.profile);
+  std::vector<KernelPlan> plans;
+  if (train && forward.loss())
+    plans.push_back(partition(*train, PipelineKind::Train, salt));
+  if (forward.loss() || !forward.metrics().empty())
+    plans.push_back(partition(forward, PipelineKind::Eval, salt));
+  if (forward.outputs().size() > forward.metrics().size())
+    plans.push_back(partition(forward, PipelineKind::Predict, salt));
+
+  // Every distinct kernel in every variant, unless the cache has it.
+  std::vector<Job> jobs;
   std::vector<std::string> objects;
-  auto compile = [&](const Graph &g, PipelineKind k, const char *file) {
-    return step(std::string("compiling ") + pipelineFunctionName(k), [&] {
-      Halide::Target t = aotTarget(false);
-      if (opts.profile)
-        t = t.with_feature(Halide::Target::Profile);
-      LoweredPipeline lp = lowerGraph(g, k, t);
-      fs::path o = dir / file;
-      lp.pipeline.compile_to_object(o.string(), lp.arguments,
-                                    pipelineFunctionName(k), t);
-      objects.push_back(o.string());
-    });
-  };
-  bool hasTrain = train && forward.loss();
-  bool hasEval = forward.loss() || !forward.metrics().empty();
-  bool hasPredict = forward.outputs().size() > forward.metrics().size();
-  bool ok = true;
-  if (hasTrain)
-    ok = ok && compile(*train, PipelineKind::Train, "train.o");
-  if (hasEval)
-    ok = ok && compile(forward, PipelineKind::Eval, "eval.o");
-  if (hasPredict)
-    ok = ok && compile(forward, PipelineKind::Predict, "predict.o");
-  ok = ok && step("compiling the Halide runtime", [&] {
-         fs::path o = dir / "halide_runtime.o";
-         Halide::compile_standalone_runtime(o.string(), aotTarget(true));
-         objects.push_back(o.string());
-       });
+  size_t kernels = 0, distinct = 0, cached = 0;
+  std::set<uint64_t> seen;
+  for (const KernelPlan &plan : plans)
+    for (const Kernel &k : plan.kernels) {
+      ++kernels;
+      if (!seen.insert(k.hash).second)
+        continue;
+      ++distinct;
+      for (const TargetVariant &v : *variants) {
+        std::string fn = k.symbol() + v.suffix;
+        fs::path obj = objDir / (fn + ".o");
+        objects.push_back(obj.string());
+        if (!cache.empty() && fs::exists(obj)) {
+          ++cached;
+          continue;
+        }
+        Halide::Target t = v.target.with_feature(Halide::Target::NoRuntime);
+        if (opts.profile)
+          t = t.with_feature(Halide::Target::Profile);
+        const KernelPlan *pp = &plan;
+        const Kernel *kp = &k;
+        jobs.push_back({"compiling kernel " + fn + " (" +
+                            std::string(pipelineFunctionName(plan.kind)) + ")",
+                        obj, [pp, kp, fn, t](const std::string &tmp) {
+                          LoweredKernel lk = lowerKernel(*pp, *kp, t);
+                          lk.pipeline.compile_to_object(tmp, lk.arguments, fn,
+                                                        t);
+                        }});
+      }
+    }
+  // The Halide runtime, for the most portable variant.
+  Halide::Target rt = baseTarget(*variants);
+  {
+    char name[64];
+    std::snprintf(name, sizeof name, "halide_runtime_%016llx.o",
+                  static_cast<unsigned long long>(
+                      std::hash<std::string>()(salt + rt.to_string())));
+    fs::path obj = objDir / name;
+    objects.push_back(obj.string());
+    if (cache.empty() || !fs::exists(obj))
+      jobs.push_back(
+          {"compiling the Halide runtime", obj, [rt](const std::string &tmp) {
+             Halide::compile_standalone_runtime(tmp, rt);
+           }});
+  }
+  int parallel =
+      opts.jobs > 0
+          ? opts.jobs
+          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (opts.verbose)
+    std::cerr << "laminac: " << kernels << " kernels, " << distinct
+              << " distinct, " << variants->size() << " variant(s); " << cached
+              << " objects from the cache, " << jobs.size() << " to compile on "
+              << parallel << " processes\n";
+  bool ok = runJobs(jobs, parallel, dir, diag);
+  if (opts.verbose)
+    std::cerr << "laminac: compiling kernels: " << elapsed(t0) << " s\n";
+
   if (ok) {
+    std::vector<const KernelPlan *> pp;
+    for (const KernelPlan &p : plans)
+      pp.push_back(&p);
+    std::vector<std::string> suffixes;
+    for (const TargetVariant &v : *variants)
+      suffixes.push_back(v.suffix);
     std::ofstream src(dir / "model.cpp");
-    src << modelSource(modelDescriptor(m, sourceFile));
+    src << modelSource(modelDescriptor(m, sourceFile))
+        << stepSource(pp, suffixes, rt.to_string());
     ok = static_cast<bool>(src);
   }
   if (ok) {
     const char *cxx = std::getenv("LAMINA_CXX");
     std::string cmd = std::string(cxx ? cxx : LAMINA_CXX) + " -O1 " +
-                      LAMINA_EXE_LINK_FLAGS + " " +
+                      LAMINA_EXE_LINK_FLAGS + " -I" +
+                      quote(LAMINA_RUNTIME_INCLUDE) + " -I" +
+                      quote(LAMINA_HALIDE_INCLUDE) + " " +
                       quote((dir / "model.cpp").string());
     for (const std::string &o : objects)
       cmd += " " + quote(o);
-    const char *rt = std::getenv("LAMINA_RUNTIME_LIB");
-    cmd += " " + quote(rt ? rt : LAMINA_RUNTIME_LIB) +
+    const char *rtlib = std::getenv("LAMINA_RUNTIME_LIB");
+    cmd += " " + quote(rtlib ? rtlib : LAMINA_RUNTIME_LIB) +
            " -lz -lpthread -ldl -o " + quote(out);
-    auto t0 = Clock::now();
+    auto t1 = Clock::now();
     ok = runCommand(cmd, diag);
     if (opts.verbose)
-      std::cerr << "laminac: linking: "
-                << std::chrono::duration<double>(Clock::now() - t0).count()
-                << " s\n";
+      std::cerr << "laminac: linking: " << elapsed(t1) << " s\n";
   }
   if (opts.keepTemps)
     std::cerr << "laminac: intermediate files kept in " << dir.string() << "\n";

@@ -1,6 +1,8 @@
 //===- Jit.cpp - Run a graph in-process with Halide's JIT -----------------===//
 #include "lamina/Jit.h"
+#include "lamina/Plan.h"
 
+#include <map>
 #include <stdexcept>
 
 namespace lamina {
@@ -57,8 +59,23 @@ static Halide::Target jitTarget(const JitOptions &opts) {
 
 JitPipeline::JitPipeline(const Graph &g, PipelineKind kind,
                          const JitOptions &opts)
-    : target_(jitTarget(opts)), lp_(lowerGraph(g, kind, target_)) {
-  lp_.pipeline.compile_jit(target_);
+    : target_(jitTarget(opts)), plan_(partition(g, kind, target_.to_string())) {
+  for (const Kernel &k : plan_.kernels) {
+    if (compiled_.count(k.hash))
+      continue;
+    LoweredKernel lk = lowerKernel(plan_, k, target_);
+    lk.pipeline.compile_jit(target_);
+    compiled_.emplace(k.hash, std::move(lk));
+  }
+}
+
+/// `s` with kBatch replaced by `batch`.
+static std::vector<int64_t> atBatch(const Shape &s, int64_t batch) {
+  std::vector<int64_t> out = s;
+  for (int64_t &d : out)
+    if (d == kBatch)
+      d = batch;
+  return out;
 }
 
 TensorMap JitPipeline::run(const TensorMap &feeds) {
@@ -71,7 +88,7 @@ TensorMap JitPipeline::run(const TensorMap &feeds) {
   // The batch comes from the first fed tensor with a batch dim.
   int64_t batch = 1;
   bool found = false;
-  for (const auto &[leaf, img] : lp_.images) {
+  for (const Node *leaf : plan_.leaves) {
     const Shape &s = leaf->shape();
     for (size_t d = 0; d < s.size() && !found; ++d)
       if (s[d] == kBatch) {
@@ -84,15 +101,18 @@ TensorMap JitPipeline::run(const TensorMap &feeds) {
         found = true;
       }
   }
-  lp_.batch.set(static_cast<int32_t>(batch));
-  // Keep the input buffers alive until the run is over.
-  std::vector<Halide::Buffer<>> keep;
-  for (auto &[leaf, img] : lp_.images) {
+  // Every tensor a kernel reads or writes, by node.
+  std::map<const Node *, Halide::Buffer<>> buffers;
+  std::map<const Node *, double> scalars;
+  for (const Node *leaf : plan_.leaves) {
     const HostTensor &t = feedFor(*leaf);
-    std::vector<int64_t> shape = leaf->shape();
-    for (int64_t &d : shape)
-      if (d == kBatch)
-        d = batch;
+    if (leaf->rank() == 0 && leaf->kind() == OpKind::Input) {
+      if (t.data.size() != 1)
+        throw std::runtime_error("'" + leaf->name() + "' must be a scalar");
+      scalars[leaf] = t.data[0];
+      continue;
+    }
+    std::vector<int64_t> shape = atBatch(leaf->shape(), batch);
     if (t.shape != shape)
       throw std::runtime_error("'" + leaf->name() + "' fed with shape " +
                                shapeToString(t.shape) + ", expected " +
@@ -102,38 +122,31 @@ TensorMap JitPipeline::run(const TensorMap &feeds) {
                                std::to_string(t.data.size()) + " values");
     Halide::Buffer<> b = makeBuffer(leaf->dtype(), shape);
     fill(b, leaf->dtype(), t.data);
-    img.set(b);
-    keep.push_back(b);
+    buffers[leaf] = b;
   }
-  for (auto &[leaf, p] : lp_.scalars) {
-    const HostTensor &t = feedFor(*leaf);
-    if (t.data.size() != 1)
-      throw std::runtime_error("'" + leaf->name() + "' must be a scalar");
-    p.set(t.data[0]);
+  for (const Kernel &k : plan_.kernels) {
+    LoweredKernel &lk = compiled_.at(k.hash);
+    lk.batch.set(static_cast<int32_t>(batch));
+    for (size_t i = 0; i < k.scalars.size(); ++i)
+      lk.scalars[i].set(scalars.at(k.scalars[i]));
+    for (size_t i = 0; i < k.inputs.size(); ++i)
+      lk.inputs[i].set(buffers.at(k.inputs[i]));
+    std::vector<Halide::Buffer<>> outs;
+    for (const Node *o : k.outputs)
+      outs.push_back(makeBuffer(o->dtype(), atBatch(o->shape(), batch)));
+    Halide::Realization r(outs);
+    lk.pipeline.realize(r, target_);
+    for (size_t i = 0; i < k.outputs.size(); ++i)
+      buffers[k.outputs[i]] = outs[i];
   }
-
-  std::vector<Halide::Buffer<>> outs;
-  for (const Node *n : lp_.outputNodes) {
-    std::vector<int64_t> shape = n->shape();
-    for (int64_t &d : shape)
-      if (d == kBatch)
-        d = batch;
-    outs.push_back(makeBuffer(n->dtype(), shape));
-  }
-  Halide::Realization r(outs);
-  lp_.pipeline.realize(r, target_);
 
   TensorMap result;
-  for (size_t i = 0; i < outs.size(); ++i) {
-    const Node *n = lp_.outputNodes[i];
+  for (const PlanResult &r : plan_.results) {
     HostTensor t;
-    t.dtype = n->dtype();
-    t.shape = n->shape();
-    for (int64_t &d : t.shape)
-      if (d == kBatch)
-        d = batch;
-    t.data = drain(outs[i], n->dtype());
-    result[lp_.outputNames[i]] = std::move(t);
+    t.dtype = r.node->dtype();
+    t.shape = atBatch(r.node->shape(), batch);
+    t.data = drain(buffers.at(r.node), r.node->dtype());
+    result[r.name] = std::move(t);
   }
   return result;
 }

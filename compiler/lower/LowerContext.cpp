@@ -166,7 +166,7 @@ Halide::ImageParam &LowerContext::imageParamFor(const Node &leaf) {
   if (it != images_.end())
     return it->second;
   Halide::ImageParam img(type(leaf), static_cast<int>(leaf.rank()),
-                         argName(leaf));
+                         argNameOf(leaf));
   // Tell Halide every extent we know: dense strides, mins at 0.
   for (unsigned d = 0; d < leaf.rank(); ++d) {
     int hd = static_cast<int>(leaf.rank() - 1 - d);
@@ -180,8 +180,13 @@ Halide::Param<double> &LowerContext::scalarParamFor(const Node &leaf) {
   auto it = scalars_.find(leaf.id());
   if (it != scalars_.end())
     return it->second;
-  return scalars_.emplace(leaf.id(), Halide::Param<double>(argName(leaf)))
+  return scalars_.emplace(leaf.id(), Halide::Param<double>(argNameOf(leaf)))
       .first->second;
+}
+
+std::string LowerContext::argNameOf(const Node &n) const {
+  auto it = argNames_.find(n.id());
+  return it != argNames_.end() ? it->second : argName(n);
 }
 
 } // namespace lamina

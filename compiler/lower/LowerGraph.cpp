@@ -1,6 +1,7 @@
 //===- LowerGraph.cpp - A graph's results as one Halide pipeline ----------===//
 #include "lamina/Lower.h"
 #include "lamina/OpInfo.h"
+#include "lamina/Plan.h"
 
 #include <cassert>
 
@@ -72,29 +73,10 @@ static std::vector<bool> liveNodes(const Graph &g,
 LoweredPipeline lowerGraph(const Graph &g, PipelineKind kind,
                            const Halide::Target &target) {
   LoweredPipeline out;
-  auto addResult = [&](std::string name, const Node *n) {
-    out.outputNames.push_back(std::move(name));
-    out.outputNodes.push_back(n);
-  };
-  if (kind != PipelineKind::Predict) {
-    if (g.loss())
-      addResult("loss", g.loss());
-    for (const std::string &m : g.metrics())
-      for (const auto &[name, n] : g.outputs())
-        if (name == m)
-          addResult("m_" + sanitize(m), n);
+  for (const PlanResult &r : pipelineResults(g, kind)) {
+    out.outputNames.push_back(r.name);
+    out.outputNodes.push_back(r.node);
   }
-  if (kind == PipelineKind::Train)
-    for (const auto &[name, n] : g.updates())
-      addResult("new_" + argName(*g.findLeaf(name)), n);
-  if (kind == PipelineKind::Predict)
-    for (const auto &[name, n] : g.outputs()) {
-      bool isMetric = false;
-      for (const std::string &m : g.metrics())
-        isMetric |= m == name;
-      if (!isMetric)
-        addResult("out_" + sanitize(name), n);
-    }
 
   LowerContext ctx(g, target);
   std::vector<bool> live = liveNodes(g, out.outputNodes);

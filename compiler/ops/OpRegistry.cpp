@@ -26,6 +26,16 @@ const OpInfo &getOpInfo(OpKind k) {
   return InputInfo;
 }
 
+std::vector<const Node *> loweringInputs(const Node &n) {
+  const OpInfo &info = getOpInfo(n.kind());
+  std::vector<const Node *> out;
+  for (unsigned i = 0; i < n.numInputs(); ++i) {
+    const Node *through = info.readsThrough ? info.readsThrough(n, i) : nullptr;
+    out.push_back(through ? through : &n.input(i));
+  }
+  return out;
+}
+
 const char *opName(OpKind k) {
   switch (k) {
 #define LAMINA_OP(Name, Spelling, Arity)                                       \

@@ -6,10 +6,12 @@
 //   ast       the parsed model file
 //   ir        the forward graph, after the optimization passes
 //   grad-ir   the train step: forward, backward and SGD update
-//   halide    Halide's lowered statement of one pipeline (--pipeline)
-//   llvm      LLVM IR of one pipeline
-//   asm       assembly of one pipeline
-//   obj       object file of one pipeline
+//   plan      the kernels of one pipeline (--pipeline), their buffers and
+//             the arena
+//   halide    Halide's lowered statements of one pipeline's kernels
+//   llvm      LLVM IR of one pipeline's kernels
+//   asm       assembly of one pipeline's kernels
+//   obj       object file of one pipeline's kernels
 //   exe       the standalone executable (default)
 //
 //===----------------------------------------------------------------------===//
@@ -18,11 +20,13 @@
 #include "lamina/Driver.h"
 #include "lamina/Frontend.h"
 #include "lamina/IRText.h"
+#include "lamina/Plan.h"
 #include "lamina/Summary.h"
 
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -32,7 +36,7 @@ using namespace lamina;
 
 namespace {
 
-enum class Emit { Ast, Ir, GradIr, Halide, Llvm, Asm, Obj, Exe };
+enum class Emit { Ast, Ir, GradIr, Plan, Halide, Llvm, Asm, Obj, Exe };
 
 struct Options {
   std::string input;
@@ -47,6 +51,10 @@ struct Options {
   bool keepTemps = false;
   bool verbose = false;
   bool profile = false;
+  std::string target;
+  std::string cacheDir;
+  bool noCache = false;
+  int jobs = 0;
 };
 
 /// Writes `text` to `path` ("-" or empty is stdout).
@@ -62,6 +70,28 @@ bool writeOutput(const std::string &path, const std::string &text) {
     return false;
   }
   return true;
+}
+
+/// The arena of the train and predict steps at the train batch (64 when
+/// the model has no train block).
+void printArenaSummary(const Module &m, std::ostream &os) {
+  int64_t batch = m.defaults && m.defaults->batch > 0 ? m.defaults->batch : 64;
+  auto line = [&](const char *what, const Graph &g, PipelineKind k) {
+    KernelPlan plan = partition(g, k, "");
+    double mb =
+        static_cast<double>(arenaLayout(arenaEntries(plan), batch, nullptr)) /
+        (1024.0 * 1024.0);
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  "%s step: %zu kernels, arena %.2f MiB at batch %lld\n", what,
+                  plan.kernels.size(), mb, static_cast<long long>(batch));
+    os << buf;
+  };
+  const Graph &f = *m.forward;
+  if (m.train && f.loss())
+    line("Train", *m.train, PipelineKind::Train);
+  if (f.outputs().size() > f.metrics().size())
+    line("Predict", f, PipelineKind::Predict);
 }
 
 /// The driver options of the command line: where to stop, the passes and
@@ -86,14 +116,15 @@ DriverOptions driverOptions(const Options &opts, Emit emit) {
 
 int run(const Options &opts) {
   static const std::map<std::string, Emit> kEmits = {
-      {"ast", Emit::Ast},       {"ir", Emit::Ir},     {"grad-ir", Emit::GradIr},
-      {"halide", Emit::Halide}, {"llvm", Emit::Llvm}, {"asm", Emit::Asm},
-      {"obj", Emit::Obj},       {"exe", Emit::Exe}};
+      {"ast", Emit::Ast},   {"ir", Emit::Ir},         {"grad-ir", Emit::GradIr},
+      {"plan", Emit::Plan}, {"halide", Emit::Halide}, {"llvm", Emit::Llvm},
+      {"asm", Emit::Asm},   {"obj", Emit::Obj},       {"exe", Emit::Exe}};
   auto emitIt = kEmits.find(opts.emit);
   if (emitIt == kEmits.end()) {
     std::cerr
         << "laminac: error: unknown --emit value '" << opts.emit
-        << "'; use one of ast, ir, grad-ir, halide, llvm, asm, obj, exe\n";
+        << "'; use one of ast, ir, grad-ir, plan, halide, llvm, asm, obj, "
+           "exe\n";
     return 2;
   }
   Emit emit = emitIt->second;
@@ -111,6 +142,13 @@ int run(const Options &opts) {
   const Graph &forward = *m.forward;
   if (opts.summary) {
     printSummary(forward, std::cout);
+    // The arenas need the optimized graphs and the train step.
+    DriverOptions full = dopts;
+    full.stopAfter = Stage::GradIr;
+    std::optional<Compilation> fc = compileModelFile(opts.input, full, diag);
+    if (!fc)
+      return 1;
+    printArenaSummary(fc->module, std::cout);
     return 0;
   }
   PrintOptions po = dopts.instrumentation.printOptions;
@@ -140,6 +178,11 @@ int run(const Options &opts) {
     eo.keepTemps = opts.keepTemps;
     eo.verbose = opts.verbose;
     eo.profile = opts.profile;
+    eo.target = opts.target.empty() ? "portable" : opts.target;
+    eo.cacheDir = opts.noCache            ? ""
+                  : opts.cacheDir.empty() ? defaultCacheDir()
+                                          : opts.cacheDir;
+    eo.jobs = opts.jobs;
     auto t0 = std::chrono::steady_clock::now();
     if (!emitExecutable(m, opts.input, out, eo, diag))
       return 1;
@@ -170,16 +213,17 @@ int run(const Options &opts) {
     return 1;
   }
   const Graph &g = kind == PipelineKind::Train ? *train : forward;
-  ArtifactKind what = emit == Emit::Halide ? ArtifactKind::HalideStmt
-                      : emit == Emit::Llvm ? ArtifactKind::LLVMAssembly
-                      : emit == Emit::Asm  ? ArtifactKind::Assembly
-                                           : ArtifactKind::Object;
+  ArtifactKind what = emit == Emit::Plan     ? ArtifactKind::Plan
+                      : emit == Emit::Halide ? ArtifactKind::HalideStmt
+                      : emit == Emit::Llvm   ? ArtifactKind::LLVMAssembly
+                      : emit == Emit::Asm    ? ArtifactKind::Assembly
+                                             : ArtifactKind::Object;
   std::string out = opts.output;
   if (out.empty())
     out = emit == Emit::Obj
               ? std::filesystem::path(opts.input).stem().string() + ".o"
               : "-";
-  return emitArtifact(g, kind, what, out, diag) ? 0 : 1;
+  return emitArtifact(g, kind, what, out, opts.target, diag) ? 0 : 1;
 }
 
 } // namespace
@@ -193,12 +237,13 @@ int main(int argc, char **argv) {
                  "Output file (default: the model file's stem for exe, "
                  "stdout for text stages)");
   app.add_option("--emit", opts.emit,
-                 "Stage to emit: ast, ir, grad-ir, halide, llvm, asm, obj, "
-                 "exe (default)");
+                 "Stage to emit: ast, ir, grad-ir, plan, halide, llvm, asm, "
+                 "obj, exe (default)");
   app.add_option("--model", opts.model,
                  "Model to compile when the file has several");
   app.add_option("--pipeline", opts.pipeline,
-                 "Pipeline for halide/llvm/asm/obj: train, eval or predict")
+                 "Pipeline for plan/halide/llvm/asm/obj: train, eval or "
+                 "predict")
       ->check(CLI::IsMember({"train", "eval", "predict"}));
   app.add_option("--dump-before", opts.dumpBefore,
                  "Print the IR before this pass (or 'all'; 'autodiff' too)")
@@ -221,6 +266,19 @@ int main(int argc, char **argv) {
   app.add_flag("--profile", opts.profile,
                "Build the executable with Halide's profiler: it prints the "
                "time of each stage when it exits");
+  app.add_option("--target", opts.target,
+                 "Code for: portable (default for exe: plain x86-64 with "
+                 "AVX2+FMA and AVX-512 variants chosen at run time), host "
+                 "(this CPU; default for halide/llvm/asm/obj) or a Halide "
+                 "target string");
+  app.add_option("--cache-dir", opts.cacheDir,
+                 "Where compiled kernels are kept between compiles (default: "
+                 "$XDG_CACHE_HOME/lamina or ~/.cache/lamina)");
+  app.add_flag("--no-cache", opts.noCache,
+               "Compile every kernel afresh and keep none (a cold build)");
+  app.add_option("-j,--jobs", opts.jobs,
+                 "Compile processes (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
   try {
     return run(opts);

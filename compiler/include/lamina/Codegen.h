@@ -5,22 +5,52 @@
 #include "lamina/IR.h"
 #include "lamina/Lower.h"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace lamina {
 
 class DiagnosticEngine;
 
 /// The artifacts --emit can produce from one pipeline.
-enum class ArtifactKind { HalideStmt, LLVMAssembly, Assembly, Object };
+enum class ArtifactKind { Plan, HalideStmt, LLVMAssembly, Assembly, Object };
+
+struct KernelPlan;
+
+/// One code variant of every kernel: the Halide target it is compiled for
+/// and the suffix of its symbols ("_avx2"; "" when there is one variant).
+struct TargetVariant {
+  std::string suffix;
+  Halide::Target target;
+};
+
+/// The variants of a --target value: "portable" (plain x86-64, AVX2+FMA and
+/// AVX-512, chosen at run time), "host" (this machine's features) or a
+/// Halide target string. nullopt, with *error set, for a bad value.
+std::optional<std::vector<TargetVariant>>
+targetVariants(const std::string &spec, std::string *error);
 
 /// The Halide pipeline name of each kind: "lamina_train", ...
 const char *pipelineFunctionName(PipelineKind k);
 
 /// Writes one artifact of the `kind` pipeline of `g` to `path` ("-" is
-/// stdout). Returns false after reporting an error.
+/// stdout): its kernel plan, or its distinct kernels in plan order in one
+/// module, for the first variant of `targetSpec` ("" is host). Returns
+/// false after reporting an error.
 bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
-                  const std::string &path, DiagnosticEngine &diag);
+                  const std::string &path, const std::string &targetSpec,
+                  DiagnosticEngine &diag);
+
+/// The C++ of the generated steps (compiler/codegen/Step.cpp): for each
+/// plan, lamina_<kind>_argv and lamina_<kind>_metadata, calling the kernels
+/// with the given variant suffixes. `targetName` goes into the metadata.
+std::string stepSource(const std::vector<const KernelPlan *> &plans,
+                       const std::vector<std::string> &suffixes,
+                       const std::string &targetName);
+
+/// $XDG_CACHE_HOME/lamina, else ~/.cache/lamina ("" if neither is set).
+std::string defaultCacheDir();
 
 /// The JSON descriptor of the model that the runtime reads
 /// (runtime/README.md). `m.train` may be null for a model without a loss.
@@ -34,6 +64,13 @@ struct ExecutableOptions {
   /// Build the pipelines with Halide's profiler: the executable prints the
   /// time spent in each Func when it exits.
   bool profile = false;
+  /// See targetVariants.
+  std::string target = "portable";
+  /// Where compiled kernels are kept between runs, keyed by their
+  /// structure ("" compiles everything afresh).
+  std::string cacheDir;
+  /// Compile processes (0: one per core).
+  int jobs = 0;
 };
 
 /// Compiles the train, eval and predict pipelines ahead of time, writes the

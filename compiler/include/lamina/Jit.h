@@ -4,6 +4,7 @@
 
 #include "lamina/IR.h"
 #include "lamina/Lower.h"
+#include "lamina/Plan.h"
 
 #include <map>
 #include <string>
@@ -29,7 +30,8 @@ struct JitOptions {
   bool strictFloat = false;
 };
 
-/// One graph's `kind` pipeline, JIT-compiled once and run many times.
+/// One graph's `kind` pipeline as its kernel plan (lamina/Plan.h), each
+/// distinct kernel JIT-compiled once, run many times.
 class JitPipeline {
 public:
   JitPipeline(const Graph &g, PipelineKind kind, const JitOptions &opts = {});
@@ -38,15 +40,16 @@ public:
   /// pipeline uses, by node name (hyper-parameters such as "lr" as rank-0
   /// tensors). The batch size is taken from the first fed tensor whose node
   /// shape has kBatch. Returns results by output name ("loss",
-  /// "m_accuracy", "new_p_w", "out_probs", ...; see lowerGraph). Throws
+  /// "m_accuracy", "new_p_w", "out_probs", ...; see pipelineResults). Throws
   /// std::runtime_error naming a missing or misshapen feed.
   TensorMap run(const TensorMap &feeds);
 
-  const LoweredPipeline &lowered() const { return lp_; }
+  const KernelPlan &plan() const { return plan_; }
 
 private:
   Halide::Target target_;
-  LoweredPipeline lp_;
+  KernelPlan plan_;
+  std::map<uint64_t, LoweredKernel> compiled_;
 };
 
 /// JitPipeline(g, kind, opts).run(feeds).

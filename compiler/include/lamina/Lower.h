@@ -93,20 +93,30 @@ public:
     return parallel(n, n.rank() == 0 ? 1 : n.shape()[0]);
   }
 
-  /// Input and Param leaves become these.
+  /// Input and Param leaves become these, and so do the values a kernel
+  /// reads from other kernels (see lowerKernel).
   Halide::ImageParam &imageParamFor(const Node &leaf);
   /// Scalar hyper-parameters (rank-0 Input nodes such as "lr").
   Halide::Param<double> &scalarParamFor(const Node &leaf);
 
   const Graph &graph() const { return g_; }
 
+  /// Names n's argument `name` instead of argName(n) (a kernel names its
+  /// arguments by position). Must precede imageParamFor/scalarParamFor.
+  void setArgName(const Node &n, std::string name) {
+    argNames_[n.id()] = std::move(name);
+  }
+
 private:
+  std::string argNameOf(const Node &n) const;
+
   const Graph &g_;
   Halide::Target target_;
   Halide::Param<int32_t> batch_{"batch"};
   std::map<unsigned, Halide::Func> funcs_;
   std::map<unsigned, Halide::ImageParam> images_;
   std::map<unsigned, Halide::Param<double>> scalars_;
+  std::map<unsigned, std::string> argNames_;
 };
 
 /// Below this many elements in the largest of a kernel's fixed-shape input

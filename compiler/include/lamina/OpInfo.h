@@ -111,9 +111,19 @@ struct OpInfo {
   int64_t (*labelClasses)(const Node &n, unsigned i) = nullptr;
   /// Builds the Halide Func computing n from the Funcs of its inputs.
   Halide::Func (*lower)(const Node &n, LowerContext &ctx) = nullptr;
+  /// The node the lowering reads in place of operand i (matmul reads x
+  /// itself for an operand transpose(x)), or nullptr for operand i. The
+  /// kernel planner makes that node the kernel's input.
+  const Node *(*readsThrough)(const Node &n, unsigned i) = nullptr;
   /// Schedules the Func built by `lower`; nullptr means the default
   /// schedule (compute_root, vectorized innermost, parallel outermost).
   void (*schedule)(const Node &n, Halide::Func &f, LowerContext &ctx) = nullptr;
+  /// Each output element reads its operands at one position each (add,
+  /// relu, reshape, broadcast_to): the kernel planner fuses the op into the
+  /// kernel that produces its operand, and the lowering inlines it into its
+  /// single reader there (compiler/lower/Partition.cpp). Other ops anchor a
+  /// kernel of their own.
+  bool fusible = false;
   /// How a model file calls it.
   DslForm form = DslForm::Call;
   /// The operands for the language reference ("x", "a, b").
@@ -122,6 +132,9 @@ struct OpInfo {
 
 /// The entry for `k`.
 const OpInfo &getOpInfo(OpKind k);
+/// The nodes n's lowering reads: its operands, each replaced by what the
+/// op reads through (OpInfo::readsThrough).
+std::vector<const Node *> loweringInputs(const Node &n);
 /// The spelling of `k`, e.g. "relu" (Ops.def).
 const char *opName(OpKind k);
 /// The number of operands of `k`, or -1 if its type rule checks it

@@ -61,6 +61,7 @@ extern const OpInfo EluInfo = [] {
   op.buildGradient = buildGradient;
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

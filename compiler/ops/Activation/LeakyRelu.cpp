@@ -56,6 +56,7 @@ extern const OpInfo LeakyReluInfo = [] {
   op.buildGradient = buildGradient;
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

@@ -41,6 +41,7 @@ extern const OpInfo ReluInfo = [] {
   op.buildGradient = buildGradient;
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

@@ -33,6 +33,7 @@ extern const OpInfo SigmoidInfo = [] {
   op.buildGradient = buildGradient;
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

@@ -46,6 +46,7 @@ extern const OpInfo SoftplusInfo = [] {
   op.buildGradient = buildGradient;
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

@@ -33,6 +33,7 @@ extern const OpInfo StepInfo = [] {
       "step has zero gradient almost everywhere; use sigmoid to train";
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

@@ -34,6 +34,7 @@ extern const OpInfo TanhInfo = [] {
   op.buildGradient = buildGradient;
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

@@ -37,6 +37,7 @@ extern const OpInfo AbsInfo = [] {
   op.buildGradient = buildGradient;
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

@@ -43,6 +43,7 @@ extern const OpInfo AddInfo = [] {
   op.fold = fold;
   op.simplify = simplify;
   op.lower = lower;
+  op.fusible = true;
   op.operandDoc = "a, b";
   return op;
 }();

@@ -45,6 +45,7 @@ extern const OpInfo DivInfo = [] {
   op.fold = fold;
   op.simplify = simplify;
   op.lower = lower;
+  op.fusible = true;
   op.operandDoc = "a, b";
   return op;
 }();

@@ -32,6 +32,7 @@ extern const OpInfo GreaterInfo = [] {
       "greater is a 0/1 comparison with zero gradient almost everywhere";
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   op.operandDoc = "a, b";
   return op;
 }();

@@ -45,6 +45,7 @@ extern const OpInfo MaximumInfo = [] {
   op.buildGradient = buildGradient;
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   op.operandDoc = "a, b";
   return op;
 }();

@@ -42,6 +42,7 @@ extern const OpInfo NegInfo = [] {
   op.fold = fold;
   op.simplify = simplify;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

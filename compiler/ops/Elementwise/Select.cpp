@@ -55,6 +55,7 @@ extern const OpInfo SelectInfo = [] {
   op.nonDiffOperands = 1u;
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   op.operandDoc = "cond, a, b";
   return op;
 }();

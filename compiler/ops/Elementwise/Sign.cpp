@@ -35,6 +35,7 @@ extern const OpInfo SignInfo = [] {
       "sign has zero gradient almost everywhere; use it only on constants";
   op.fold = fold;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

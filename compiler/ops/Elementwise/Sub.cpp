@@ -40,6 +40,7 @@ extern const OpInfo SubInfo = [] {
   op.fold = fold;
   op.simplify = simplify;
   op.lower = lower;
+  op.fusible = true;
   op.operandDoc = "a, b";
   return op;
 }();

@@ -55,6 +55,7 @@ extern const OpInfo DenseInfo = [] {
   op.inferType = inferType;
   op.buildGradient = buildGradient;
   op.lower = lower;
+  op.readsThrough = matMulReadsThrough;
   op.schedule = scheduleMatMul;
   op.form = DslForm::Layer;
   op.operandDoc = "x, W [, b]";

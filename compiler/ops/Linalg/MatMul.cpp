@@ -67,6 +67,7 @@ extern const OpInfo MatMulInfo = [] {
   op.buildGradient = buildGradient;
   op.fold = fold;
   op.lower = lower;
+  op.readsThrough = matMulReadsThrough;
   op.schedule = scheduleMatMul;
   op.operandDoc = "a `[..., m, k]`, b `[k, n]`";
   return op;

@@ -19,6 +19,17 @@ namespace lamina {
 /// reading out of bounds (those results are never stored). When a is the
 /// transpose of a matrix x (as in the weight gradient x^T @ dy), x is read
 /// directly: a is only read as scalars, and a[i..i+3, k] are adjacent in x.
+inline bool readsTransposed(const Node &an) {
+  return an.kind() == OpKind::Transpose && an.rank() == 2 &&
+         (!an.hasAttr("perm") ||
+          an.intsAttr("perm") == std::vector<int64_t>{1, 0});
+}
+
+/// OpInfo::readsThrough of matmul and dense: x for an operand transpose(x).
+inline const Node *matMulReadsThrough(const Node &n, unsigned i) {
+  return i == 0 && readsTransposed(n.input(0)) ? &n.input(0).input(0) : nullptr;
+}
+
 inline Halide::Func lowerMatMul(const Node &n, LowerContext &ctx,
                                 bool withBias) {
   Halide::Func f(ctx.name(n));
@@ -34,10 +45,7 @@ inline Halide::Func lowerMatMul(const Node &n, LowerContext &ctx,
     ai.back() = Halide::clamp(ai.back(), 0, ctx.extent(a, a.size() - 2) - 1);
   ai.push_back(k);
   Halide::Expr aval;
-  bool swapped = an.kind() == OpKind::Transpose && an.rank() == 2 &&
-                 (!an.hasAttr("perm") ||
-                  an.intsAttr("perm") == std::vector<int64_t>{1, 0});
-  if (swapped)
+  if (readsTransposed(an))
     aval = LowerContext::call(ctx.funcOf(an.input(0)), {ai[1], ai[0]});
   else
     aval = ctx.read(n, 0, ai);

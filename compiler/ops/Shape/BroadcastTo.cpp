@@ -55,6 +55,7 @@ extern const OpInfo BroadcastToInfo = [] {
   op.fold = fold;
   op.simplify = simplify;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

@@ -123,6 +123,7 @@ extern const OpInfo ReshapeInfo = [] {
   op.fold = fold;
   op.simplify = simplify;
   op.lower = lower;
+  op.fusible = true;
   return op;
 }();
 

@@ -1,0 +1,218 @@
+//===- Step.cpp - The generated C++ that runs a plan's kernels in order ---===//
+//
+// For each pipeline, laminac writes `lamina_<kind>_argv(void **args)` and
+// `lamina_<kind>_metadata()`: the entry point and argument list the runtime
+// binds by name (runtime/src/Model.cpp), as a single Halide pipeline had
+// them. The body prepares the arena (lamina/abi/Step.h) and calls the
+// kernels one after another, straight-line, in the variant the CPU runs.
+//
+//===----------------------------------------------------------------------===//
+#include "lamina/Codegen.h"
+#include "lamina/OpInfo.h"
+#include "lamina/Plan.h"
+#include "lamina/abi/Version.h"
+
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace lamina {
+
+namespace {
+
+const char *typeCode(DType t) {
+  switch (t) {
+  case DType::F32:
+  case DType::F64:
+    return "halide_type_float";
+  case DType::I32:
+    return "halide_type_int";
+  }
+  return "halide_type_float";
+}
+
+std::string halideTypeExpr(DType t) {
+  return std::string("halide_type_t(") + typeCode(t) + ", " +
+         std::to_string(dtypeSize(t) * 8) + ", 1)";
+}
+
+/// Where the step finds each tensor: an argument slot or an arena slot.
+struct StepWriter {
+  const KernelPlan &plan;
+  std::string fn;                          // "lamina_train"
+  std::map<const Node *, size_t> argOf;    // leaves
+  std::map<const Node *, size_t> resultOf; // the first result of a node
+  std::map<const Node *, size_t> arenaOf;  // intermediates
+  std::vector<ArenaEntry> arena;
+
+  explicit StepWriter(const KernelPlan &p)
+      : plan(p), fn(pipelineFunctionName(p.kind)) {
+    // Argument 0 is the batch; then the leaves, then the results.
+    size_t i = 1;
+    for (const Node *leaf : plan.leaves)
+      argOf[leaf] = i++;
+    for (const PlanResult &r : plan.results)
+      resultOf.emplace(r.node, i++);
+    arena = arenaEntries(plan);
+    for (size_t a = 0; a < arena.size(); ++a)
+      arenaOf[arena[a].node] = a;
+  }
+
+  static std::string arg(size_t i) {
+    return "static_cast<halide_buffer_t *>(a[" + std::to_string(i) + "])";
+  }
+
+  /// The buffer a kernel reads n from.
+  std::string source(const Node *n) const {
+    if (auto it = arenaOf.find(n); it != arenaOf.end())
+      return "t[" + std::to_string(it->second) + "]";
+    if (auto it = argOf.find(n); it != argOf.end())
+      return arg(it->second);
+    return arg(resultOf.at(n));
+  }
+
+  /// The buffer a kernel writes n to.
+  std::string dest(const Node *n) const {
+    if (auto it = arenaOf.find(n); it != arenaOf.end())
+      return "t[" + std::to_string(it->second) + "]";
+    return arg(resultOf.at(n));
+  }
+
+  void metadata(std::ostream &os, const std::string &target) const {
+    os << "const halide_filter_argument_t " << fn << "_args[] = {\n"
+       << "    {\"batch\", halide_argument_kind_input_scalar, 0, "
+          "halide_type_t(halide_type_int, 32, 1), nullptr, nullptr, "
+          "nullptr, nullptr, nullptr},\n";
+    auto arg = [&](const std::string &name, const char *kind, const Node &n) {
+      os << "    {\"" << name << "\", " << kind << ", " << n.rank() << ", "
+         << halideTypeExpr(n.dtype())
+         << ", nullptr, nullptr, nullptr, nullptr, nullptr},\n";
+    };
+    for (const Node *leaf : plan.leaves) {
+      if (leaf->kind() == OpKind::Input && leaf->rank() == 0)
+        os << "    {\"" << argName(*leaf)
+           << "\", halide_argument_kind_input_scalar, 0, "
+              "halide_type_t(halide_type_float, 64, 1), nullptr, nullptr, "
+              "nullptr, nullptr, nullptr},\n";
+      else
+        arg(argName(*leaf), "halide_argument_kind_input_buffer", *leaf);
+    }
+    for (const PlanResult &r : plan.results)
+      arg(r.name, "halide_argument_kind_output_buffer", *r.node);
+    os << "};\n"
+       << "const halide_filter_metadata_t " << fn << "_md = {\n"
+       << "    halide_filter_metadata_t::VERSION, "
+       << 1 + plan.leaves.size() + plan.results.size() << ", " << fn
+       << "_args, \"" << target << "\", \"" << fn << "\"};\n";
+  }
+
+  void tensors(std::ostream &os) const {
+    if (arena.empty())
+      return;
+    os << "const lamina::abi::StepTensor " << fn << "_tensors[] = {\n";
+    for (const ArenaEntry &e : arena) {
+      const Node &n = *e.node;
+      os << "    {" << typeCode(n.dtype()) << ", " << dtypeSize(n.dtype()) * 8
+         << ", " << n.rank() << ", {";
+      for (size_t d = 0; d < n.shape().size(); ++d)
+        os << (d ? ", " : "") << n.shape()[d];
+      os << "}, " << e.first << ", " << e.last << "}, // %" << n.id() << "\n";
+    }
+    os << "};\n";
+  }
+
+  /// The body for one variant: every kernel, then the copies that give a
+  /// value to its second and later results.
+  void body(std::ostream &os, const std::string &suffix) const {
+    os << "int " << fn << suffix
+       << "(void **a, halide_buffer_t *const *t, int32_t batch) {\n"
+       << "  (void)t;\n  int rc = 0;\n";
+    for (const Kernel &k : plan.kernels) {
+      os << "  if ((rc = " << k.symbol() << suffix << "(batch";
+      for (const Node *s : k.scalars)
+        os << ", *static_cast<double *>(a[" << argOf.at(s) << "])";
+      for (const Node *in : k.inputs)
+        os << ", " << source(in);
+      for (const Node *o : k.outputs)
+        os << ", " << dest(o);
+      os << ")))\n    return rc;\n";
+    }
+    std::set<const Node *> seen;
+    size_t i = 1 + plan.leaves.size();
+    for (const PlanResult &r : plan.results) {
+      if (!seen.insert(r.node).second)
+        os << "  if ((rc = lamina::abi::copyBuffer(" << dest(r.node) << ", "
+           << arg(i) << ")))\n"
+           << "    return rc;\n";
+      ++i;
+    }
+    os << "  return 0;\n}\n";
+  }
+
+  void entry(std::ostream &os, const std::vector<std::string> &suffixes) const {
+    os << "extern \"C\" int " << fn << "_argv(void **a) {\n";
+    if (arena.empty())
+      os << "  halide_buffer_t *const *t = nullptr;\n";
+    else
+      os << "  static lamina::abi::StepArena arena(" << fn << "_tensors, "
+         << arena.size() << ");\n"
+         << "  halide_buffer_t *const *t = arena.prepare(*static_cast<int32_t "
+            "*>(a[0]));\n"
+         << "  if (!t)\n    return halide_error_code_out_of_memory;\n";
+    os << "  int32_t batch = *static_cast<int32_t *>(a[0]);\n";
+    if (suffixes.size() == 1) {
+      os << "  return " << fn << suffixes[0] << "(a, t, batch);\n}\n";
+    } else {
+      os << "  switch (lamina::abi::cpuVariant(" << suffixes.size() << ")) {\n";
+      for (size_t v = suffixes.size(); v-- > 1;)
+        os << "  case " << v << ":\n    return " << fn << suffixes[v]
+           << "(a, t, batch);\n";
+      os << "  default:\n    return " << fn << suffixes[0]
+         << "(a, t, batch);\n  }\n}\n";
+    }
+    os << "extern \"C\" const halide_filter_metadata_t *" << fn
+       << "_metadata() {\n  return &" << fn << "_md;\n}\n";
+  }
+};
+
+} // namespace
+
+std::string stepSource(const std::vector<const KernelPlan *> &plans,
+                       const std::vector<std::string> &suffixes,
+                       const std::string &targetName) {
+  std::ostringstream os;
+  os << "// Generated by laminac: each pipeline's kernels, in order. Do not "
+        "edit.\n"
+     << "#include <HalideRuntime.h>\n#include \"lamina/abi/Step.h\"\n\n"
+     << "static_assert(lamina::abi::kAbiVersion == " << abi::kAbiVersion
+     << ", \"laminac and the runtime disagree on the step ABI\");\n\n"
+     << "extern \"C\" {\n";
+  std::set<std::string> declared;
+  for (const KernelPlan *p : plans)
+    for (const Kernel &k : p->kernels)
+      for (const std::string &suffix : suffixes) {
+        std::string sym = k.symbol() + suffix;
+        if (!declared.insert(sym).second)
+          continue;
+        os << "int " << sym << "(int32_t";
+        for (size_t i = 0; i < k.scalars.size(); ++i)
+          os << ", double";
+        for (size_t i = 0; i < k.inputs.size() + k.outputs.size(); ++i)
+          os << ", halide_buffer_t *";
+        os << ");\n";
+      }
+  os << "}\n\nnamespace {\n";
+  for (const KernelPlan *p : plans) {
+    StepWriter w(*p);
+    w.metadata(os, targetName);
+    w.tensors(os);
+    for (const std::string &suffix : suffixes)
+      w.body(os, suffix);
+  }
+  os << "} // namespace\n\n";
+  for (const KernelPlan *p : plans)
+    StepWriter(*p).entry(os, suffixes);
+  return os.str();
+}
+
+} // namespace lamina

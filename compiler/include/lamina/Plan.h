@@ -1,0 +1,115 @@
+//===- Plan.h - A pipeline as a sequence of fused kernels -----------------===//
+//
+// A pipeline (train, eval, predict) runs as a list of kernels, each one small
+// Halide pipeline: one anchor (a matmul, convolution, pooling, reduction,
+// softmax, loss, ...) and the element-wise nodes fused into it. Kernels read
+// the graph's leaves and earlier kernels' outputs and write their own outputs
+// to buffers that the generated step lays out in one arena (see
+// runtime/include/lamina/abi/Step.h). The same design as TVM's and XLA's
+// fusion and Halide's HANNK: small pipelines compile in time linear in the
+// depth of the model, and kernels with the same structure share one object.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LAMINA_PLAN_H
+#define LAMINA_PLAN_H
+
+#include "lamina/IR.h"
+#include "lamina/Lower.h"
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace lamina {
+
+/// One fused kernel.
+struct Kernel {
+  /// The nodes it computes, in graph order; the first is its anchor (or its
+  /// first element-wise node when it has no anchor).
+  std::vector<const Node *> nodes;
+  /// Constants it reads (lowered into the kernel, shared by none).
+  std::vector<const Node *> constants;
+  /// Rank-0 hyper-parameter inputs it reads ("lr"), as scalar arguments.
+  std::vector<const Node *> scalars;
+  /// Tensors it reads that it does not compute: leaves and other kernels'
+  /// outputs, in first-use order.
+  std::vector<const Node *> inputs;
+  /// The values it writes (read by a later kernel or a pipeline result). A
+  /// node is listed once even when it is several results.
+  std::vector<const Node *> outputs;
+  /// The structural key (see kernelKey) and its 64-bit hash.
+  std::string key;
+  uint64_t hash = 0;
+
+  /// The symbol of the compiled kernel: "lk_" and 16 hex digits of the hash.
+  std::string symbol() const;
+};
+
+/// One result of a pipeline ("loss", "new_p_w", "out_probs") and the node
+/// computing it.
+struct PlanResult {
+  std::string name;
+  const Node *node = nullptr;
+};
+
+/// A pipeline as kernels in execution order.
+struct KernelPlan {
+  PipelineKind kind = PipelineKind::Predict;
+  const Graph *graph = nullptr;
+  std::vector<Kernel> kernels;
+  std::vector<PlanResult> results;
+  /// The leaves the pipeline reads (its arguments besides the batch):
+  /// tensors and rank-0 hyper-parameters, in graph order.
+  std::vector<const Node *> leaves;
+};
+
+/// The results a pipeline of `kind` produces from `g`, in argument order:
+/// loss, metrics ("m_..."), then new parameter and state values ("new_...")
+/// for Train; the model outputs ("out_...") for Predict.
+std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind);
+
+/// Splits the nodes that `kind`'s results need into kernels. `salt` (the
+/// targets, the compiler's build id and flags) enters every kernel's key.
+KernelPlan partition(const Graph &g, PipelineKind kind,
+                     const std::string &salt);
+
+/// An intermediate in the arena: a kernel output that is no pipeline
+/// result, written by kernel `first` and last read by kernel `last`.
+struct ArenaEntry {
+  const Node *node = nullptr;
+  int first = 0;
+  int last = 0;
+};
+
+/// The plan's intermediates, in the order their kernels write them.
+std::vector<ArenaEntry> arenaEntries(const KernelPlan &plan);
+
+/// The arena's size in bytes at `batch`, and each entry's offset
+/// (abi::layoutArena, as the generated step computes it).
+int64_t arenaLayout(const std::vector<ArenaEntry> &entries, int64_t batch,
+                    std::vector<int64_t> *offsets);
+
+/// Prints the kernels of a plan, their nodes, argument buffers and sizes.
+/// `batch` sizes the batch dimension.
+void printPlan(const KernelPlan &plan, std::ostream &os, int64_t batch);
+
+/// A kernel lowered to a Halide pipeline. Its arguments, in call order: the
+/// batch (int32), the scalars (double), the inputs (buffers); then its
+/// outputs (buffers) in `Kernel::outputs` order.
+struct LoweredKernel {
+  Halide::Pipeline pipeline;
+  std::vector<Halide::Argument> arguments;
+  /// The argument objects, for JIT runs.
+  Halide::Param<int32_t> batch;
+  std::vector<Halide::Param<double>> scalars;
+  std::vector<Halide::ImageParam> inputs;
+};
+
+/// Lowers one kernel of `plan` for `target`.
+LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
+                          const Halide::Target &target);
+
+} // namespace lamina
+
+#endif // LAMINA_PLAN_H

@@ -1,0 +1,89 @@
+//===- LowerKernel.cpp - One kernel of a plan as a Halide pipeline --------===//
+//
+// A kernel's arguments are named by position ("s0", "i0", outputs "o0"), so
+// two kernels with the same key lower to the same code whatever their
+// nodes are called. Anchors keep their op's schedule. A fusible node read
+// once in the kernel, by a fusible node or by an output, is inlined into its
+// reader: bias, activation and update expressions are computed in the loop
+// that stores the kernel's output, not in a pass of their own.
+//
+//===----------------------------------------------------------------------===//
+#include "lamina/OpInfo.h"
+#include "lamina/Plan.h"
+
+#include <map>
+
+namespace lamina {
+
+LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
+                          const Halide::Target &target) {
+  LowerContext ctx(*plan.graph, target);
+  LoweredKernel out;
+  out.arguments.push_back(ctx.batch());
+  out.batch = ctx.batch();
+  for (size_t i = 0; i < k.scalars.size(); ++i) {
+    const Node &s = *k.scalars[i];
+    ctx.setArgName(s, "s" + std::to_string(i));
+    ctx.setFunc(s, getOpInfo(OpKind::Input).lower(s, ctx));
+    out.arguments.push_back(ctx.scalarParamFor(s));
+    out.scalars.push_back(ctx.scalarParamFor(s));
+  }
+  for (size_t i = 0; i < k.inputs.size(); ++i) {
+    const Node &in = *k.inputs[i];
+    ctx.setArgName(in, "i" + std::to_string(i));
+    Halide::ImageParam &img = ctx.imageParamFor(in);
+    ctx.setFunc(in, img);
+    out.arguments.push_back(img);
+    out.inputs.push_back(img);
+  }
+  for (const Node *c : k.constants) {
+    Halide::Func f = getOpInfo(OpKind::Constant).lower(*c, ctx);
+    if (c->rank() > 0)
+      scheduleDefault(*c, f, ctx);
+    ctx.setFunc(*c, f);
+  }
+
+  // Who reads each node inside the kernel: fusible members, other members,
+  // and the output stores.
+  std::map<const Node *, int> reads;
+  std::map<const Node *, bool> readByAnchor;
+  for (const Node *n : k.nodes)
+    for (const Node *in : loweringInputs(*n)) {
+      ++reads[in];
+      readByAnchor[in] |= !getOpInfo(n->kind()).fusible;
+    }
+  for (const Node *o : k.outputs)
+    ++reads[o];
+
+  for (const Node *n : k.nodes) {
+    const OpInfo &info = getOpInfo(n->kind());
+    Halide::Func f = info.lower(*n, ctx);
+    bool inlined = info.fusible && reads[n] == 1 && !readByAnchor[n];
+    if (!inlined) {
+      if (info.schedule)
+        info.schedule(*n, f, ctx);
+      else
+        scheduleDefault(*n, f, ctx);
+    }
+    ctx.setFunc(*n, f);
+  }
+
+  std::vector<Halide::Func> outs;
+  for (size_t i = 0; i < k.outputs.size(); ++i) {
+    const Node &n = *k.outputs[i];
+    Halide::Func o("o" + std::to_string(i));
+    std::vector<Halide::Var> v = ctx.vars(n);
+    LowerContext::define(
+        o, v, LowerContext::call(ctx.funcOf(n), LowerContext::exprs(v)));
+    for (unsigned d = 0; d < n.rank(); ++d) {
+      int hd = static_cast<int>(n.rank() - 1 - d);
+      o.output_buffer().dim(hd).set_bounds(0, ctx.extent(n.shape(), d));
+    }
+    scheduleDefault(n, o, ctx);
+    outs.push_back(o);
+  }
+  out.pipeline = Halide::Pipeline(outs);
+  return out;
+}
+
+} // namespace lamina

@@ -1,0 +1,389 @@
+//===- Partition.cpp - A pipeline's nodes as fused kernels ----------------===//
+//
+// Every node that is not fusible (OpInfo::fusible) anchors a kernel of its
+// own. A fusible node joins the kernel of its latest-computed operand (its
+// epilogue: bias and activation after a matmul, a parameter's update after
+// its gradient); one whose operands are all leaves or constants joins the
+// first kernel that reads it. Then, walking backwards, a fusible node that
+// its own kernel does not read, and that only fusible nodes of one later
+// kernel read, moves there and is inlined (an activation's derivative mask
+// into the gradient kernel that multiplies by it). Kernels run in the order
+// they were created: every operand of a kernel's node is computed by an
+// earlier kernel or by the kernel itself.
+//
+//===----------------------------------------------------------------------===//
+#include "lamina/OpInfo.h"
+#include "lamina/Plan.h"
+#include "lamina/abi/Arena.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstdio>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+namespace lamina {
+
+std::string Kernel::symbol() const {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "lk_%016llx",
+                static_cast<unsigned long long>(hash));
+  return buf;
+}
+
+std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind) {
+  std::vector<PlanResult> out;
+  auto isMetric = [&](const std::string &name) {
+    return std::find(g.metrics().begin(), g.metrics().end(), name) !=
+           g.metrics().end();
+  };
+  if (kind != PipelineKind::Predict) {
+    if (g.loss())
+      out.push_back({"loss", g.loss()});
+    for (const std::string &m : g.metrics())
+      for (const auto &[name, n] : g.outputs())
+        if (name == m)
+          out.push_back({"m_" + sanitize(m), n});
+  }
+  if (kind == PipelineKind::Train)
+    for (const auto &[name, n] : g.updates())
+      out.push_back({"new_" + argName(*g.findLeaf(name)), n});
+  if (kind == PipelineKind::Predict)
+    for (const auto &[name, n] : g.outputs())
+      if (!isMetric(name))
+        out.push_back({"out_" + sanitize(name), n});
+  return out;
+}
+
+static bool isLeaf(const Node &n) {
+  return n.kind() == OpKind::Input || n.kind() == OpKind::Param;
+}
+
+static bool isComputed(const Node &n) {
+  return !isLeaf(n) && n.kind() != OpKind::Constant;
+}
+
+static std::string typeKey(const Node &n) {
+  std::string s = dtypeName(n.dtype());
+  s += "[";
+  for (size_t d = 0; d < n.shape().size(); ++d)
+    s += (d ? "," : "") + (n.shape()[d] == kBatch
+                               ? std::string("B")
+                               : std::to_string(n.shape()[d]));
+  return s + "]";
+}
+
+static std::string exactDouble(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", v);
+  return buf;
+}
+
+static std::string attrKey(const Attr &a) {
+  if (auto *i = std::get_if<int64_t>(&a))
+    return std::to_string(*i);
+  if (auto *d = std::get_if<double>(&a))
+    return exactDouble(*d);
+  if (auto *s = std::get_if<std::string>(&a))
+    return "\"" + *s + "\"";
+  std::string s = "[";
+  for (int64_t v : std::get<std::vector<int64_t>>(a))
+    s += std::to_string(v) + ",";
+  return s + "]";
+}
+
+static uint64_t fnv1a(const std::string &s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+/// The text that decides a kernel's code: its arguments' types, its nodes'
+/// ops, attributes, types and operands (by position, not by name), its
+/// outputs, and the salt (targets, compiler build and flags). Kernels with
+/// equal keys compile to the same object.
+static std::string kernelKey(const Kernel &k, const std::string &salt) {
+  std::map<const Node *, std::string> ref;
+  std::ostringstream os;
+  os << "lamina kernel 1\n" << salt << "\n";
+  for (size_t i = 0; i < k.scalars.size(); ++i) {
+    ref[k.scalars[i]] = "s" + std::to_string(i);
+    os << "s" << i << " " << typeKey(*k.scalars[i]) << "\n";
+  }
+  for (size_t i = 0; i < k.inputs.size(); ++i) {
+    ref[k.inputs[i]] = "i" + std::to_string(i);
+    os << "i" << i << " " << typeKey(*k.inputs[i]) << "\n";
+  }
+  for (size_t i = 0; i < k.constants.size(); ++i) {
+    const Node &c = *k.constants[i];
+    ref[&c] = "c" + std::to_string(i);
+    os << "c" << i << " " << typeKey(c) << " {";
+    for (double v : c.data())
+      os << exactDouble(v) << ",";
+    os << "}\n";
+  }
+  for (size_t i = 0; i < k.nodes.size(); ++i) {
+    const Node &n = *k.nodes[i];
+    ref[&n] = "n" + std::to_string(i);
+    os << "n" << i << " = " << opName(n.kind()) << "(";
+    for (const Node *in : loweringInputs(n))
+      os << ref.at(in) << ",";
+    os << ") {";
+    for (const auto &[name, a] : n.attrs())
+      os << name << "=" << attrKey(a) << ",";
+    os << "} " << typeKey(n) << "\n";
+  }
+  for (const Node *o : k.outputs)
+    os << "out " << ref.at(o) << "\n";
+  return os.str();
+}
+
+KernelPlan partition(const Graph &g, PipelineKind kind,
+                     const std::string &salt) {
+  KernelPlan plan;
+  plan.kind = kind;
+  plan.graph = &g;
+  plan.results = pipelineResults(g, kind);
+
+  unsigned size = g.size();
+  std::vector<bool> live(size, false), isResult(size, false);
+  std::vector<const Node *> work;
+  for (const PlanResult &r : plan.results) {
+    isResult[r.node->id()] = true;
+    if (!live[r.node->id()]) {
+      live[r.node->id()] = true;
+      work.push_back(r.node);
+    }
+  }
+  while (!work.empty()) {
+    const Node *n = work.back();
+    work.pop_back();
+    for (const Node *in : loweringInputs(*n))
+      if (!live[in->id()]) {
+        live[in->id()] = true;
+        work.push_back(in);
+      }
+  }
+  std::vector<std::vector<const Node *>> users(size);
+  std::vector<const Node *> order;
+  for (const auto &np : g.nodes())
+    if (live[np->id()]) {
+      order.push_back(np.get());
+      for (const Node *in : loweringInputs(*np))
+        users[in->id()].push_back(np.get());
+    }
+
+  // Anchors and epilogues, forwards. A fusible node computed from leaves
+  // and constants alone floats: it joins the first kernel that reads it.
+  constexpr int kFloating = -2;
+  std::vector<int> kernelOf(size, -1);
+  int numGroups = 0;
+  for (const Node *n : order) {
+    if (isLeaf(*n))
+      plan.leaves.push_back(n);
+    if (!isComputed(*n))
+      continue;
+    int k = -1;
+    bool fusible = getOpInfo(n->kind()).fusible;
+    if (fusible)
+      for (const Node *in : loweringInputs(*n))
+        k = std::max(k, kernelOf[in->id()]);
+    kernelOf[n->id()] = k >= 0                          ? k
+                        : fusible && !isResult[n->id()] ? kFloating
+                                                        : numGroups++;
+  }
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const Node *n = *it;
+    if (kernelOf[n->id()] != kFloating)
+      continue;
+    int k = numGroups;
+    for (const Node *u : users[n->id()])
+      k = std::min(k, kernelOf[u->id()]);
+    kernelOf[n->id()] = k < numGroups ? k : numGroups++;
+  }
+  // Sinking, backwards: a fusible node nothing in its kernel reads moves to
+  // the one later kernel whose fusible nodes read it (where it is inlined).
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const Node *n = *it;
+    if (!isComputed(*n) || !getOpInfo(n->kind()).fusible || isResult[n->id()])
+      continue;
+    int own = kernelOf[n->id()], to = -1;
+    bool movable = !users[n->id()].empty();
+    for (const Node *u : users[n->id()]) {
+      int ku = kernelOf[u->id()];
+      movable &=
+          ku != own && (to < 0 || ku == to) && getOpInfo(u->kind()).fusible;
+      to = ku;
+    }
+    if (movable && to > own)
+      kernelOf[n->id()] = to;
+  }
+
+  std::vector<Kernel> groups(numGroups);
+  for (const Node *n : order)
+    if (isComputed(*n))
+      groups[kernelOf[n->id()]].nodes.push_back(n);
+  // A result that no kernel computes (a leaf or a constant passed through)
+  // is copied by a kernel of its own.
+  std::vector<const Node *> copied;
+  for (const PlanResult &r : plan.results)
+    if (!isComputed(*r.node) &&
+        std::find(copied.begin(), copied.end(), r.node) == copied.end()) {
+      copied.push_back(r.node);
+      Kernel copy;
+      copy.outputs.push_back(r.node);
+      (r.node->kind() == OpKind::Constant ? copy.constants
+       : r.node->rank() == 0              ? copy.scalars
+                                          : copy.inputs)
+          .push_back(r.node);
+      groups.push_back(std::move(copy));
+    }
+
+  for (size_t gi = 0; gi < groups.size(); ++gi) {
+    Kernel &k = groups[gi];
+    if (k.nodes.empty() && k.outputs.empty())
+      continue;
+    auto addOnce = [](std::vector<const Node *> &v, const Node *n) {
+      if (std::find(v.begin(), v.end(), n) == v.end())
+        v.push_back(n);
+    };
+    for (const Node *n : k.nodes)
+      for (const Node *in : loweringInputs(*n)) {
+        if (isComputed(*in) && kernelOf[in->id()] == static_cast<int>(gi))
+          continue;
+        if (in->kind() == OpKind::Constant)
+          addOnce(k.constants, in);
+        else if (in->kind() == OpKind::Input && in->rank() == 0)
+          addOnce(k.scalars, in);
+        else
+          addOnce(k.inputs, in);
+      }
+    for (const Node *n : k.nodes) {
+      bool out = isResult[n->id()];
+      for (const Node *u : users[n->id()])
+        out |= kernelOf[u->id()] != static_cast<int>(gi);
+      if (out)
+        k.outputs.push_back(n);
+    }
+    k.key = kernelKey(k, salt);
+    k.hash = fnv1a(k.key);
+    plan.kernels.push_back(std::move(k));
+  }
+  return plan;
+}
+
+//===----------------------------------------------------------------------===//
+// The arena and the printout
+//===----------------------------------------------------------------------===//
+
+std::vector<ArenaEntry> arenaEntries(const KernelPlan &plan) {
+  std::map<const Node *, size_t> index;
+  std::vector<ArenaEntry> out;
+  auto isResult = [&](const Node *n) {
+    for (const PlanResult &r : plan.results)
+      if (r.node == n)
+        return true;
+    return false;
+  };
+  for (size_t k = 0; k < plan.kernels.size(); ++k) {
+    for (const Node *o : plan.kernels[k].outputs)
+      if (isComputed(*o) && !isResult(o)) {
+        index[o] = out.size();
+        out.push_back({o, static_cast<int>(k), static_cast<int>(k)});
+      }
+    for (const Node *in : plan.kernels[k].inputs)
+      if (auto it = index.find(in); it != index.end())
+        out[it->second].last = static_cast<int>(k);
+  }
+  return out;
+}
+
+int64_t arenaLayout(const std::vector<ArenaEntry> &entries, int64_t batch,
+                    std::vector<int64_t> *offsets) {
+  std::vector<abi::ArenaTensor> t;
+  for (const ArenaEntry &e : entries)
+    t.push_back({numElements(e.node->shape(), batch) *
+                     static_cast<int64_t>(dtypeSize(e.node->dtype())),
+                 e.first, e.last});
+  int64_t total = 0;
+  std::vector<int64_t> off = abi::layoutArena(t, &total);
+  if (offsets)
+    *offsets = std::move(off);
+  return total;
+}
+
+static std::string describe(const Node &n, int64_t batch) {
+  std::string s = "%" + std::to_string(n.id());
+  if (!n.name().empty())
+    s += " \"" + n.name() + "\"";
+  s += " " + std::string(dtypeName(n.dtype())) + "[";
+  for (size_t d = 0; d < n.shape().size(); ++d)
+    s += (d ? ", " : "") +
+         std::to_string(n.shape()[d] == kBatch ? batch : n.shape()[d]);
+  return s + "]";
+}
+
+static const char *kindName(PipelineKind k) {
+  switch (k) {
+  case PipelineKind::Train:
+    return "train";
+  case PipelineKind::Eval:
+    return "eval";
+  case PipelineKind::Predict:
+    return "predict";
+  }
+  return "?";
+}
+
+void printPlan(const KernelPlan &plan, std::ostream &os, int64_t batch) {
+  std::vector<ArenaEntry> entries = arenaEntries(plan);
+  std::vector<int64_t> offsets;
+  int64_t arena = arenaLayout(entries, batch, &offsets);
+  std::map<const Node *, size_t> slot;
+  for (size_t i = 0; i < entries.size(); ++i)
+    slot[entries[i].node] = i;
+  std::map<uint64_t, int> distinct;
+  for (const Kernel &k : plan.kernels)
+    ++distinct[k.hash];
+  os << "pipeline " << kindName(plan.kind) << ": " << plan.kernels.size()
+     << " kernels, " << distinct.size() << " distinct; arena " << arena
+     << " bytes at batch " << batch << "\n";
+  auto bytes = [&](const Node &n) {
+    return numElements(n.shape(), batch) *
+           static_cast<int64_t>(dtypeSize(n.dtype()));
+  };
+  auto where = [&](const Node &n) -> std::string {
+    for (const PlanResult &r : plan.results)
+      if (r.node == &n)
+        return "result " + r.name;
+    if (isLeaf(n))
+      return "argument " + argName(n);
+    if (n.kind() == OpKind::Constant)
+      return "constant";
+    auto it = slot.find(&n);
+    assert(it != slot.end() && "a kernel reads an intermediate not planned");
+    return "arena @" + std::to_string(offsets[it->second]) + " (" +
+           std::to_string(bytes(n)) + " bytes)";
+  };
+  for (size_t i = 0; i < plan.kernels.size(); ++i) {
+    const Kernel &k = plan.kernels[i];
+    os << "kernel " << i << " " << k.symbol() << ":";
+    for (const Node *n : k.nodes)
+      os << " " << opName(n->kind()) << " %" << n->id();
+    if (k.nodes.empty())
+      os << " copy";
+    os << "\n";
+    for (const Node *s : k.scalars)
+      os << "  scalar " << describe(*s, batch) << " " << where(*s) << "\n";
+    for (const Node *in : k.inputs)
+      os << "  in  " << describe(*in, batch) << " " << where(*in) << "\n";
+    for (const Node *o : k.outputs)
+      os << "  out " << describe(*o, batch) << " " << where(*o) << "\n";
+  }
+}
+
+} // namespace lamina

@@ -1,0 +1,79 @@
+//===- Step.h - What a generated step calls in the runtime ----------------===//
+//
+// laminac writes each pipeline (lamina_train, lamina_eval, lamina_predict)
+// as C++ that calls its kernels in order (compiler/codegen/Step.cpp). The
+// kernels' intermediates live in a StepArena laid out by liveness
+// (abi/Arena.h); the arena is laid out again only when the batch size
+// changes and grows only when it must, so a steady-state step allocates
+// nothing. Kernels come in variants for several CPUs; cpuVariant() picks
+// one once per process.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LAMINA_ABI_STEP_H
+#define LAMINA_ABI_STEP_H
+
+#include "lamina/abi/Version.h"
+
+#include <HalideRuntime.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace lamina::abi {
+
+constexpr int kMaxRank = 8;
+
+/// One intermediate tensor of a generated step.
+struct StepTensor {
+  /// halide_type_code_t and bits of its elements.
+  uint8_t code;
+  uint8_t bits;
+  int32_t rank;
+  /// Extents in logical (row-major) order; -1 is the batch.
+  int64_t shape[kMaxRank];
+  /// The kernels that write it and that read it last.
+  int32_t first;
+  int32_t last;
+};
+
+/// The arena of one generated pipeline. Not thread-safe: one step at a
+/// time.
+class StepArena {
+public:
+  StepArena(const StepTensor *tensors, int count);
+  ~StepArena();
+  StepArena(const StepArena &) = delete;
+  StepArena &operator=(const StepArena &) = delete;
+
+  /// The buffers of the tensors at `batch`, in table order; nullptr if the
+  /// arena cannot be allocated.
+  halide_buffer_t *const *prepare(int32_t batch);
+  /// The arena's size at the last prepared batch.
+  int64_t bytes() const { return bytes_; }
+
+private:
+  std::vector<StepTensor> tensors_;
+  std::vector<halide_buffer_t> buffers_;
+  std::vector<halide_buffer_t *> pointers_;
+  std::vector<halide_dimension_t> dims_;
+  int32_t batch_ = -1;
+  int64_t bytes_ = 0;
+  int64_t capacity_ = 0;
+  uint8_t *memory_ = nullptr;
+};
+
+/// Copies `src` into `dst` (same type and extents); 0 on success.
+int copyBuffer(const halide_buffer_t *src, halide_buffer_t *dst);
+
+/// Kernel variants, from the most portable.
+enum Variant : int { kX86_64 = 0, kAvx2 = 1, kAvx512 = 2 };
+
+/// The best variant this CPU runs among the first `available` ones.
+int cpuVariant(int available);
+/// "x86-64", "avx2" or "avx512".
+const char *variantName(int v);
+
+} // namespace lamina::abi
+
+#endif // LAMINA_ABI_STEP_H

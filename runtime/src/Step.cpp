@@ -1,0 +1,115 @@
+//===- Step.cpp - The arena and CPU dispatch of generated steps -----------===//
+#include "lamina/abi/Step.h"
+
+#include "lamina/abi/Arena.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace lamina::abi {
+
+StepArena::StepArena(const StepTensor *tensors, int count)
+    : tensors_(tensors, tensors + count), buffers_(count), pointers_(count) {
+  size_t dims = 0;
+  for (const StepTensor &t : tensors_)
+    dims += static_cast<size_t>(t.rank);
+  dims_.resize(dims);
+}
+
+StepArena::~StepArena() { std::free(memory_); }
+
+static int64_t extentAt(int64_t d, int32_t batch) {
+  return d == -1 ? batch : d;
+}
+
+halide_buffer_t *const *StepArena::prepare(int32_t batch) {
+  if (batch == batch_)
+    return pointers_.data();
+  std::vector<ArenaTensor> sizes;
+  for (const StepTensor &t : tensors_) {
+    int64_t n = t.bits / 8;
+    for (int d = 0; d < t.rank; ++d)
+      n *= extentAt(t.shape[d], batch);
+    sizes.push_back({n, t.first, t.last});
+  }
+  int64_t total = 0;
+  std::vector<int64_t> offsets = layoutArena(sizes, &total);
+  if (total > capacity_) {
+    std::free(memory_);
+    memory_ = static_cast<uint8_t *>(std::aligned_alloc(
+        kArenaAlign, static_cast<size_t>(total + kArenaAlign - 1) /
+                         kArenaAlign * kArenaAlign));
+    if (!memory_) {
+      capacity_ = 0;
+      batch_ = -1;
+      return nullptr;
+    }
+    capacity_ = total;
+  }
+  size_t nextDim = 0;
+  for (size_t i = 0; i < tensors_.size(); ++i) {
+    const StepTensor &t = tensors_[i];
+    halide_buffer_t &b = buffers_[i];
+    b = halide_buffer_t();
+    b.host = memory_ + offsets[i];
+    b.type.code = static_cast<halide_type_code_t>(t.code);
+    b.type.bits = t.bits;
+    b.type.lanes = 1;
+    b.dimensions = t.rank;
+    b.dim = dims_.data() + nextDim;
+    nextDim += static_cast<size_t>(t.rank);
+    // Halide lists dimensions innermost first.
+    int32_t stride = 1;
+    for (int d = t.rank - 1, hd = 0; d >= 0; --d, ++hd) {
+      int32_t extent = static_cast<int32_t>(extentAt(t.shape[d], batch));
+      b.dim[hd] = halide_dimension_t(0, extent, stride);
+      stride *= extent;
+    }
+    pointers_[i] = &b;
+  }
+  batch_ = batch;
+  bytes_ = total;
+  return pointers_.data();
+}
+
+int copyBuffer(const halide_buffer_t *src, halide_buffer_t *dst) {
+  if (src->dimensions != dst->dimensions || src->type != dst->type)
+    return -1;
+  size_t n = (src->type.bits + 7) / 8;
+  for (int d = 0; d < src->dimensions; ++d) {
+    if (src->dim[d].extent != dst->dim[d].extent)
+      return -1;
+    n *= static_cast<size_t>(src->dim[d].extent);
+  }
+  std::memmove(dst->host, src->host, n);
+  return 0;
+}
+
+int cpuVariant(int available) {
+  static const int best = [] {
+    __builtin_cpu_init();
+    bool avx2 = __builtin_cpu_supports("avx2") &&
+                __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx");
+    bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
+                  __builtin_cpu_supports("avx512cd") &&
+                  __builtin_cpu_supports("avx512bw") &&
+                  __builtin_cpu_supports("avx512dq") &&
+                  __builtin_cpu_supports("avx512vl");
+    return avx512 ? kAvx512 : avx2 ? kAvx2 : kX86_64;
+  }();
+  return best < available ? best : available - 1;
+}
+
+const char *variantName(int v) {
+  switch (v) {
+  case kX86_64:
+    return "x86-64";
+  case kAvx2:
+    return "avx2";
+  case kAvx512:
+    return "avx512";
+  }
+  return "?";
+}
+
+} // namespace lamina::abi
