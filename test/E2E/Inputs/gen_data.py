@@ -7,6 +7,11 @@
   gen_data.py linreg DIR          linreg_x.csv [[1.5]], linreg_t.csv [[0.8]];
                                   linreg3_{x,t}.csv, three records
   gen_data.py hostile DIR         malformed files for the error tests (below)
+  gen_data.py images DIR [--n N] [--shape C,H,W] [--classes K]
+                                  images_x.npy f32[N, C, H, W] uniform in
+                                  [0, 1), images_y.npy i32[N] in [0, K):
+                                  synthetic data of no meaning, to run a
+                                  training step of an image model
 
 Every set is fixed by a seed, so the tests are deterministic.
 """
@@ -54,6 +59,14 @@ def linreg(d):
     write_csv(os.path.join(d, "linreg3_t.csv"), [[0.8], [0.3], [-1.0]])
 
 
+def images(d, n, shape, classes):
+    rng = np.random.default_rng(4321)
+    x = rng.random((n, *shape), dtype=np.float32)
+    y = rng.integers(0, classes, n).astype(np.int32)
+    np.save(os.path.join(d, "images_x.npy"), x)
+    np.save(os.path.join(d, "images_y.npy"), y)
+
+
 def idx_bytes(dims, payload, magic_type=0x08):
     head = bytes([0, 0, magic_type, len(dims)])
     head += b"".join(struct.pack(">I", v) for v in dims)
@@ -91,9 +104,13 @@ def hostile(d):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["blobs", "xor", "linreg", "hostile"])
+    ap.add_argument("what",
+                    choices=["blobs", "xor", "linreg", "hostile", "images"])
     ap.add_argument("dir")
     ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--shape", default="3,32,32",
+                    help="images: the dims of one sample, C,H,W")
+    ap.add_argument("--classes", type=int, default=10)
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     if a.what == "blobs":
@@ -102,6 +119,8 @@ def main():
         xor(a.dir)
     elif a.what == "linreg":
         linreg(a.dir)
+    elif a.what == "images":
+        images(a.dir, a.n, [int(v) for v in a.shape.split(",")], a.classes)
     else:
         hostile(a.dir)
 
