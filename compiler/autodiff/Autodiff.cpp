@@ -188,6 +188,7 @@ bool buildTrainStep(const Graph &forward, const TrainConfig &cfg, Graph &train,
   // torch.optim.SGD: g' = g + wd p; v = mu v + g'; p = p - lr v.
   for (size_t i = 0; i < params.size(); ++i) {
     Node *p = params[i], *g = grads[i];
+    train.addGradient(p->name(), g);
     if (cfg.weightDecay != 0.0)
       g = build(OpKind::Add,
                 {g, build(OpKind::Mul, {b.scalar(cfg.weightDecay, dt), p})});

@@ -35,6 +35,10 @@ const char *pipelineFunctionName(PipelineKind k) {
     return "lamina_eval";
   case PipelineKind::Predict:
     return "lamina_predict";
+  case PipelineKind::Grad:
+    return "lamina_train_grad";
+  case PipelineKind::Update:
+    return "lamina_train_update";
   }
   return "lamina_unknown";
 }
@@ -63,6 +67,17 @@ targetVariants(const std::string &spec, std::string *error) {
 /// (most portable) variant's.
 static Halide::Target baseTarget(const std::vector<TargetVariant> &v) {
   return v.front().target;
+}
+
+/// A variant's target as kernels of an executable are compiled for it: no
+/// Halide runtime (linked once), no assertions and no bounds queries (the
+/// generated step checks its arguments once per call, and every buffer it
+/// passes is allocated).
+static Halide::Target aotTarget(const Halide::Target &variant, bool profile) {
+  Halide::Target t = variant.with_feature(Halide::Target::NoRuntime)
+                         .with_feature(Halide::Target::NoAsserts)
+                         .with_feature(Halide::Target::NoBoundsQuery);
+  return profile ? t.with_feature(Halide::Target::Profile) : t;
 }
 
 /// Identifies the compiler binary: its size and modification time. A
@@ -137,15 +152,20 @@ bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
                                 ("lamina-emit-" + std::to_string(getpid()))
                           : fs::path(path);
   bool ok = guarded(diag, "lowering", [&] {
-    // Every distinct kernel, in plan order, in one module.
+    // Every distinct kernel, in plan order, in one module (of one target:
+    // with large_buffers for all if one kernel needs it).
+    Halide::Target kt = t;
+    for (const Kernel &k : plan.kernels)
+      if (kernelTarget(k, t) != t)
+        kt = kernelTarget(k, t);
     std::vector<Halide::Module> modules;
     std::set<uint64_t> seen;
     for (const Kernel &k : plan.kernels) {
       if (!seen.insert(k.hash).second)
         continue;
-      LoweredKernel lk = lowerKernel(plan, k, t);
+      LoweredKernel lk = lowerKernel(plan, k, kt);
       modules.push_back(
-          lk.pipeline.compile_to_module(lk.arguments, k.symbol(), t));
+          lk.pipeline.compile_to_module(lk.arguments, k.symbol(), kt));
     }
     Halide::Module m =
         Halide::link_modules(pipelineFunctionName(kind), modules);
@@ -312,7 +332,10 @@ struct Job {
 /// never shared between threads. Returns false after reporting every
 /// failed job.
 bool runJobs(const std::vector<Job> &jobs, int parallel, const fs::path &dir,
-             DiagnosticEngine &diag) {
+             bool verbose, DiagnosticEngine &diag) {
+  using Clock = std::chrono::steady_clock;
+  std::map<pid_t, Clock::time_point> started;
+  size_t done = 0;
   std::cout.flush();
   std::cerr.flush();
   std::map<pid_t, size_t> running;
@@ -328,6 +351,13 @@ bool runJobs(const std::vector<Job> &jobs, int parallel, const fs::path &dir,
       return;
     size_t i = running.at(pid);
     running.erase(pid);
+    ++done;
+    if (verbose)
+      std::cerr
+          << "laminac: [" << done << "/" << jobs.size() << "] " << jobs[i].what
+          << ": "
+          << std::chrono::duration<double>(Clock::now() - started[pid]).count()
+          << " s\n";
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
       return;
     ok = false;
@@ -370,6 +400,7 @@ bool runJobs(const std::vector<Job> &jobs, int parallel, const fs::path &dir,
         ::_exit(rc);
       }
       running[pid] = i;
+      started[pid] = Clock::now();
       continue;
     }
     reap();
@@ -428,8 +459,12 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
   auto t0 = Clock::now();
   std::string salt = kernelSalt(*variants, opts.profile);
   std::vector<KernelPlan> plans;
-  if (train && forward.loss())
+  if (train && forward.loss()) {
     plans.push_back(partition(*train, PipelineKind::Train, salt));
+    // The two phases, for train --accumulate.
+    plans.push_back(partition(*train, PipelineKind::Grad, salt));
+    plans.push_back(partition(*train, PipelineKind::Update, salt));
+  }
   if (forward.loss() || !forward.metrics().empty())
     plans.push_back(partition(forward, PipelineKind::Eval, salt));
   if (forward.outputs().size() > forward.metrics().size())
@@ -454,9 +489,7 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
           ++cached;
           continue;
         }
-        Halide::Target t = v.target.with_feature(Halide::Target::NoRuntime);
-        if (opts.profile)
-          t = t.with_feature(Halide::Target::Profile);
+        Halide::Target t = kernelTarget(k, aotTarget(v.target, opts.profile));
         const KernelPlan *pp = &plan;
         const Kernel *kp = &k;
         jobs.push_back({"compiling kernel " + fn + " (" +
@@ -468,20 +501,20 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
                         }});
       }
     }
-  // The Halide runtime, for the most portable variant.
+  // The Halide runtime: built with laminac for plain x86-64; compiled here
+  // only for the profiler, whose hooks the kernels' target selects.
   Halide::Target rt = baseTarget(*variants);
-  {
-    char name[64];
-    std::snprintf(name, sizeof name, "halide_runtime_%016llx.o",
-                  static_cast<unsigned long long>(
-                      std::hash<std::string>()(salt + rt.to_string())));
-    fs::path obj = objDir / name;
+  if (!opts.profile) {
+    const char *env = std::getenv("LAMINA_HALIDE_RUNTIME_OBJ");
+    objects.push_back(env ? env : LAMINA_HALIDE_RUNTIME_OBJ);
+  } else {
+    Halide::Target prt = rt.with_feature(Halide::Target::Profile);
+    fs::path obj = dir / "halide_runtime_profile.o";
     objects.push_back(obj.string());
-    if (cache.empty() || !fs::exists(obj))
-      jobs.push_back(
-          {"compiling the Halide runtime", obj, [rt](const std::string &tmp) {
-             Halide::compile_standalone_runtime(tmp, rt);
-           }});
+    jobs.push_back(
+        {"compiling the Halide runtime", obj, [prt](const std::string &tmp) {
+           Halide::compile_standalone_runtime(tmp, prt);
+         }});
   }
   int parallel =
       opts.jobs > 0
@@ -492,7 +525,7 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
               << " distinct, " << variants->size() << " variant(s); " << cached
               << " objects from the cache, " << jobs.size() << " to compile on "
               << parallel << " processes\n";
-  bool ok = runJobs(jobs, parallel, dir, diag);
+  bool ok = runJobs(jobs, parallel, dir, opts.verbose, diag);
   if (opts.verbose)
     std::cerr << "laminac: compiling kernels: " << elapsed(t0) << " s\n";
 

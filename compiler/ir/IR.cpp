@@ -145,6 +145,8 @@ std::vector<Node *> Graph::cloneInto(Graph &dst) const {
   dst.metrics_ = metrics_;
   for (const auto &[name, n] : updates_)
     dst.updates_.emplace_back(name, map[n->id()]);
+  for (const auto &[name, n] : gradients_)
+    dst.gradients_.emplace_back(name, map[n->id()]);
   return map;
 }
 
@@ -172,6 +174,8 @@ void Graph::removeDeadNodes() {
   for (auto &o : outputs_)
     mark(o.second);
   for (auto &u : updates_)
+    mark(u.second);
+  for (auto &u : gradients_)
     mark(u.second);
   for (auto &n : nodes_)
     if (n->kind() == OpKind::Input || n->kind() == OpKind::Param)
@@ -215,6 +219,9 @@ void Graph::replaceResultUses(Node *from, Node *to) {
   for (auto &u : updates_)
     if (u.second == from)
       u.second = to;
+  for (auto &u : gradients_)
+    if (u.second == from)
+      u.second = to;
 }
 
 void Graph::eraseNodes(const std::vector<Node *> &dead) {
@@ -234,6 +241,8 @@ void Graph::eraseNodes(const std::vector<Node *> &dead) {
     assert(!erase[o.second->id()] && "erasing an output");
   for ([[maybe_unused]] auto &u : updates_)
     assert(!erase[u.second->id()] && "erasing an update");
+  for ([[maybe_unused]] auto &u : gradients_)
+    assert(!erase[u.second->id()] && "erasing a gradient");
   std::vector<std::unique_ptr<Node>> kept;
   for (auto &n : nodes_)
     if (!erase[n->id()])

@@ -63,8 +63,9 @@ JitPipeline::JitPipeline(const Graph &g, PipelineKind kind,
   for (const Kernel &k : plan_.kernels) {
     if (compiled_.count(k.hash))
       continue;
-    LoweredKernel lk = lowerKernel(plan_, k, target_);
-    lk.pipeline.compile_jit(target_);
+    Halide::Target t = kernelTarget(k, target_);
+    LoweredKernel lk = lowerKernel(plan_, k, t);
+    lk.pipeline.compile_jit(t);
     compiled_.emplace(k.hash, std::move(lk));
   }
 }
@@ -135,7 +136,7 @@ TensorMap JitPipeline::run(const TensorMap &feeds) {
     for (const Node *o : k.outputs)
       outs.push_back(makeBuffer(o->dtype(), atBatch(o->shape(), batch)));
     Halide::Realization r(outs);
-    lk.pipeline.realize(r, target_);
+    lk.pipeline.realize(r, kernelTarget(k, target_));
     for (size_t i = 0; i < k.outputs.size(); ++i)
       buffers[k.outputs[i]] = outs[i];
   }

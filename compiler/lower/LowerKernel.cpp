@@ -15,6 +15,22 @@
 
 namespace lamina {
 
+Halide::Target kernelTarget(const Kernel &k, const Halide::Target &target) {
+  constexpr int64_t kLimit = int64_t(1) << 31;
+  auto large = [&](const std::vector<const Node *> &nodes) {
+    for (const Node *n : nodes)
+      if (numElements(n->shape(), 1) *
+              static_cast<int64_t>(dtypeSize(n->dtype())) >=
+          kLimit)
+        return true;
+    return false;
+  };
+  if (large(k.nodes) || large(k.inputs) || large(k.outputs) ||
+      large(k.constants))
+    return target.with_feature(Halide::Target::LargeBuffers);
+  return target;
+}
+
 LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
                           const Halide::Target &target) {
   LowerContext ctx(*plan.graph, target);

@@ -38,6 +38,11 @@ std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind) {
     return std::find(g.metrics().begin(), g.metrics().end(), name) !=
            g.metrics().end();
   };
+  if (kind == PipelineKind::Update) {
+    for (const auto &[name, n] : g.updates())
+      out.push_back({"new_" + argName(*g.findLeaf(name)), n});
+    return out;
+  }
   if (kind != PipelineKind::Predict) {
     if (g.loss())
       out.push_back({"loss", g.loss()});
@@ -49,6 +54,9 @@ std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind) {
   if (kind == PipelineKind::Train)
     for (const auto &[name, n] : g.updates())
       out.push_back({"new_" + argName(*g.findLeaf(name)), n});
+  if (kind == PipelineKind::Grad)
+    for (const auto &[name, n] : g.gradients())
+      out.push_back({"grad_" + argName(*g.findLeaf(name)), n});
   if (kind == PipelineKind::Predict)
     for (const auto &[name, n] : g.outputs())
       if (!isMetric(name))
@@ -56,12 +64,20 @@ std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind) {
   return out;
 }
 
-static bool isLeaf(const Node &n) {
-  return n.kind() == OpKind::Input || n.kind() == OpKind::Param;
+/// An argument of the pipeline: an Input or Param leaf, or a value the plan
+/// is cut at (a gradient, for the update phase).
+static bool isLeaf(const KernelPlan &plan, const Node &n) {
+  return n.kind() == OpKind::Input || n.kind() == OpKind::Param ||
+         plan.cutNames.count(&n);
 }
 
-static bool isComputed(const Node &n) {
-  return !isLeaf(n) && n.kind() != OpKind::Constant;
+static bool isComputed(const KernelPlan &plan, const Node &n) {
+  return !isLeaf(plan, n) && n.kind() != OpKind::Constant;
+}
+
+std::string leafArgName(const KernelPlan &plan, const Node &n) {
+  auto it = plan.cutNames.find(&n);
+  return it != plan.cutNames.end() ? it->second : argName(n);
 }
 
 static std::string typeKey(const Node &n) {
@@ -148,6 +164,9 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
   plan.kind = kind;
   plan.graph = &g;
   plan.results = pipelineResults(g, kind);
+  if (kind == PipelineKind::Update)
+    for (const auto &[name, n] : g.gradients())
+      plan.cutNames.emplace(n, "grad_" + argName(*g.findLeaf(name)));
 
   unsigned size = g.size();
   std::vector<bool> live(size, false), isResult(size, false);
@@ -162,6 +181,8 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
   while (!work.empty()) {
     const Node *n = work.back();
     work.pop_back();
+    if (plan.cutNames.count(n))
+      continue;
     for (const Node *in : loweringInputs(*n))
       if (!live[in->id()]) {
         live[in->id()] = true;
@@ -173,8 +194,9 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
   for (const auto &np : g.nodes())
     if (live[np->id()]) {
       order.push_back(np.get());
-      for (const Node *in : loweringInputs(*np))
-        users[in->id()].push_back(np.get());
+      if (!plan.cutNames.count(np.get()))
+        for (const Node *in : loweringInputs(*np))
+          users[in->id()].push_back(np.get());
     }
 
   // Anchors and epilogues, forwards. A fusible node computed from leaves
@@ -182,11 +204,28 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
   constexpr int kFloating = -2;
   std::vector<int> kernelOf(size, -1);
   int numGroups = 0;
+  // The updates: one kernel per layer ("h1" of h1.weight, h1.bias and their
+  // velocities), after every gradient kernel. A train step runs in two
+  // phases, gradients then updates, so that the runtime can combine
+  // gradients in between (train --accumulate runs the phases on their own:
+  // PipelineKind::Grad and Update); both phases' kernels are the train
+  // step's own.
+  std::map<const Node *, std::string> layerOf;
+  std::map<std::string, int> layerKernel;
+  if (kind == PipelineKind::Update || kind == PipelineKind::Train)
+    for (const auto &[name, n] : g.updates())
+      layerOf.emplace(n, name.substr(0, name.find('.')));
   for (const Node *n : order) {
-    if (isLeaf(*n))
+    if (isLeaf(plan, *n))
       plan.leaves.push_back(n);
-    if (!isComputed(*n))
+    if (!isComputed(plan, *n))
       continue;
+    if (auto it = layerOf.find(n); it != layerOf.end()) {
+      auto [at, added] = layerKernel.emplace(it->second, numGroups);
+      numGroups += added;
+      kernelOf[n->id()] = at->second;
+      continue;
+    }
     int k = -1;
     bool fusible = getOpInfo(n->kind()).fusible;
     if (fusible)
@@ -209,7 +248,8 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
   // the one later kernel whose fusible nodes read it (where it is inlined).
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const Node *n = *it;
-    if (!isComputed(*n) || !getOpInfo(n->kind()).fusible || isResult[n->id()])
+    if (!isComputed(plan, *n) || !getOpInfo(n->kind()).fusible ||
+        isResult[n->id()])
       continue;
     int own = kernelOf[n->id()], to = -1;
     bool movable = !users[n->id()].empty();
@@ -223,15 +263,38 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
       kernelOf[n->id()] = to;
   }
 
+  // The phases of a train step take every argument of their role, used or
+  // not, as the runtime passes them all.
+  if (kind == PipelineKind::Grad || kind == PipelineKind::Update) {
+    plan.leaves.clear();
+    for (const auto &np : g.nodes()) {
+      const Node &n = *np;
+      std::string role = n.hasAttr("role") ? n.strAttr("role") : "";
+      bool hyper = n.kind() == OpKind::Input && role == "hyper";
+      bool take = n.kind() == OpKind::Input
+                      ? hyper == (kind == PipelineKind::Update)
+                  : n.kind() == OpKind::Param
+                      ? kind == PipelineKind::Update || role != "state"
+                      : false;
+      if (take)
+        plan.leaves.push_back(&n);
+    }
+    for (const auto &[name, n] : g.gradients())
+      if (plan.cutNames.count(n) &&
+          std::find(plan.leaves.begin(), plan.leaves.end(), n) ==
+              plan.leaves.end())
+        plan.leaves.push_back(n);
+  }
+
   std::vector<Kernel> groups(numGroups);
   for (const Node *n : order)
-    if (isComputed(*n))
+    if (isComputed(plan, *n))
       groups[kernelOf[n->id()]].nodes.push_back(n);
   // A result that no kernel computes (a leaf or a constant passed through)
   // is copied by a kernel of its own.
   std::vector<const Node *> copied;
   for (const PlanResult &r : plan.results)
-    if (!isComputed(*r.node) &&
+    if (!isComputed(plan, *r.node) &&
         std::find(copied.begin(), copied.end(), r.node) == copied.end()) {
       copied.push_back(r.node);
       Kernel copy;
@@ -253,9 +316,11 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
     };
     for (const Node *n : k.nodes)
       for (const Node *in : loweringInputs(*n)) {
-        if (isComputed(*in) && kernelOf[in->id()] == static_cast<int>(gi))
+        if (isComputed(plan, *in) && kernelOf[in->id()] == static_cast<int>(gi))
           continue;
-        if (in->kind() == OpKind::Constant)
+        if (plan.cutNames.count(in))
+          addOnce(k.inputs, in);
+        else if (in->kind() == OpKind::Constant)
           addOnce(k.constants, in);
         else if (in->kind() == OpKind::Input && in->rank() == 0)
           addOnce(k.scalars, in);
@@ -291,7 +356,7 @@ std::vector<ArenaEntry> arenaEntries(const KernelPlan &plan) {
   };
   for (size_t k = 0; k < plan.kernels.size(); ++k) {
     for (const Node *o : plan.kernels[k].outputs)
-      if (isComputed(*o) && !isResult(o)) {
+      if (isComputed(plan, *o) && !isResult(o)) {
         index[o] = out.size();
         out.push_back({o, static_cast<int>(k), static_cast<int>(k)});
       }
@@ -335,6 +400,10 @@ static const char *kindName(PipelineKind k) {
     return "eval";
   case PipelineKind::Predict:
     return "predict";
+  case PipelineKind::Grad:
+    return "train_grad";
+  case PipelineKind::Update:
+    return "train_update";
   }
   return "?";
 }
@@ -360,8 +429,8 @@ void printPlan(const KernelPlan &plan, std::ostream &os, int64_t batch) {
     for (const PlanResult &r : plan.results)
       if (r.node == &n)
         return "result " + r.name;
-    if (isLeaf(n))
-      return "argument " + argName(n);
+    if (isLeaf(plan, n))
+      return "argument " + leafArgName(plan, n);
     if (n.kind() == OpKind::Constant)
       return "constant";
     auto it = slot.find(&n);

@@ -161,6 +161,7 @@ void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
   Session s(m, pipes);
   to.checkpointPath = opt.checkpoint.empty() ? opt.resume : opt.checkpoint;
   to.progressBar = interactive;
+  to.accumulate = opt.accumulate.value_or(1);
   if (!opt.resume.empty()) {
     CheckpointInfo info = s.load(opt.resume, true);
     if (!info.model.empty() && info.model != m.name)
@@ -318,9 +319,12 @@ int runCli(int argc, const char *const *argv, const ModelSource &src,
     ModelDesc m = ModelDesc::parse(src.json ? src.json : "");
     cli::Options opt = cli::parseArgs(argc, argv);
     if (opt.help) {
-      cli::printHelp(out, prog, m);
+      cli::printHelp(out, prog, m,
+                     src.kernelVariant ? src.kernelVariant() : nullptr);
       return kExitOk;
     }
+    if (opt.verbose && src.kernelVariant)
+      err << prog << ": kernels: " << src.kernelVariant() << "\n";
     if (opt.threads) {
       if (!src.setNumThreads)
         throw UsageError("--threads is not supported by this executable");

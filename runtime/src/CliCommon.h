@@ -29,6 +29,7 @@ const char *commandName(Command c);
 struct Options {
   Command command = Command::Train;
   bool help = false;
+  bool verbose = false;
   std::vector<std::string> data;
   std::vector<std::string> testData;
   bool hasTest = false;
@@ -38,6 +39,7 @@ struct Options {
   std::optional<double> valSplit;
   std::optional<uint64_t> seed;
   std::optional<int> threads;
+  std::optional<int64_t> accumulate;
   std::string checkpoint;
   std::string resume;
   std::string output;
@@ -75,8 +77,13 @@ inline constexpr OptionInfo kOptions[] = {
      "after training, evaluate on DATA (every argument up to the next option)"},
     {"--output", "-o", "OUT.npy", false, false, true,
      "write the outputs to OUT.npy instead of printing them"},
+    {"--accumulate", nullptr, "N", true, false, false,
+     "update once per N batches, with their gradients combined (weighted by "
+     "rows): the parameters of one batch N times larger"},
     {"--threads", nullptr, "N", true, true, true,
      "Halide worker threads (default: HL_NUM_THREADS, else all cores)"},
+    {"--verbose", "-v", nullptr, true, true, true,
+     "print the kernel variant this CPU runs to stderr"},
     {"--help", "-h", nullptr, true, true, true, "show this help"},
 };
 
@@ -84,8 +91,10 @@ inline constexpr OptionInfo kOptions[] = {
 /// order. Throws UsageError on a mistake.
 Options parseArgs(int argc, const char *const *argv);
 
-/// Prints the --help text of `prog` for model `m`.
-void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m);
+/// Prints the --help text of `prog` for model `m`; `kernels` describes the
+/// kernel variant in use (may be null).
+void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
+               const char *kernels);
 
 /// `v` printed with %g: 0.05, 1e-06.
 std::string trimNumber(double v);

@@ -51,7 +51,8 @@ std::string wrap(const std::string &head, const std::string &text,
 
 } // namespace
 
-void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m) {
+void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
+               const char *kernels) {
   out << "Usage: " << prog << " train [DATA...] [options]\n"
       << "       " << prog << " eval DATA... --checkpoint FILE [options]\n"
       << "       " << prog << " predict INPUTS... --checkpoint FILE "
@@ -60,6 +61,8 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m) {
   if (!m.file.empty())
     out << " (" << m.file << ")";
   out << ", " << m.parameterCount() << " parameters\n";
+  if (kernels)
+    out << "  kernels: " << kernels << "\n";
   auto list = [&](const char *title, const std::vector<TensorSpec> &specs) {
     if (specs.empty())
       return;

@@ -136,6 +136,10 @@ Options parseArgs(int argc, const char *const *argv) {
       opt.help = true;
       continue;
     }
+    if (name == "--verbose") {
+      opt.verbose = true;
+      continue;
+    }
     if (name == "--test") {
       opt.hasTest = true;
       if (inlineValue)
@@ -161,6 +165,8 @@ Options parseArgs(int argc, const char *const *argv) {
     else if (name == "--seed")
       opt.seed = parseInteger<uint64_t>(name, value, 0,
                                         std::numeric_limits<uint64_t>::max());
+    else if (name == "--accumulate")
+      opt.accumulate = parseInteger<int64_t>(name, value, 1, 1 << 20);
     else if (name == "--threads")
       opt.threads = parseInteger<int>(name, value, 1, 4096);
     else if (name == "--lr")

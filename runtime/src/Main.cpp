@@ -32,6 +32,13 @@ __attribute__((weak)) int lamina_eval_argv(void **args);
 __attribute__((weak)) const struct halide_filter_metadata_t *
 lamina_eval_metadata();
 __attribute__((weak)) int lamina_predict_argv(void **args);
+__attribute__((weak)) int lamina_train_grad_argv(void **args);
+__attribute__((weak)) const struct halide_filter_metadata_t *
+lamina_train_grad_metadata();
+__attribute__((weak)) int lamina_train_update_argv(void **args);
+__attribute__((weak)) const struct halide_filter_metadata_t *
+lamina_train_update_metadata();
+__attribute__((weak)) const char *lamina_kernel_variant();
 __attribute__((weak)) const struct halide_filter_metadata_t *
 lamina_predict_metadata();
 }
@@ -44,7 +51,12 @@ int main(int argc, char **argv) {
   src.pipelines.eval = {"lamina_eval", lamina_eval_argv, lamina_eval_metadata};
   src.pipelines.predict = {"lamina_predict", lamina_predict_argv,
                            lamina_predict_metadata};
+  src.pipelines.trainGrad = {"lamina_train_grad", lamina_train_grad_argv,
+                             lamina_train_grad_metadata};
+  src.pipelines.trainUpdate = {"lamina_train_update", lamina_train_update_argv,
+                               lamina_train_update_metadata};
   src.setNumThreads = halide_set_num_threads;
+  src.kernelVariant = lamina_kernel_variant;
   return lamina::runCli(argc, argv, src, std::cout, std::cerr,
                         ::isatty(STDOUT_FILENO) != 0);
 }

@@ -3,8 +3,10 @@
 
 #include "lamina/abi/Arena.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace lamina::abi {
 
@@ -72,6 +74,48 @@ halide_buffer_t *const *StepArena::prepare(int32_t batch) {
   return pointers_.data();
 }
 
+static std::string describe(uint8_t code, uint8_t bits, int32_t rank,
+                            const int64_t *extents) {
+  std::string s = code == halide_type_float ? "f" : "i";
+  s += std::to_string(bits) + "[";
+  for (int d = 0; d < rank; ++d)
+    s += (d ? ", " : "") + std::to_string(extents[d]);
+  return s + "]";
+}
+
+int checkArgument(const char *pipeline, const char *name,
+                  const halide_buffer_t *b, uint8_t code, uint8_t bits,
+                  int32_t rank, const int64_t *shape, int32_t batch) {
+  std::vector<int64_t> want(static_cast<size_t>(rank));
+  for (int d = 0; d < rank; ++d)
+    want[static_cast<size_t>(d)] = extentAt(shape[d], batch);
+  bool ok = batch > 0 && b && b->host && b->dimensions == rank &&
+            b->type.code == code && b->type.bits == bits && b->type.lanes == 1;
+  int64_t stride = 1;
+  std::vector<int64_t> got;
+  for (int d = rank - 1, hd = 0; ok && d >= 0; --d, ++hd) {
+    const halide_dimension_t &dim = b->dim[hd];
+    ok = dim.min == 0 && dim.extent == want[static_cast<size_t>(d)] &&
+         dim.stride == stride;
+    stride *= dim.extent;
+  }
+  if (ok)
+    return 0;
+  std::string have = "no buffer";
+  if (b && b->dimensions >= 0) {
+    for (int hd = b->dimensions - 1; hd >= 0; --hd)
+      got.push_back(b->dim[hd].extent);
+    have = describe(static_cast<uint8_t>(b->type.code), b->type.bits,
+                    b->dimensions, got.data()) +
+           (b->host ? "" : " without memory");
+  }
+  std::fprintf(
+      stderr, "%s: argument '%s' is %s, expected a dense %s at batch %d\n",
+      pipeline, name, have.c_str(),
+      describe(code, bits, rank, want.data()).c_str(), static_cast<int>(batch));
+  return halide_error_code_bad_dimensions;
+}
+
 int copyBuffer(const halide_buffer_t *src, halide_buffer_t *dst) {
   if (src->dimensions != dst->dimensions || src->type != dst->type)
     return -1;
@@ -98,18 +142,6 @@ int cpuVariant(int available) {
     return avx512 ? kAvx512 : avx2 ? kAvx2 : kX86_64;
   }();
   return best < available ? best : available - 1;
-}
-
-const char *variantName(int v) {
-  switch (v) {
-  case kX86_64:
-    return "x86-64";
-  case kAvx2:
-    return "avx2";
-  case kAvx512:
-    return "avx512";
-  }
-  return "?";
 }
 
 } // namespace lamina::abi

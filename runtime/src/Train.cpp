@@ -320,7 +320,23 @@ void Session::train(const Dataset &data, const Dataset &validation,
                 "' has no loss, so it cannot be trained");
   if (data.size == 0)
     throw Error("no training records (after holding out the validation set)");
-  const Pipeline &p = pipelines_.train;
+  // With --accumulate N, each step runs the gradient phase on N
+  // micro-batches and the update phase once.
+  bool accumulating = opts.accumulate > 1;
+  if (accumulating && (!pipelines_.trainGrad.available() ||
+                       !pipelines_.trainUpdate.available()))
+    throw Error("this executable has no lamina_train_grad and "
+                "lamina_train_update pipelines, which --accumulate needs; "
+                "rebuild it with laminac");
+  const Pipeline &p = accumulating ? pipelines_.trainGrad : pipelines_.train;
+  std::vector<Tensor> grads;
+  std::vector<std::vector<double>> sums;
+  for (const TensorSpec &ps : model_.params) {
+    grads.emplace_back(ps.dtype, ps.shape);
+    sums.emplace_back(
+        static_cast<size_t>(accumulating ? grads.back().numel() : 0), 0.0);
+  }
+  int64_t microBatches = 0, rowsSummed = 0;
   int64_t rows = std::min(opts.batch, data.size);
   std::vector<Tensor> in = batchTensors(model_.inputs, rows);
   std::vector<Tensor> lbl = batchTensors(model_.labels, rows);
@@ -342,16 +358,20 @@ void Session::train(const Dataset &data, const Dataset &validation,
       gather(data.labels, lbl, order, b, n);
       PipelineArgs args;
       args.setInt32("batch", static_cast<int32_t>(n));
-      args.setFloat64("lr", opts.lr);
+      if (!accumulating)
+        args.setFloat64("lr", opts.lr);
       for (size_t i = 0; i < in.size(); ++i)
         args.setInput(model_.inputs[i].arg, in[i], n);
       for (size_t i = 0; i < lbl.size(); ++i)
         args.setInput(model_.labels[i].arg, lbl[i], n);
       for (size_t i = 0; i < params_.size(); ++i) {
         args.setInput(model_.params[i].arg, params_[i]);
-        args.setOutput("new_" + model_.params[i].arg, nextParams_[i]);
+        if (accumulating)
+          args.setOutput("grad_" + model_.params[i].arg, grads[i]);
+        else
+          args.setOutput("new_" + model_.params[i].arg, nextParams_[i]);
       }
-      for (size_t i = 0; i < state_.size(); ++i) {
+      for (size_t i = 0; i < state_.size() && !accumulating; ++i) {
         args.setInput(model_.state[i].arg, state_[i]);
         args.setOutput("new_" + model_.state[i].arg, nextState_[i]);
       }
@@ -380,11 +400,47 @@ void Session::train(const Dataset &data, const Dataset &validation,
             ". " + keptCheckpoint(opts.checkpointPath, savedEpoch) +
             " Try a smaller --lr.");
       }
-      // The pipeline wrote the updated values into the second buffers.
-      std::swap(params_, nextParams_);
-      std::swap(state_, nextState_);
-      ++step_;
       double w = static_cast<double>(n);
+      bool updated = !accumulating;
+      if (accumulating) {
+        // Gradients are means over the micro-batch's rows: weighted by
+        // them, the sum over N micro-batches is the gradient of the batch
+        // they make together.
+        for (size_t i = 0; i < grads.size(); ++i)
+          for (int64_t j = 0; j < grads[i].numel(); ++j)
+            sums[i][static_cast<size_t>(j)] += w * grads[i].get(j);
+        rowsSummed += n;
+        updated = ++microBatches == opts.accumulate || b + rows >= data.size;
+      }
+      if (accumulating && updated) {
+        for (size_t i = 0; i < grads.size(); ++i)
+          for (int64_t j = 0; j < grads[i].numel(); ++j) {
+            double &v = sums[i][static_cast<size_t>(j)];
+            grads[i].set(j, v / static_cast<double>(rowsSummed));
+            v = 0.0;
+          }
+        PipelineArgs up;
+        up.setInt32("batch", static_cast<int32_t>(rowsSummed));
+        up.setFloat64("lr", opts.lr);
+        for (size_t i = 0; i < params_.size(); ++i) {
+          up.setInput(model_.params[i].arg, params_[i]);
+          up.setInput("grad_" + model_.params[i].arg, grads[i]);
+          up.setOutput("new_" + model_.params[i].arg, nextParams_[i]);
+        }
+        for (size_t i = 0; i < state_.size(); ++i) {
+          up.setInput(model_.state[i].arg, state_[i]);
+          up.setOutput("new_" + model_.state[i].arg, nextState_[i]);
+        }
+        run(pipelines_.trainUpdate, up, where);
+        microBatches = 0;
+        rowsSummed = 0;
+      }
+      if (updated) {
+        // The pipeline wrote the updated values into the second buffers.
+        std::swap(params_, nextParams_);
+        std::swap(state_, nextState_);
+        ++step_;
+      }
       sum.loss += loss * w;
       for (size_t i = 0; i < s.metrics.size(); ++i)
         sum.metrics[i] += s.metrics[i].get(0) * w;

@@ -211,6 +211,16 @@ public:
     updates_.emplace_back(std::move(paramName), n);
   }
 
+  /// For a train step: dL/dp of each trainable parameter, keyed by its name
+  /// (what the updates read; a step run in two phases, gradients then
+  /// updates, cuts the graph here). Not part of the IR text.
+  const std::vector<std::pair<std::string, Node *>> &gradients() const {
+    return gradients_;
+  }
+  void addGradient(std::string paramName, Node *n) {
+    gradients_.emplace_back(std::move(paramName), n);
+  }
+
   /// Finds an Input or Param node by name, or nullptr.
   Node *findLeaf(const std::string &name) const;
   /// Input nodes with the given role, in creation order.
@@ -247,6 +257,7 @@ private:
   std::vector<std::pair<std::string, Node *>> outputs_;
   std::vector<std::string> metrics_;
   std::vector<std::pair<std::string, Node *>> updates_;
+  std::vector<std::pair<std::string, Node *>> gradients_;
 };
 
 /// A compiled model: the forward graph, the train step built from it, and

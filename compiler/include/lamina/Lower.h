@@ -27,6 +27,13 @@ enum class PipelineKind {
   Eval,
   /// model outputs.
   Predict,
+  /// The train step's first phase: loss, metrics and the gradient of every
+  /// parameter ("grad_p_w"), for runs that combine gradients before an
+  /// update (train --accumulate).
+  Grad,
+  /// The train step's second phase: new parameters and state from the
+  /// parameters, state, lr and the gradients (inputs "grad_p_w").
+  Update,
 };
 
 class LowerContext {

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,13 @@ struct KernelPlan {
   /// The leaves the pipeline reads (its arguments besides the batch):
   /// tensors and rank-0 hyper-parameters, in graph order.
   std::vector<const Node *> leaves;
+  /// The values the plan takes as arguments instead of computing them (the
+  /// gradients, for the update phase), and their argument names.
+  std::map<const Node *, std::string> cutNames;
 };
+
+/// The argument name of a leaf of `plan`: argName(n), or its cut name.
+std::string leafArgName(const KernelPlan &plan, const Node &n);
 
 /// The results a pipeline of `kind` produces from `g`, in argument order:
 /// loss, metrics ("m_..."), then new parameter and state values ("new_...")
@@ -105,6 +112,11 @@ struct LoweredKernel {
   std::vector<Halide::Param<double>> scalars;
   std::vector<Halide::ImageParam> inputs;
 };
+
+/// `target` with Halide's large_buffers when a tensor the kernel reads,
+/// writes or computes holds 2^31 bytes or more at batch 1 (64-bit
+/// addressing; slower, so only there).
+Halide::Target kernelTarget(const Kernel &k, const Halide::Target &target);
 
 /// Lowers one kernel of `plan` for `target`.
 LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,

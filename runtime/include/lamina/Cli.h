@@ -38,6 +38,9 @@ struct ModelSource {
   /// Sets the size of Halide's thread pool (halide_set_num_threads); may be
   /// null, in which case --threads is rejected.
   int (*setNumThreads)(int) = nullptr;
+  /// Describes the kernel variant this CPU runs and the variants built
+  /// (lamina_kernel_variant); may be null.
+  const char *(*kernelVariant)() = nullptr;
 };
 
 /// Runs the command line `argv[0..argc)` against `src`, printing results to

@@ -159,6 +159,9 @@ struct Pipelines {
   Pipeline train;
   Pipeline eval;
   Pipeline predict;
+  /// The train step's two phases (train --accumulate).
+  Pipeline trainGrad;
+  Pipeline trainUpdate;
 };
 
 /// The named arguments of one pipeline call. Tensors are referenced, not

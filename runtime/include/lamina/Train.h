@@ -27,6 +27,9 @@ struct TrainOptions {
   std::string checkpointPath;
   /// Redraw a progress bar within each epoch (for terminals).
   bool progressBar = false;
+  /// Micro-batches of `batch` rows whose gradients make one update (1: an
+  /// update per batch, through lamina_train).
+  int64_t accumulate = 1;
 };
 
 /// Loss and metrics over a data set: each batch's values weighted by its rows.

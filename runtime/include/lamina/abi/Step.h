@@ -63,16 +63,21 @@ private:
   uint8_t *memory_ = nullptr;
 };
 
+/// Checks that argument `name` of `pipeline` is a dense buffer of type
+/// (code, bits) and the extents `shape` (logical order, -1 the batch) at
+/// `batch`. Kernels are compiled without Halide's own checks, so every
+/// step checks its arguments once, here. Prints what is wrong to stderr and
+/// returns a Halide error code, else 0.
+int checkArgument(const char *pipeline, const char *name,
+                  const halide_buffer_t *b, uint8_t code, uint8_t bits,
+                  int32_t rank, const int64_t *shape, int32_t batch);
+
 /// Copies `src` into `dst` (same type and extents); 0 on success.
 int copyBuffer(const halide_buffer_t *src, halide_buffer_t *dst);
 
-/// Kernel variants, from the most portable.
-enum Variant : int { kX86_64 = 0, kAvx2 = 1, kAvx512 = 2 };
-
-/// The best variant this CPU runs among the first `available` ones.
+/// The best variant (abi/Version.h) this CPU runs among the first
+/// `available` ones.
 int cpuVariant(int available);
-/// "x86-64", "avx2" or "avx512".
-const char *variantName(int v);
 
 } // namespace lamina::abi
 

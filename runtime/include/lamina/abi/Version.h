@@ -9,6 +9,23 @@ namespace lamina::abi {
 /// another version refuses to run it.
 constexpr int kAbiVersion = 2;
 
+/// The kernel variants of a portable executable, from the most portable:
+/// plain x86-64 (SSE2), AVX2 with FMA, AVX-512 (Skylake's subset).
+enum Variant : int { kX86_64 = 0, kAvx2 = 1, kAvx512 = 2 };
+
+/// "x86-64", "avx2" or "avx512".
+inline const char *variantName(int v) {
+  switch (v) {
+  case kX86_64:
+    return "x86-64";
+  case kAvx2:
+    return "avx2";
+  case kAvx512:
+    return "avx512";
+  }
+  return "?";
+}
+
 } // namespace lamina::abi
 
 #endif // LAMINA_ABI_VERSION_H
