@@ -60,7 +60,15 @@ targetVariants(const std::string &spec, std::string *error) {
              "x86-64-linux-avx-avx2-fma";
     return std::nullopt;
   }
-  return std::vector<TargetVariant>{{"", Halide::Target(spec)}};
+  Halide::Target t(spec);
+  if (t.arch != Halide::Target::X86 || t.bits != 64 ||
+      t.os != Halide::Target::Linux || t.has_gpu_feature()) {
+    *error = "target '" + spec +
+             "' is not x86-64 Linux without a GPU, the only kind laminac "
+             "links executables for";
+    return std::nullopt;
+  }
+  return std::vector<TargetVariant>{{"", t}};
 }
 
 /// The target the Halide runtime and the descriptor name: the first
@@ -86,10 +94,15 @@ static std::string compilerBuildId() {
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (ec)
-    return "unknown";
+    return "";
   auto size = fs::file_size(self, ec);
+  if (ec)
+    return "";
   auto time = fs::last_write_time(self, ec).time_since_epoch().count();
-  return std::to_string(size) + "-" + std::to_string(time);
+  if (ec)
+    return "";
+  return std::to_string(size) + "-" + std::to_string(time) + " halide " +
+         LAMINA_HALIDE_VERSION;
 }
 
 /// The salt of every kernel key: the variants' targets, the build and the
@@ -346,9 +359,21 @@ bool runJobs(const std::vector<Job> &jobs, int parallel, const fs::path &dir,
   };
   auto reap = [&] {
     int status = 0;
-    pid_t pid = ::wait(&status);
-    if (pid < 0)
+    pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR)
+        return;
+      // No child to wait for (SIGCHLD ignored): the running jobs' results
+      // are unknown.
+      for (const auto &[p, i] : running)
+        diag.error(SourceLoc{}, jobs[i].what +
+                                    " failed: its process was "
+                                    "lost (" +
+                                    std::string(std::strerror(errno)) + ")");
+      running.clear();
+      ok = false;
       return;
+    }
     size_t i = running.at(pid);
     running.erase(pid);
     ++done;
@@ -383,8 +408,12 @@ bool runJobs(const std::vector<Job> &jobs, int parallel, const fs::path &dir,
       }
       if (pid == 0) {
         int rc = 0;
-        std::string tmp =
-            jobs[i].object.string() + ".tmp" + std::to_string(::getpid());
+        // A unique temporary next to the object, renamed into place only
+        // when complete: a cache shared by concurrent runs holds whole
+        // objects only.
+        std::string tmp = jobs[i].object.string() + ".tmpXXXXXX";
+        if (int fd = ::mkstemp(tmp.data()); fd >= 0)
+          ::close(fd);
         try {
           jobs[i].work(tmp);
           fs::rename(tmp, jobs[i].object);
@@ -395,6 +424,8 @@ bool runJobs(const std::vector<Job> &jobs, int parallel, const fs::path &dir,
           std::ofstream(errFile(i)) << e.what();
           rc = 1;
         }
+        if (rc != 0)
+          ::unlink(tmp.c_str());
         std::cout.flush();
         std::cerr.flush();
         ::_exit(rc);
@@ -440,6 +471,12 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
   }
   fs::path dir = tmpl;
   fs::path cache = opts.cacheDir;
+  if (!cache.empty() && compilerBuildId().empty()) {
+    diag.warning(SourceLoc{}, "cannot identify this laminac binary (no "
+                              "/proc/self/exe); compiling without the kernel "
+                              "cache");
+    cache.clear();
+  }
   if (!cache.empty()) {
     std::error_code ec;
     fs::create_directories(cache, ec);

@@ -12,6 +12,7 @@
 #include "lamina/Plan.h"
 #include "lamina/abi/Version.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -44,13 +45,24 @@ struct StepWriter {
   std::map<const Node *, size_t> resultOf; // the first result of a node
   std::map<const Node *, size_t> arenaOf;  // intermediates
   std::vector<ArenaEntry> arena;
+  /// Gradient arguments of the update phase that no kernel reads.
+  std::vector<std::pair<std::string, const Node *>> unread;
+  /// The index of the first result argument.
+  size_t firstResult = 0;
 
   explicit StepWriter(const KernelPlan &p)
       : plan(p), fn(pipelineFunctionName(p.kind)) {
-    // Argument 0 is the batch; then the leaves, then the results.
+    for (const auto &[name, n] : plan.gradArgs)
+      if (auto it = plan.cutNames.find(n);
+          it == plan.cutNames.end() || it->second != name)
+        unread.emplace_back(name, n);
+    // Argument 0 is the batch; then the leaves, the unread arguments and
+    // the results.
     size_t i = 1;
     for (const Node *leaf : plan.leaves)
       argOf[leaf] = i++;
+    i += unread.size();
+    firstResult = i;
     for (const PlanResult &r : plan.results)
       resultOf.emplace(r.node, i++);
     arena = arenaEntries(plan);
@@ -98,13 +110,15 @@ struct StepWriter {
         arg(leafArgName(plan, *leaf), "halide_argument_kind_input_buffer",
             *leaf);
     }
+    for (const auto &[name, n] : unread)
+      arg(name, "halide_argument_kind_input_buffer", *n);
     for (const PlanResult &r : plan.results)
       arg(r.name, "halide_argument_kind_output_buffer", *r.node);
     os << "};\n"
        << "const halide_filter_metadata_t " << fn << "_md = {\n"
        << "    halide_filter_metadata_t::VERSION, "
-       << 1 + plan.leaves.size() + plan.results.size() << ", " << fn
-       << "_args, \"" << target << "\", \"" << fn << "\"};\n";
+       << firstResult + plan.results.size() << ", " << fn << "_args, \""
+       << target << "\", \"" << fn << "\"};\n";
   }
 
   void tensors(std::ostream &os) const {
@@ -139,7 +153,7 @@ struct StepWriter {
       os << ")))\n    return rc;\n";
     }
     std::set<const Node *> seen;
-    size_t i = 1 + plan.leaves.size();
+    size_t i = firstResult;
     for (const PlanResult &r : plan.results) {
       if (!seen.insert(r.node).second)
         os << "  if ((rc = lamina::abi::copyBuffer(" << dest(r.node) << ", "
@@ -148,6 +162,25 @@ struct StepWriter {
       ++i;
     }
     os << "  return 0;\n}\n";
+  }
+
+  /// The largest batch at which every tensor of a kernel without
+  /// large_buffers (kernelTarget) stays under 2^31 bytes.
+  int64_t maxBatch() const {
+    int64_t most = (int64_t(1) << 31) - 1;
+    Halide::Target plain("x86-64-linux");
+    for (const Kernel &k : plan.kernels) {
+      if (kernelTarget(k, plain).has_feature(Halide::Target::LargeBuffers))
+        continue;
+      for (const auto *list : {&k.nodes, &k.inputs, &k.outputs})
+        for (const Node *n : *list)
+          if (hasBatch(n->shape()))
+            most = std::min(most,
+                            ((int64_t(1) << 31) - 1) /
+                                (numElements(n->shape(), 1) *
+                                 static_cast<int64_t>(dtypeSize(n->dtype()))));
+    }
+    return most;
   }
 
   /// Every tensor argument checked once per call: kernels are compiled
@@ -170,14 +203,16 @@ struct StepWriter {
     for (const Node *leaf : plan.leaves)
       if (!(leaf->kind() == OpKind::Input && leaf->rank() == 0))
         check(leafArgName(plan, *leaf), argOf.at(leaf), *leaf);
-    size_t i = 1 + plan.leaves.size();
+    size_t i = firstResult;
     for (const PlanResult &r : plan.results)
       check(r.name, i++, *r.node);
   }
 
   void entry(std::ostream &os, const std::vector<std::string> &suffixes) const {
     os << "extern \"C\" int " << fn << "_argv(void **a) {\n"
-       << "  int32_t batch = *static_cast<int32_t *>(a[0]);\n";
+       << "  int32_t batch = *static_cast<int32_t *>(a[0]);\n"
+       << "  if (int rc = lamina::abi::checkBatch(\"" << fn << "\", batch, "
+       << maxBatch() << "))\n    return rc;\n";
     checks(os);
     if (arena.empty())
       os << "  halide_buffer_t *const *t = nullptr;\n";

@@ -80,10 +80,14 @@ static std::vector<int64_t> atBatch(const Shape &s, int64_t batch) {
 }
 
 TensorMap JitPipeline::run(const TensorMap &feeds) {
+  // Leaves by node name; the gradients an update phase is cut at by their
+  // argument names ("grad_p_w").
   auto feedFor = [&](const Node &leaf) -> const HostTensor & {
-    auto it = feeds.find(leaf.name());
+    std::string name =
+        plan_.cutNames.count(&leaf) ? leafArgName(plan_, leaf) : leaf.name();
+    auto it = feeds.find(name);
     if (it == feeds.end())
-      throw std::runtime_error("no value fed for '" + leaf.name() + "'");
+      throw std::runtime_error("no value fed for '" + name + "'");
     return it->second;
   };
   // The batch comes from the first fed tensor with a batch dim.

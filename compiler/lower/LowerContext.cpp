@@ -167,7 +167,8 @@ Halide::ImageParam &LowerContext::imageParamFor(const Node &leaf) {
     return it->second;
   Halide::ImageParam img(type(leaf), static_cast<int>(leaf.rank()),
                          argNameOf(leaf));
-  // Tell Halide every extent we know: dense strides, mins at 0.
+  // Tell Halide every extent we know and the mins (0); the innermost
+  // stride is 1 by Halide's default constraint.
   for (unsigned d = 0; d < leaf.rank(); ++d) {
     int hd = static_cast<int>(leaf.rank() - 1 - d);
     img.dim(hd).set_min(0);

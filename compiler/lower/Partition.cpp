@@ -146,8 +146,19 @@ static std::string kernelKey(const Kernel &k, const std::string &salt) {
     const Node &n = *k.nodes[i];
     ref[&n] = "n" + std::to_string(i);
     os << "n" << i << " = " << opName(n.kind()) << "(";
-    for (const Node *in : loweringInputs(n))
-      os << ref.at(in) << ",";
+    std::vector<const Node *> reads = loweringInputs(n);
+    for (unsigned j = 0; j < reads.size(); ++j) {
+      // An operand read through (matmul's transpose(x)) keeps its op and
+      // attributes in the key: matmul(transpose(a), b) is not matmul(a, b).
+      const Node &operand = n.input(j);
+      if (reads[j] != &operand) {
+        os << opName(operand.kind()) << "{";
+        for (const auto &[name, a] : operand.attrs())
+          os << name << "=" << attrKey(a) << ",";
+        os << "}";
+      }
+      os << ref.at(reads[j]) << ",";
+    }
     os << ") {";
     for (const auto &[name, a] : n.attrs())
       os << name << "=" << attrKey(a) << ",";
@@ -164,9 +175,16 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
   plan.kind = kind;
   plan.graph = &g;
   plan.results = pipelineResults(g, kind);
+  // The update phase takes every gradient as an argument; it is cut at the
+  // computed ones (a gradient that is a leaf or a constant it reads as such).
   if (kind == PipelineKind::Update)
-    for (const auto &[name, n] : g.gradients())
-      plan.cutNames.emplace(n, "grad_" + argName(*g.findLeaf(name)));
+    for (const auto &[name, n] : g.gradients()) {
+      std::string arg = "grad_" + argName(*g.findLeaf(name));
+      plan.gradArgs.emplace_back(arg, n);
+      if (n->kind() != OpKind::Input && n->kind() != OpKind::Param &&
+          n->kind() != OpKind::Constant)
+        plan.cutNames.emplace(n, arg);
+    }
 
   unsigned size = g.size();
   std::vector<bool> live(size, false), isResult(size, false);
@@ -299,8 +317,9 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
       copied.push_back(r.node);
       Kernel copy;
       copy.outputs.push_back(r.node);
+      bool scalar = r.node->kind() == OpKind::Input && r.node->rank() == 0;
       (r.node->kind() == OpKind::Constant ? copy.constants
-       : r.node->rank() == 0              ? copy.scalars
+       : scalar                           ? copy.scalars
                                           : copy.inputs)
           .push_back(r.node);
       groups.push_back(std::move(copy));
@@ -334,6 +353,10 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
       if (out)
         k.outputs.push_back(n);
     }
+    for ([[maybe_unused]] const Node *in : k.inputs)
+      assert((!isComputed(plan, *in) ||
+              kernelOf[in->id()] < static_cast<int>(gi)) &&
+             "a kernel reads a value of a later kernel");
     k.key = kernelKey(k, salt);
     k.hash = fnv1a(k.key);
     plan.kernels.push_back(std::move(k));

@@ -83,6 +83,21 @@ static std::string describe(uint8_t code, uint8_t bits, int32_t rank,
   return s + "]";
 }
 
+int checkBatch(const char *pipeline, int32_t batch, int64_t most) {
+  if (batch > 0 && batch <= most)
+    return 0;
+  if (batch <= 0)
+    std::fprintf(stderr, "%s: batch %d: a batch must have at least one row\n",
+                 pipeline, static_cast<int>(batch));
+  else
+    std::fprintf(stderr,
+                 "%s: batch %d is larger than %lld, the most whose tensors "
+                 "stay under 2 GiB each; use a smaller --batch\n",
+                 pipeline, static_cast<int>(batch),
+                 static_cast<long long>(most));
+  return halide_error_code_buffer_extents_too_large;
+}
+
 int checkArgument(const char *pipeline, const char *name,
                   const halide_buffer_t *b, uint8_t code, uint8_t bits,
                   int32_t rank, const int64_t *shape, int32_t batch) {

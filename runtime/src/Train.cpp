@@ -331,10 +331,9 @@ void Session::train(const Dataset &data, const Dataset &validation,
   const Pipeline &p = accumulating ? pipelines_.trainGrad : pipelines_.train;
   std::vector<Tensor> grads;
   std::vector<std::vector<double>> sums;
-  for (const TensorSpec &ps : model_.params) {
-    grads.emplace_back(ps.dtype, ps.shape);
-    sums.emplace_back(
-        static_cast<size_t>(accumulating ? grads.back().numel() : 0), 0.0);
+  for (size_t i = 0; i < model_.params.size() && accumulating; ++i) {
+    grads.emplace_back(model_.params[i].dtype, model_.params[i].shape);
+    sums.emplace_back(static_cast<size_t>(grads.back().numel()), 0.0);
   }
   int64_t microBatches = 0, rowsSummed = 0;
   int64_t rows = std::min(opts.batch, data.size);
@@ -420,7 +419,8 @@ void Session::train(const Dataset &data, const Dataset &validation,
             v = 0.0;
           }
         PipelineArgs up;
-        up.setInt32("batch", static_cast<int32_t>(rowsSummed));
+        // The update phase has no batch dimension.
+        up.setInt32("batch", 1);
         up.setFloat64("lr", opts.lr);
         for (size_t i = 0; i < params_.size(); ++i) {
           up.setInput(model_.params[i].arg, params_[i]);

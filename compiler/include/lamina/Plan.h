@@ -66,6 +66,11 @@ struct KernelPlan {
   /// The values the plan takes as arguments instead of computing them (the
   /// gradients, for the update phase), and their argument names.
   std::map<const Node *, std::string> cutNames;
+  /// The update phase's gradient arguments, one per parameter, in order
+  /// ("grad_p_w", its gradient node); arguments the cut does not name are
+  /// taken but not read (a gradient that is a leaf, or one node that is the
+  /// gradient of two parameters).
+  std::vector<std::pair<std::string, const Node *>> gradArgs;
 };
 
 /// The argument name of a leaf of `plan`: argName(n), or its cut name.

@@ -63,6 +63,11 @@ private:
   uint8_t *memory_ = nullptr;
 };
 
+/// Checks that `batch` is positive and at most `most` (the largest batch
+/// whose tensors its kernels address with 32-bit offsets). Prints what is
+/// wrong to stderr and returns a Halide error code, else 0.
+int checkBatch(const char *pipeline, int32_t batch, int64_t most);
+
 /// Checks that argument `name` of `pipeline` is a dense buffer of type
 /// (code, bits) and the extents `shape` (logical order, -1 the batch) at
 /// `batch`. Kernels are compiled without Halide's own checks, so every
