@@ -51,6 +51,21 @@ void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx) {
   }
 }
 
+Halide::Func outputFunc(const std::string &name, const Node &n,
+                        LowerContext &ctx) {
+  Halide::Func o(name);
+  std::vector<Halide::Var> v = ctx.vars(n);
+  LowerContext::define(
+      o, v, LowerContext::call(ctx.funcOf(n), LowerContext::exprs(v)));
+  // Outputs are dense, min 0, with the extents of their node.
+  for (unsigned d = 0; d < n.rank(); ++d) {
+    int hd = static_cast<int>(n.rank() - 1 - d);
+    o.output_buffer().dim(hd).set_bounds(0, ctx.extent(n.shape(), d));
+  }
+  scheduleDefault(n, o, ctx);
+  return o;
+}
+
 /// Nodes needed by `roots`, in creation order.
 static std::vector<bool> liveNodes(const Graph &g,
                                    const std::vector<const Node *> &roots) {
@@ -106,18 +121,7 @@ LoweredPipeline lowerGraph(const Graph &g, PipelineKind kind,
 
   std::vector<Halide::Func> outs;
   for (size_t i = 0; i < out.outputNodes.size(); ++i) {
-    const Node &n = *out.outputNodes[i];
-    Halide::Func o(out.outputNames[i]);
-    std::vector<Halide::Var> v = ctx.vars(n);
-    LowerContext::define(
-        o, v, LowerContext::call(ctx.funcOf(n), LowerContext::exprs(v)));
-    // Outputs are dense, min 0, with the extents of their node.
-    for (unsigned d = 0; d < n.rank(); ++d) {
-      int hd = static_cast<int>(n.rank() - 1 - d);
-      o.output_buffer().dim(hd).set_bounds(0, ctx.extent(n.shape(), d));
-    }
-    scheduleDefault(n, o, ctx);
-    outs.push_back(o);
+    outs.push_back(outputFunc(out.outputNames[i], *out.outputNodes[i], ctx));
   }
   out.pipeline = Halide::Pipeline(outs);
   return out;

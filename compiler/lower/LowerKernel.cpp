@@ -86,17 +86,7 @@ LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
 
   std::vector<Halide::Func> outs;
   for (size_t i = 0; i < k.outputs.size(); ++i) {
-    const Node &n = *k.outputs[i];
-    Halide::Func o("o" + std::to_string(i));
-    std::vector<Halide::Var> v = ctx.vars(n);
-    LowerContext::define(
-        o, v, LowerContext::call(ctx.funcOf(n), LowerContext::exprs(v)));
-    for (unsigned d = 0; d < n.rank(); ++d) {
-      int hd = static_cast<int>(n.rank() - 1 - d);
-      o.output_buffer().dim(hd).set_bounds(0, ctx.extent(n.shape(), d));
-    }
-    scheduleDefault(n, o, ctx);
-    outs.push_back(o);
+    outs.push_back(outputFunc("o" + std::to_string(i), *k.outputs[i], ctx));
   }
   out.pipeline = Halide::Pipeline(outs);
   return out;

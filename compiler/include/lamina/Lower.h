@@ -138,6 +138,11 @@ constexpr int64_t kMinParallelElements = 1024;
 /// outermost parallel; update definitions likewise over pure vars.
 void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx);
 
+/// A pipeline output `name` holding n's value: dense, mins at 0, n's
+/// extents, the default schedule.
+Halide::Func outputFunc(const std::string &name, const Node &n,
+                        LowerContext &ctx);
+
 /// The Halide argument name for a leaf: "in_x", "p_h1_weight", "s_..." or a
 /// hyper-parameter's own name ("lr").
 std::string argName(const Node &leaf);
