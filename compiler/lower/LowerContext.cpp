@@ -36,6 +36,8 @@ std::string argName(const Node &leaf) {
 }
 
 std::string LowerContext::name(const Node &n) const {
+  if (auto it = names_.find(n.id()); it != names_.end())
+    return it->second;
   std::string base = n.name().empty() ? opName(n.kind()) : sanitize(n.name());
   return base + "_" + std::to_string(n.id());
 }
@@ -91,6 +93,12 @@ Halide::Expr LowerContext::call(const Halide::Func &f,
 Halide::Func LowerContext::funcOf(const Node &n) const {
   auto it = funcs_.find(n.id());
   assert(it != funcs_.end() && "node used before it was lowered");
+  return it->second;
+}
+
+Halide::Func LowerContext::reductionOf(const Node &n) const {
+  auto it = reductions_.find(n.id());
+  assert(it != reductions_.end() && "node has no reduction Func");
   return it->second;
 }
 

@@ -5,13 +5,15 @@
 // nodes are called. Anchors keep their op's schedule. A fusible node read
 // once in the kernel, by a fusible node or by an output, is inlined into its
 // reader: bias, activation and update expressions are computed in the loop
-// that stores the kernel's output, not in a pass of their own.
+// that stores the kernel's output, not in a pass of their own. An output
+// is computed straight into its output buffer.
 //
 //===----------------------------------------------------------------------===//
 #include "lamina/OpInfo.h"
 #include "lamina/Plan.h"
 
 #include <map>
+#include <set>
 
 namespace lamina {
 
@@ -29,6 +31,21 @@ Halide::Target kernelTarget(const Kernel &k, const Halide::Target &target) {
       large(k.constants))
     return target.with_feature(Halide::Target::LargeBuffers);
   return target;
+}
+
+/// Whether an update of f stores anywhere but at its own pure coordinates
+/// (a scatter), so the region it writes may exceed f's extents.
+static bool scatters(Halide::Func &f) {
+  std::vector<Halide::Var> pure = f.args();
+  for (int u = 0; u < f.num_update_definitions(); ++u) {
+    std::vector<Halide::Expr> lhs = f.update_args(u);
+    for (size_t d = 0; d < lhs.size(); ++d) {
+      const auto *v = lhs[d].as<Halide::Internal::Variable>();
+      if (!v || v->name != pure[d].name())
+        return true;
+    }
+  }
+  return false;
 }
 
 LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
@@ -71,22 +88,56 @@ LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
   for (const Node *o : k.outputs)
     ++reads[o];
 
+  // An output that nothing in the kernel reads over a wider region than its
+  // own extents (no anchor and no reshape reads it, directly or through
+  // inlined element-wise nodes) is named by position and computed at root
+  // straight into the output buffer: no internal buffer (one of 2^31
+  // elements or more is an error even with large_buffers) and no copy.
+  // Another output is computed where its readers need it and copied out.
+  std::map<const Node *, bool> widened;
+  for (auto it = k.nodes.rbegin(); it != k.nodes.rend(); ++it) {
+    const Node *n = *it;
+    const OpInfo &info = getOpInfo(n->kind());
+    bool wide = !info.fusible || n->kind() == OpKind::Reshape || widened[n];
+    if (wide)
+      for (const Node *in : loweringInputs(*n))
+        widened[in] = true;
+  }
+  std::set<const Node *> direct;
+  for (size_t i = 0; i < k.outputs.size(); ++i)
+    if (!widened[k.outputs[i]] && direct.insert(k.outputs[i]).second)
+      ctx.setName(*k.outputs[i], "o" + std::to_string(i));
   for (const Node *n : k.nodes) {
     const OpInfo &info = getOpInfo(n->kind());
     Halide::Func f = info.lower(*n, ctx);
-    bool inlined = info.fusible && reads[n] == 1 && !readByAnchor[n];
-    if (!inlined) {
-      if (info.schedule)
-        info.schedule(*n, f, ctx);
-      else
-        scheduleDefault(*n, f, ctx);
-    }
     ctx.setFunc(*n, f);
+    bool inlined =
+        info.fusible && !direct.count(n) && reads[n] == 1 && !readByAnchor[n];
+    if (inlined)
+      continue;
+    if (info.schedule)
+      info.schedule(*n, f, ctx);
+    else
+      scheduleDefault(*n, f, ctx);
   }
 
   std::vector<Halide::Func> outs;
   for (size_t i = 0; i < k.outputs.size(); ++i) {
-    outs.push_back(outputFunc("o" + std::to_string(i), *k.outputs[i], ctx));
+    const Node &n = *k.outputs[i];
+    Halide::Func o = ctx.funcOf(n);
+    if (!direct.count(&n) || scatters(o)) {
+      // A scattering update (pad_grad's) writes outside the extents, so
+      // the node's Func ("oN" if it was to be direct) is stored apart.
+      std::string name = "o" + std::to_string(i);
+      outs.push_back(
+          outputFunc(direct.count(&n) ? name + "_out" : name, n, ctx));
+      continue;
+    }
+    for (unsigned d = 0; d < n.rank(); ++d) {
+      int hd = static_cast<int>(n.rank() - 1 - d);
+      o.output_buffer().dim(hd).set_bounds(0, ctx.extent(n.shape(), d));
+    }
+    outs.push_back(o);
   }
   out.pipeline = Halide::Pipeline(outs);
   return out;

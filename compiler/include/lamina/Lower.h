@@ -84,6 +84,14 @@ public:
   /// The Halide Func of an already lowered node.
   Halide::Func funcOf(const Node &n) const;
   void setFunc(const Node &n, Halide::Func f);
+  /// An op whose lowering computes a reduction in a Func of its own and
+  /// returns a pure Func that reads it (matmul: the register tiles of the
+  /// sum are computed inside the tiles of the result) records that Func
+  /// here for its schedule.
+  void setReduction(const Node &n, Halide::Func f) {
+    reductions_[n.id()] = std::move(f);
+  }
+  Halide::Func reductionOf(const Node &n) const;
 
   const Halide::Target &target() const { return target_; }
   /// Natural vector width in elements for n's type (8 for f32 with AVX2).
@@ -113,6 +121,11 @@ public:
   void setArgName(const Node &n, std::string name) {
     argNames_[n.id()] = std::move(name);
   }
+  /// Names n's Func `name` instead of name(n) (a kernel names its outputs
+  /// by position). Must precede n's lowering.
+  void setName(const Node &n, std::string name) {
+    names_[n.id()] = std::move(name);
+  }
 
 private:
   std::string argNameOf(const Node &n) const;
@@ -121,6 +134,8 @@ private:
   Halide::Target target_;
   Halide::Param<int32_t> batch_{"batch"};
   std::map<unsigned, Halide::Func> funcs_;
+  std::map<unsigned, Halide::Func> reductions_;
+  std::map<unsigned, std::string> names_;
   std::map<unsigned, Halide::ImageParam> images_;
   std::map<unsigned, Halide::Param<double>> scalars_;
   std::map<unsigned, std::string> argNames_;

@@ -32,7 +32,7 @@ inline const Node *matMulReadsThrough(const Node &n, unsigned i) {
 
 inline Halide::Func lowerMatMul(const Node &n, LowerContext &ctx,
                                 bool withBias) {
-  Halide::Func f(ctx.name(n));
+  Halide::Func f(ctx.name(n) + "_sum");
   std::vector<Halide::Var> v = ctx.vars(n);
   const Node &an = n.input(0);
   const Shape &a = an.shape(), &w = n.input(1).shape();
@@ -52,17 +52,25 @@ inline Halide::Func lowerMatMul(const Node &n, LowerContext &ctx,
   LowerContext::define(f, v,
                        withBias ? ctx.read(n, 2, {col}) : ctx.constant(n, 0));
   at(f, LowerContext::exprs(v)) += aval * ctx.read(n, 1, {k, col});
-  return f;
+  // The result reads the sum: the schedule computes the sum in register
+  // tiles inside the result's tiles, and the result may be a kernel's
+  // output buffer.
+  ctx.setReduction(n, f);
+  Halide::Func out(ctx.name(n));
+  LowerContext::define(out, v, LowerContext::call(f, LowerContext::exprs(v)));
+  return out;
 }
 
 /// Computes the result of lowerMatMul in register tiles of 2 vectors of
-/// columns by 4 rows: a compute_root wrapper (`f.in()`) is split into tiles,
-/// each tile of f is computed at the tile with the k loop outside the fully
+/// columns by 4 rows: the result (`out`) is computed at root, split into
+/// tiles; each tile of its sum f is computed at the tile with the k loop outside the fully
 /// unrolled tile, so the accumulators stay in registers; w is read as
 /// contiguous vectors and a as broadcast scalars. Static extents use
 /// ShiftInwards tails (tiles never exceed them); the run-time batch uses
 /// GuardWithIf, made safe by the clamped reads.
-inline void scheduleMatMul(const Node &n, Halide::Func &f, LowerContext &ctx) {
+inline void scheduleMatMul(const Node &n, Halide::Func &out,
+                           LowerContext &ctx) {
+  Halide::Func f = ctx.reductionOf(n);
   const Shape &s = n.shape();
   unsigned rank = n.rank();
   int vw = ctx.vectorWidth(n);
@@ -81,7 +89,6 @@ inline void scheduleMatMul(const Node &n, Halide::Func &f, LowerContext &ctx) {
                             : Halide::TailStrategy::ShiftInwards;
   };
 
-  Halide::Func out = f.in();
   std::vector<Halide::Var> args = out.args();
   Halide::Var j = args[0], jo("jo"), ji("ji"), io("io"), ii("ii");
   out.compute_root().split(j, jo, ji, tj, tail(cols));
