@@ -510,7 +510,7 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
   // Every distinct kernel in every variant, unless the cache has it.
   std::vector<Job> jobs;
   std::vector<std::string> objects;
-  size_t kernels = 0, distinct = 0, cached = 0;
+  size_t kernels = 0, distinct = 0, compiles = 0, cached = 0;
   std::set<uint64_t> seen;
   for (const KernelPlan &plan : plans)
     for (const Kernel &k : plan.kernels) {
@@ -518,7 +518,10 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
       if (!seen.insert(k.hash).second)
         continue;
       ++distinct;
-      for (const TargetVariant &v : *variants) {
+      size_t n = std::min(variants->size(), static_cast<size_t>(k.variants));
+      compiles += n;
+      for (size_t vi = 0; vi < n; ++vi) {
+        const TargetVariant &v = (*variants)[vi];
         std::string fn = k.symbol() + v.suffix;
         fs::path obj = objDir / (fn + ".o");
         objects.push_back(obj.string());
@@ -559,7 +562,8 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   if (opts.verbose)
     std::cerr << "laminac: " << kernels << " kernels, " << distinct
-              << " distinct, " << variants->size() << " variant(s); " << cached
+              << " distinct, " << variants->size() << " variant(s), "
+              << compiles << " objects; " << cached
               << " objects from the cache, " << jobs.size() << " to compile on "
               << parallel << " processes\n";
   bool ok = runJobs(jobs, parallel, dir, opts.verbose, diag);

@@ -38,6 +38,14 @@ std::string halideTypeExpr(DType t) {
 }
 
 /// Where the step finds each tensor: an argument slot or an arena slot.
+/// The symbol variant `v` of an executable built for `suffixes` calls for
+/// kernel k: its own, or k's last compiled one (see Kernel::variants).
+std::string kernelSymbol(const Kernel &k,
+                         const std::vector<std::string> &suffixes, size_t v) {
+  size_t compiled = std::min(suffixes.size(), static_cast<size_t>(k.variants));
+  return k.symbol() + suffixes[std::min(v, compiled - 1)];
+}
+
 struct StepWriter {
   const KernelPlan &plan;
   std::string fn;                          // "lamina_train"
@@ -136,14 +144,16 @@ struct StepWriter {
     os << "};\n";
   }
 
-  /// The body for one variant: every kernel, then the copies that give a
-  /// value to its second and later results.
-  void body(std::ostream &os, const std::string &suffix) const {
-    os << "int " << fn << suffix
+  /// The body for variant `v`: every kernel (its last compiled variant up
+  /// to v, see Kernel::variants), then the copies that give a value to its
+  /// second and later results.
+  void body(std::ostream &os, const std::vector<std::string> &suffixes,
+            size_t v) const {
+    os << "int " << fn << suffixes[v]
        << "(void **a, halide_buffer_t *const *t, int32_t batch) {\n"
        << "  (void)t;\n  int rc = 0;\n";
     for (const Kernel &k : plan.kernels) {
-      os << "  if ((rc = " << k.symbol() << suffix << "(batch";
+      os << "  if ((rc = " << kernelSymbol(k, suffixes, v) << "(batch";
       for (const Node *s : k.scalars)
         os << ", *static_cast<double *>(a[" << argOf.at(s) << "])";
       for (const Node *in : k.inputs)
@@ -252,8 +262,8 @@ std::string stepSource(const std::vector<const KernelPlan *> &plans,
   std::set<std::string> declared;
   for (const KernelPlan *p : plans)
     for (const Kernel &k : p->kernels)
-      for (const std::string &suffix : suffixes) {
-        std::string sym = k.symbol() + suffix;
+      for (size_t v = 0; v < suffixes.size(); ++v) {
+        std::string sym = kernelSymbol(k, suffixes, v);
         if (!declared.insert(sym).second)
           continue;
         os << "int " << sym << "(int32_t";
@@ -268,8 +278,8 @@ std::string stepSource(const std::vector<const KernelPlan *> &plans,
     StepWriter w(*p);
     w.metadata(os, targetName);
     w.tensors(os);
-    for (const std::string &suffix : suffixes)
-      w.body(os, suffix);
+    for (size_t v = 0; v < suffixes.size(); ++v)
+      w.body(os, suffixes, v);
   }
   os << "} // namespace\n\n";
   for (const KernelPlan *p : plans)

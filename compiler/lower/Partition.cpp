@@ -118,6 +118,19 @@ static uint64_t fnv1a(const std::string &s) {
   return h;
 }
 
+/// See Kernel::variants.
+static int variantCount(const Kernel &k) {
+  for (const Node *n : k.nodes)
+    if (getOpInfo(n->kind()).computeBound)
+      return 3;
+  int64_t bytes = 0;
+  for (const auto *list : {&k.inputs, &k.outputs})
+    for (const Node *n : *list)
+      bytes += numElements(n->shape(), 64) *
+               static_cast<int64_t>(dtypeSize(n->dtype()));
+  return bytes >= kWideBytes ? 2 : 1;
+}
+
 /// The text that decides a kernel's code: its arguments' types, its nodes'
 /// ops, attributes, types and operands (by position, not by name), its
 /// outputs, and the salt (targets, compiler build and flags). Kernels with
@@ -359,6 +372,7 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
              "a kernel reads a value of a later kernel");
     k.key = kernelKey(k, salt);
     k.hash = fnv1a(k.key);
+    k.variants = variantCount(k);
     plan.kernels.push_back(std::move(k));
   }
   return plan;

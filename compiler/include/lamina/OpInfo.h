@@ -124,6 +124,11 @@ struct OpInfo {
   /// single reader there (compiler/lower/Partition.cpp). Other ops anchor a
   /// kernel of their own.
   bool fusible = false;
+  /// Many multiply-adds per element read or written (matmul, dense, the
+  /// convolutions and their gradients): wider vectors pay, so a portable
+  /// executable gets an AVX2 and an AVX-512 variant of every kernel that
+  /// holds one (see Kernel::wide).
+  bool computeBound = false;
   /// How a model file calls it.
   DslForm form = DslForm::Call;
   /// The operands for the language reference ("x", "a, b").

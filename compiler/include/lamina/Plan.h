@@ -42,10 +42,22 @@ struct Kernel {
   /// The structural key (see kernelKey) and its 64-bit hash.
   std::string key;
   uint64_t hash = 0;
+  /// How many of a portable build's variants (plain x86-64, AVX2 with FMA,
+  /// AVX-512, in that order) are compiled for it; a CPU that runs a later
+  /// variant calls the last one compiled. Three for a kernel holding a
+  /// compute-bound op (OpInfo::computeBound), where each vector width pays;
+  /// two for one that moves at least kWideBytes at batch 64, bound by memory,
+  /// where AVX2 still helps and AVX-512 does not; one (plain x86-64) for the
+  /// rest, too small for wider vectors to matter. Compiling small kernels
+  /// once keeps a portable build near the cost of a host build.
+  int variants = 3;
 
   /// The symbol of the compiled kernel: "lk_" and 16 hex digits of the hash.
   std::string symbol() const;
 };
+
+/// See Kernel::variants: 1 MiB.
+constexpr int64_t kWideBytes = int64_t(1) << 20;
 
 /// One result of a pipeline ("loss", "new_p_w", "out_probs") and the node
 /// computing it.

@@ -43,6 +43,7 @@ extern const OpInfo Conv2dInfo = [] {
   op.warning = warning;
   op.lower = lower;
   op.schedule = schedule;
+  op.computeBound = true;
   op.form = DslForm::Layer;
   op.operandDoc = "x, out channels (or W [, b])";
   return op;

@@ -30,6 +30,7 @@ extern const OpInfo ConvGradInputInfo = [] {
   op.noGradReason = "second derivatives of convolution are not supported";
   op.lower = lower;
   op.schedule = schedule;
+  op.computeBound = true;
   op.form = DslForm::None;
   op.operandDoc = "dy, W";
   return op;

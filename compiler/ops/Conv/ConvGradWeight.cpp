@@ -32,6 +32,7 @@ extern const OpInfo ConvGradWeightInfo = [] {
   op.noGradReason = "second derivatives of convolution are not supported";
   op.lower = lower;
   op.schedule = schedule;
+  op.computeBound = true;
   op.form = DslForm::None;
   op.operandDoc = "x, dy";
   return op;

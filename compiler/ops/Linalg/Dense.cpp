@@ -57,6 +57,7 @@ extern const OpInfo DenseInfo = [] {
   op.lower = lower;
   op.readsThrough = matMulReadsThrough;
   op.schedule = scheduleMatMul;
+  op.computeBound = true;
   op.form = DslForm::Layer;
   op.operandDoc = "x, W [, b]";
   return op;

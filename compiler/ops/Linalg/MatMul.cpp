@@ -69,6 +69,7 @@ extern const OpInfo MatMulInfo = [] {
   op.lower = lower;
   op.readsThrough = matMulReadsThrough;
   op.schedule = scheduleMatMul;
+  op.computeBound = true;
   op.operandDoc = "a `[..., m, k]`, b `[k, n]`";
   return op;
 }();
