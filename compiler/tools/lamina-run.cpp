@@ -48,7 +48,7 @@
 #include "lamina/Support.h"
 
 // The runtime's safetensors reader and writer (its Tensor.h shares
-// lamina/DType.h with the compiler's IR.h).
+// lamina/abi/DType.h with the compiler's IR.h).
 #include "lamina/Checkpoint.h"
 
 #include <CLI/CLI.hpp>
