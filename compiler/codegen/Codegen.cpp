@@ -197,13 +197,26 @@ bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
   return ok;
 }
 
+namespace key = abi::key;
+
 static nlohmann::json tensorJson(const Node &n) {
   nlohmann::json j;
-  j["name"] = n.name();
-  j["arg"] = argName(n);
-  j["dtype"] = dtypeName(n.dtype());
-  j["shape"] = n.shape();
+  j[key::kName] = n.name();
+  j[key::kArg] = argName(n);
+  j[key::kDType] = dtypeName(n.dtype());
+  j[key::kShape] = n.shape();
   return j;
+}
+
+/// The descriptor's argument list of `plan`'s pipeline.
+static nlohmann::json argumentsJson(const KernelPlan &plan) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const PipelineArgument &a : pipelineArguments(plan))
+    list.push_back({{key::kName, a.name},
+                    {key::kKind, abi::argKindName(a.kind)},
+                    {key::kDType, dtypeName(a.dtype)},
+                    {key::kShape, a.shape}});
+  return list;
 }
 
 /// The number of classes an i32 label indexes: the smallest class count of
@@ -228,65 +241,77 @@ static int64_t classCount(const Graph &g, const Node &label) {
   return classes;
 }
 
-std::string modelDescriptor(const Module &m, const std::string &sourceFile) {
+std::string modelDescriptor(const Module &m, const std::string &sourceFile,
+                            const std::vector<const KernelPlan *> &plans) {
   const Graph &forward = *m.forward;
   const Graph *train = m.train.get();
   nlohmann::json d;
-  d["model"] = forward.name();
-  d["file"] = sourceFile;
-  d["inputs"] = nlohmann::json::array();
+  d[key::kVersion] = abi::kDescriptorVersion;
+  d[key::kModel] = forward.name();
+  d[key::kFile] = sourceFile;
+  d[key::kInputs] = nlohmann::json::array();
   for (Node *n : forward.inputsWithRole("input"))
-    d["inputs"].push_back(tensorJson(*n));
-  d["labels"] = nlohmann::json::array();
+    d[key::kInputs].push_back(tensorJson(*n));
+  d[key::kLabels] = nlohmann::json::array();
   for (Node *n : forward.inputsWithRole("label")) {
     nlohmann::json l = tensorJson(*n);
     if (int64_t classes = classCount(forward, *n))
-      l["classes"] = classes;
-    d["labels"].push_back(l);
+      l[key::kClasses] = classes;
+    d[key::kLabels].push_back(l);
   }
-  d["params"] = nlohmann::json::array();
+  d[key::kParams] = nlohmann::json::array();
   for (Node *n : forward.paramsWithRole("param")) {
     nlohmann::json p = tensorJson(*n);
     nlohmann::json init;
-    init["kind"] = n->hasAttr("init") ? n->strAttr("init") : "uniform_fan_in";
+    init[key::kKind] =
+        n->hasAttr("init") ? n->strAttr("init") : "uniform_fan_in";
     if (!n->data().empty())
-      init["kind"] = "data";
-    init["arg"] = n->floatAttrOr("init_arg", 0.0);
+      init[key::kKind] = "data";
+    init[key::kInitArg] = n->floatAttrOr("init_arg", 0.0);
     int64_t fanIn = n->rank() >= 2       ? n->shape()[0]
                     : n->shape().empty() ? 1
                                          : n->shape()[0];
-    init["fan_in"] = n->intAttrOr("fan_in", fanIn);
-    init["fan_out"] =
+    init[key::kFanIn] = n->intAttrOr("fan_in", fanIn);
+    init[key::kFanOut] =
         n->intAttrOr("fan_out", n->rank() >= 2 ? n->shape()[1] : 1);
-    init["data"] = n->data();
-    p["init"] = init;
-    d["params"].push_back(p);
+    init[key::kInitData] = n->data();
+    p[key::kInit] = init;
+    d[key::kParams].push_back(p);
   }
-  d["state"] = nlohmann::json::array();
+  d[key::kState] = nlohmann::json::array();
   if (train)
     for (Node *n : train->paramsWithRole("state"))
-      d["state"].push_back(tensorJson(*n));
-  d["outputs"] = nlohmann::json::array();
-  d["metrics"] = nlohmann::json::array();
+      d[key::kState].push_back(tensorJson(*n));
+  // No op keeps non-trainable state yet; the key is always present.
+  d[key::kNonTrainable] = nlohmann::json::array();
+  d[key::kOutputs] = nlohmann::json::array();
+  d[key::kMetrics] = nlohmann::json::array();
   for (const auto &[name, n] : forward.outputs()) {
     bool isMetric = false;
     for (const std::string &m : forward.metrics())
       isMetric |= m == name;
     nlohmann::json o = tensorJson(*n);
-    o["name"] = name;
-    o["arg"] = (isMetric ? "m_" : "out_") + sanitize(name);
-    d[isMetric ? "metrics" : "outputs"].push_back(o);
+    o[key::kName] = name;
+    o[key::kArg] = isMetric ? abi::metricArgumentName(abi::sanitize(name))
+                            : abi::outputArgumentName(abi::sanitize(name));
+    d[isMetric ? key::kMetrics : key::kOutputs].push_back(o);
   }
-  d["has_loss"] = forward.loss() != nullptr && train != nullptr;
+  bool hasLoss = forward.loss() != nullptr && train != nullptr;
+  d[key::kHasLoss] = hasLoss;
+  if (hasLoss)
+    d[key::kLossDType] = dtypeName(forward.loss()->dtype());
+  d[key::kPipelines] = nlohmann::json::object();
+  for (const KernelPlan *p : plans)
+    d[key::kPipelines][pipelineFunctionName(p->kind)] = argumentsJson(*p);
   if (m.defaults) {
     const TrainConfig &c = *m.defaults;
-    d["train"] = {{"batch", c.batch},
-                  {"epochs", c.epochs},
-                  {"lr", c.lr},
-                  {"momentum", c.momentum},
-                  {"weight_decay", c.weightDecay},
-                  {"seed", c.seed},
-                  {"validation_split", c.validationSplit}};
+    d[key::kTrain] = {{key::kBatch, c.batch},
+                      {key::kEpochs, c.epochs},
+                      {key::kLr, c.lr},
+                      {key::kMomentum, c.momentum},
+                      {key::kWeightDecay, c.weightDecay},
+                      {key::kSeed, c.seed},
+                      {key::kValidationSplit, c.validationSplit}};
   }
   return d.dump(2);
 }
@@ -443,6 +468,23 @@ bool runJobs(const std::vector<Job> &jobs, int parallel, const fs::path &dir,
 
 } // namespace
 
+std::vector<KernelPlan> executablePlans(const Module &m,
+                                        const std::string &salt) {
+  const Graph &forward = *m.forward;
+  std::vector<KernelPlan> plans;
+  if (m.train && forward.loss()) {
+    plans.push_back(partition(*m.train, PipelineKind::Train, salt));
+    // The two phases, for train --accumulate.
+    plans.push_back(partition(*m.train, PipelineKind::Grad, salt));
+    plans.push_back(partition(*m.train, PipelineKind::Update, salt));
+  }
+  if (forward.loss() || !forward.metrics().empty())
+    plans.push_back(partition(forward, PipelineKind::Eval, salt));
+  if (forward.outputs().size() > forward.metrics().size())
+    plans.push_back(partition(forward, PipelineKind::Predict, salt));
+  return plans;
+}
+
 std::string defaultCacheDir() {
   if (const char *x = std::getenv("XDG_CACHE_HOME"); x && *x)
     return (fs::path(x) / "lamina").string();
@@ -454,8 +496,6 @@ std::string defaultCacheDir() {
 bool emitExecutable(const Module &m, const std::string &sourceFile,
                     const std::string &out, const ExecutableOptions &opts,
                     DiagnosticEngine &diag) {
-  const Graph &forward = *m.forward;
-  const Graph *train = m.train.get();
   using Clock = std::chrono::steady_clock;
   std::string error;
   std::optional<std::vector<TargetVariant>> variants =
@@ -495,17 +535,7 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
   // The plans.
   auto t0 = Clock::now();
   std::string salt = kernelSalt(*variants, opts.profile);
-  std::vector<KernelPlan> plans;
-  if (train && forward.loss()) {
-    plans.push_back(partition(*train, PipelineKind::Train, salt));
-    // The two phases, for train --accumulate.
-    plans.push_back(partition(*train, PipelineKind::Grad, salt));
-    plans.push_back(partition(*train, PipelineKind::Update, salt));
-  }
-  if (forward.loss() || !forward.metrics().empty())
-    plans.push_back(partition(forward, PipelineKind::Eval, salt));
-  if (forward.outputs().size() > forward.metrics().size())
-    plans.push_back(partition(forward, PipelineKind::Predict, salt));
+  std::vector<KernelPlan> plans = executablePlans(m, salt);
 
   // Every distinct kernel in every variant, unless the cache has it.
   std::vector<Job> jobs;
@@ -578,7 +608,7 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
     for (const TargetVariant &v : *variants)
       suffixes.push_back(v.suffix);
     std::ofstream src(dir / "model.cpp");
-    src << modelSource(modelDescriptor(m, sourceFile))
+    src << modelSource(modelDescriptor(m, sourceFile, pp))
         << stepSource(pp, suffixes, rt.to_string());
     ok = static_cast<bool>(src);
   }

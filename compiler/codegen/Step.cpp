@@ -13,6 +13,7 @@
 #include "lamina/abi/Version.h"
 
 #include <algorithm>
+#include <cassert>
 #include <map>
 #include <set>
 #include <sstream>
@@ -37,6 +38,22 @@ std::string halideTypeExpr(DType t) {
          std::to_string(dtypeSize(t) * 8) + ", 1)";
 }
 
+/// Gradient arguments of the update phase that no kernel reads.
+std::vector<std::pair<std::string, const Node *>>
+unreadArguments(const KernelPlan &plan) {
+  std::vector<std::pair<std::string, const Node *>> unread;
+  for (const auto &[name, n] : plan.gradArgs)
+    if (auto it = plan.cutNames.find(n);
+        it == plan.cutNames.end() || it->second != name)
+      unread.emplace_back(name, n);
+  return unread;
+}
+
+/// A rank-0 Input leaf: a hyper-parameter passed as a double.
+bool isHyper(const Node &leaf) {
+  return leaf.kind() == OpKind::Input && leaf.rank() == 0;
+}
+
 /// Where the step finds each tensor: an argument slot or an arena slot.
 /// The symbol variant `v` of an executable built for `suffixes` calls for
 /// kernel k: its own, or k's last compiled one (see Kernel::variants).
@@ -59,11 +76,7 @@ struct StepWriter {
   size_t firstResult = 0;
 
   explicit StepWriter(const KernelPlan &p)
-      : plan(p), fn(pipelineFunctionName(p.kind)) {
-    for (const auto &[name, n] : plan.gradArgs)
-      if (auto it = plan.cutNames.find(n);
-          it == plan.cutNames.end() || it->second != name)
-        unread.emplace_back(name, n);
+      : plan(p), fn(pipelineFunctionName(p.kind)), unread(unreadArguments(p)) {
     // Argument 0 is the batch; then the leaves, the unread arguments and
     // the results.
     size_t i = 1;
@@ -99,34 +112,24 @@ struct StepWriter {
   }
 
   void metadata(std::ostream &os, const std::string &target) const {
-    os << "const halide_filter_argument_t " << fn << "_args[] = {\n"
-       << "    {\"batch\", halide_argument_kind_input_scalar, 0, "
-          "halide_type_t(halide_type_int, 32, 1), nullptr, nullptr, "
-          "nullptr, nullptr, nullptr},\n";
-    auto arg = [&](const std::string &name, const char *kind, const Node &n) {
-      os << "    {\"" << name << "\", " << kind << ", " << n.rank() << ", "
-         << halideTypeExpr(n.dtype())
+    std::vector<PipelineArgument> args = pipelineArguments(plan);
+    assert(args.size() == firstResult + plan.results.size() &&
+           "the step's slots and its argument list disagree");
+    os << "const halide_filter_argument_t " << fn << "_args[] = {\n";
+    for (const PipelineArgument &a : args) {
+      const char *kind = a.kind == abi::ArgKind::Scalar
+                             ? "halide_argument_kind_input_scalar"
+                         : a.kind == abi::ArgKind::Input
+                             ? "halide_argument_kind_input_buffer"
+                             : "halide_argument_kind_output_buffer";
+      os << "    {\"" << a.name << "\", " << kind << ", " << a.shape.size()
+         << ", " << halideTypeExpr(a.dtype)
          << ", nullptr, nullptr, nullptr, nullptr, nullptr},\n";
-    };
-    for (const Node *leaf : plan.leaves) {
-      if (leaf->kind() == OpKind::Input && leaf->rank() == 0)
-        os << "    {\"" << leafArgName(plan, *leaf)
-           << "\", halide_argument_kind_input_scalar, 0, "
-              "halide_type_t(halide_type_float, 64, 1), nullptr, nullptr, "
-              "nullptr, nullptr, nullptr},\n";
-      else
-        arg(leafArgName(plan, *leaf), "halide_argument_kind_input_buffer",
-            *leaf);
     }
-    for (const auto &[name, n] : unread)
-      arg(name, "halide_argument_kind_input_buffer", *n);
-    for (const PlanResult &r : plan.results)
-      arg(r.name, "halide_argument_kind_output_buffer", *r.node);
     os << "};\n"
        << "const halide_filter_metadata_t " << fn << "_md = {\n"
-       << "    halide_filter_metadata_t::VERSION, "
-       << firstResult + plan.results.size() << ", " << fn << "_args, \""
-       << target << "\", \"" << fn << "\"};\n";
+       << "    halide_filter_metadata_t::VERSION, " << args.size() << ", " << fn
+       << "_args, \"" << target << "\", \"" << fn << "\"};\n";
   }
 
   void tensors(std::ostream &os) const {
@@ -211,7 +214,7 @@ struct StepWriter {
       os << ", batch))\n    return rc;\n";
     };
     for (const Node *leaf : plan.leaves)
-      if (!(leaf->kind() == OpKind::Input && leaf->rank() == 0))
+      if (!isHyper(*leaf))
         check(leafArgName(plan, *leaf), argOf.at(leaf), *leaf);
     size_t i = firstResult;
     for (const PlanResult &r : plan.results)
@@ -247,6 +250,29 @@ struct StepWriter {
 };
 
 } // namespace
+
+std::vector<PipelineArgument> pipelineArguments(const KernelPlan &plan) {
+  std::vector<PipelineArgument> args;
+  args.push_back(
+      {abi::kBatchArgument, abi::ArgKind::Scalar, DType::I32, {}, nullptr});
+  for (const Node *leaf : plan.leaves) {
+    if (isHyper(*leaf))
+      args.push_back({leafArgName(plan, *leaf),
+                      abi::ArgKind::Scalar,
+                      DType::F64,
+                      {},
+                      nullptr});
+    else
+      args.push_back({leafArgName(plan, *leaf), abi::ArgKind::Input,
+                      leaf->dtype(), leaf->shape(), leaf});
+  }
+  for (const auto &[name, n] : unreadArguments(plan))
+    args.push_back({name, abi::ArgKind::Input, n->dtype(), n->shape(), n});
+  for (const PlanResult &r : plan.results)
+    args.push_back({r.name, abi::ArgKind::Output, r.node->dtype(),
+                    r.node->shape(), r.node});
+  return args;
+}
 
 std::string stepSource(const std::vector<const KernelPlan *> &plans,
                        const std::vector<std::string> &suffixes,

@@ -7,16 +7,6 @@
 
 namespace lamina {
 
-std::optional<DType> parseDType(const std::string &s) {
-  if (s == "f32")
-    return DType::F32;
-  if (s == "f64")
-    return DType::F64;
-  if (s == "i32")
-    return DType::I32;
-  return std::nullopt;
-}
-
 std::string shapeToString(const Shape &s) {
   std::ostringstream os;
   os << '[';

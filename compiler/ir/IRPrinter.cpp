@@ -166,7 +166,7 @@ static bool isLeaf(const Node &n) {
 }
 
 /// Turns `s` into an identifier for a fresh SSA name.
-static std::string sanitize(const std::string &s) {
+static std::string valueIdentifier(const std::string &s) {
   std::string out;
   for (char c : s)
     out += isIdentChar(c) ? c : '_';
@@ -194,7 +194,7 @@ std::vector<std::string> valueNames(const Graph &g) {
       continue;
     }
     if (names[i].empty()) {
-      std::string base = sanitize(n.name()), name = base;
+      std::string base = valueIdentifier(n.name()), name = base;
       for (unsigned k = 1; used.count(name); ++k)
         name = base + "_" + std::to_string(k);
       used.insert(name);

@@ -10,35 +10,33 @@ namespace lamina {
 LowerContext::LowerContext(const Graph &g, Halide::Target target)
     : g_(g), target_(std::move(target)) {}
 
-std::string sanitize(const std::string &s) {
-  std::string out;
-  for (char c : s)
-    out += (isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
-  if (out.empty() || isdigit(static_cast<unsigned char>(out[0])))
-    out = "_" + out;
-  return out;
-}
-
-std::string argName(const Node &leaf) {
+std::optional<abi::Role> leafRole(const Node &leaf) {
   std::string role = leaf.hasAttr("role")
                          ? leaf.strAttr("role")
                          : (leaf.kind() == OpKind::Param ? "param" : "input");
-  std::string n = sanitize(leaf.name());
   if (role == "input")
-    return "in_" + n;
+    return abi::Role::Input;
   if (role == "label")
-    return "lbl_" + n;
+    return abi::Role::Label;
   if (role == "param")
-    return "p_" + n;
+    return abi::Role::Parameter;
   if (role == "state")
-    return "s_" + n;
-  return n; // "hyper": the scalar's own name, e.g. "lr".
+    return abi::Role::OptimizerState;
+  return std::nullopt; // "hyper"
+}
+
+std::string argName(const Node &leaf) {
+  std::string n = abi::sanitize(leaf.name());
+  if (std::optional<abi::Role> role = leafRole(leaf))
+    return abi::argumentName(*role, n);
+  return n; // A hyper-parameter's own name, e.g. "lr".
 }
 
 std::string LowerContext::name(const Node &n) const {
   if (auto it = names_.find(n.id()); it != names_.end())
     return it->second;
-  std::string base = n.name().empty() ? opName(n.kind()) : sanitize(n.name());
+  std::string base =
+      n.name().empty() ? opName(n.kind()) : abi::sanitize(n.name());
   return base + "_" + std::to_string(n.id());
 }
 

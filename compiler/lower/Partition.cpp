@@ -15,6 +15,7 @@
 #include "lamina/OpInfo.h"
 #include "lamina/Plan.h"
 #include "lamina/abi/Arena.h"
+#include "lamina/abi/Names.h"
 
 #include <algorithm>
 #include <cassert>
@@ -40,27 +41,27 @@ std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind) {
   };
   if (kind == PipelineKind::Update) {
     for (const auto &[name, n] : g.updates())
-      out.push_back({"new_" + argName(*g.findLeaf(name)), n});
+      out.push_back({abi::nextArgumentName(argName(*g.findLeaf(name))), n});
     return out;
   }
   if (kind != PipelineKind::Predict) {
     if (g.loss())
-      out.push_back({"loss", g.loss()});
+      out.push_back({abi::kLossArgument, g.loss()});
     for (const std::string &m : g.metrics())
       for (const auto &[name, n] : g.outputs())
         if (name == m)
-          out.push_back({"m_" + sanitize(m), n});
+          out.push_back({abi::metricArgumentName(abi::sanitize(m)), n});
   }
   if (kind == PipelineKind::Train)
     for (const auto &[name, n] : g.updates())
-      out.push_back({"new_" + argName(*g.findLeaf(name)), n});
+      out.push_back({abi::nextArgumentName(argName(*g.findLeaf(name))), n});
   if (kind == PipelineKind::Grad)
     for (const auto &[name, n] : g.gradients())
-      out.push_back({"grad_" + argName(*g.findLeaf(name)), n});
+      out.push_back({abi::gradientArgumentName(argName(*g.findLeaf(name))), n});
   if (kind == PipelineKind::Predict)
     for (const auto &[name, n] : g.outputs())
       if (!isMetric(name))
-        out.push_back({"out_" + sanitize(name), n});
+        out.push_back({abi::outputArgumentName(abi::sanitize(name)), n});
   return out;
 }
 
@@ -192,7 +193,7 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
   // computed ones (a gradient that is a leaf or a constant it reads as such).
   if (kind == PipelineKind::Update)
     for (const auto &[name, n] : g.gradients()) {
-      std::string arg = "grad_" + argName(*g.findLeaf(name));
+      std::string arg = abi::gradientArgumentName(argName(*g.findLeaf(name)));
       plan.gradArgs.emplace_back(arg, n);
       if (n->kind() != OpKind::Input && n->kind() != OpKind::Param &&
           n->kind() != OpKind::Constant)

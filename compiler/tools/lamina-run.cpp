@@ -46,9 +46,10 @@
 #include "lamina/Jit.h"
 #include "lamina/Passes.h"
 #include "lamina/Support.h"
+#include "lamina/abi/Names.h"
 
 // The runtime's safetensors reader and writer (its Tensor.h shares
-// lamina/DType.h with the compiler's IR.h).
+// lamina/abi/DType.h with the compiler's IR.h).
 #include "lamina/Checkpoint.h"
 
 #include <CLI/CLI.hpp>
@@ -210,7 +211,8 @@ bool runForward(const Graph &forward, const FileTensors &file,
   Graph g(forward.name());
   forward.cloneInto(g);
   // Result name -> output added to g; the pipeline names outputs
-  // "out_" + sanitize(name), so keep the result names apart from those.
+  // abi::outputArgumentName(name), so keep the result names apart from
+  // those.
   std::vector<std::pair<std::string, std::string>> wanted;
   std::set<std::string> metricNames(g.metrics().begin(), g.metrics().end());
   std::vector<std::pair<std::string, Node *>> outs = g.outputs();
@@ -260,7 +262,7 @@ bool runForward(const Graph &forward, const FileTensors &file,
   TensorMap r = runJit(g, PipelineKind::Predict,
                        feedsFor(g, file, 0, opts.trainSteps > 0));
   for (const auto &[result, name] : wanted) {
-    auto it = r.find("out_" + sanitize(name));
+    auto it = r.find(abi::outputArgumentName(abi::sanitize(name)));
     if (it == r.end())
       fail("internal error: the pipeline has no result '" + name + "'");
     results[result] = toFile(it->second);
@@ -294,14 +296,16 @@ bool runTraining(Module &m, const FileTensors &file, const Options &opts,
         feeds[in->name()] = feedFor(*in, file, i, true);
     for (const auto &[name, t] : carried)
       feeds[name] = t;
-    feeds["lr"] = HostTensor{DType::F64, {}, {lr}};
+    feeds[abi::kLearningRateArgument] = HostTensor{DType::F64, {}, {lr}};
     TensorMap r = step.run(feeds);
-    losses.data.push_back(r.at("loss").data.at(0));
+    losses.data.push_back(r.at(abi::kLossArgument).data.at(0));
     for (auto &[m, t] : metrics)
-      t.data.push_back(r.at("m_" + sanitize(m)).data.at(0));
+      t.data.push_back(
+          r.at(abi::metricArgumentName(abi::sanitize(m))).data.at(0));
     for (const auto &[name, val] : train.updates()) {
       (void)val;
-      carried[name] = r.at("new_" + argName(*train.findLeaf(name)));
+      carried[name] =
+          r.at(abi::nextArgumentName(argName(*train.findLeaf(name))));
     }
   }
   for (const auto &[name, t] : carried)

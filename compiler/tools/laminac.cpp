@@ -36,7 +36,18 @@ using namespace lamina;
 
 namespace {
 
-enum class Emit { Ast, Ir, GradIr, Plan, Halide, Llvm, Asm, Obj, Exe };
+enum class Emit {
+  Ast,
+  Ir,
+  GradIr,
+  Plan,
+  Halide,
+  Llvm,
+  Asm,
+  Obj,
+  Descriptor,
+  Exe
+};
 
 struct Options {
   std::string input;
@@ -116,15 +127,17 @@ DriverOptions driverOptions(const Options &opts, Emit emit) {
 
 int run(const Options &opts) {
   static const std::map<std::string, Emit> kEmits = {
-      {"ast", Emit::Ast},   {"ir", Emit::Ir},         {"grad-ir", Emit::GradIr},
-      {"plan", Emit::Plan}, {"halide", Emit::Halide}, {"llvm", Emit::Llvm},
-      {"asm", Emit::Asm},   {"obj", Emit::Obj},       {"exe", Emit::Exe}};
+      {"ast", Emit::Ast},        {"ir", Emit::Ir},
+      {"grad-ir", Emit::GradIr}, {"plan", Emit::Plan},
+      {"halide", Emit::Halide},  {"llvm", Emit::Llvm},
+      {"asm", Emit::Asm},        {"obj", Emit::Obj},
+      {"exe", Emit::Exe},        {"descriptor", Emit::Descriptor}};
   auto emitIt = kEmits.find(opts.emit);
   if (emitIt == kEmits.end()) {
     std::cerr
         << "laminac: error: unknown --emit value '" << opts.emit
         << "'; use one of ast, ir, grad-ir, plan, halide, llvm, asm, obj, "
-           "exe\n";
+           "descriptor, exe\n";
     return 2;
   }
   Emit emit = emitIt->second;
@@ -168,6 +181,17 @@ int run(const Options &opts) {
     std::ostringstream os;
     printGraph(*train, os, po, m.defaults);
     return writeOutput(opts.output, os.str()) ? 0 : 1;
+  }
+
+  if (emit == Emit::Descriptor) {
+    // The executable's descriptor, with the plans it would be built from.
+    std::vector<KernelPlan> plans = executablePlans(m, "");
+    std::vector<const KernelPlan *> pp;
+    for (const KernelPlan &p : plans)
+      pp.push_back(&p);
+    return writeOutput(opts.output, modelDescriptor(m, opts.input, pp) + "\n")
+               ? 0
+               : 1;
   }
 
   if (emit == Emit::Exe) {
@@ -238,7 +262,7 @@ int main(int argc, char **argv) {
                  "stdout for text stages)");
   app.add_option("--emit", opts.emit,
                  "Stage to emit: ast, ir, grad-ir, plan, halide, llvm, asm, "
-                 "obj, exe (default)");
+                 "obj, descriptor (the model descriptor JSON), exe (default)");
   app.add_option("--model", opts.model,
                  "Model to compile when the file has several");
   app.add_option("--pipeline", opts.pipeline,

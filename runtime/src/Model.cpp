@@ -8,7 +8,8 @@
 #include <HalideRuntime.h>
 #include <nlohmann/json.hpp>
 
-#include <cctype>
+#include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -16,6 +17,7 @@
 namespace lamina {
 
 using nlohmann::json;
+namespace key = abi::key;
 
 std::optional<InitKind> parseInitKind(std::string_view name) {
   static const std::pair<const char *, InitKind> kinds[] = {
@@ -33,14 +35,16 @@ std::optional<InitKind> parseInitKind(std::string_view name) {
 }
 
 Shape TensorSpec::sampleShape() const {
-  if (shape.empty() || shape[0] != -1)
+  if (shape.empty() || shape[0] != abi::kBatch)
     return shape;
   return Shape(shape.begin() + 1, shape.end());
 }
 
+int64_t TensorSpec::sampleNumel() const { return numElements(sampleShape()); }
+
 Shape TensorSpec::withBatch(int64_t batch) const {
   Shape s = shape;
-  if (!s.empty() && s[0] == -1)
+  if (!s.empty() && s[0] == abi::kBatch)
     s[0] = batch;
   return s;
 }
@@ -50,7 +54,8 @@ std::string TensorSpec::describe() const {
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i)
       s += ", ";
-    s += shape[i] == -1 ? std::string("batch") : std::to_string(shape[i]);
+    s += shape[i] == abi::kBatch ? std::string("batch")
+                                 : std::to_string(shape[i]);
   }
   return s + "]";
 }
@@ -100,32 +105,23 @@ static int64_t getInteger(const json &v, const std::string &where) {
   return v.get<int64_t>();
 }
 
-/// Turns `h1.weight` into `h1_weight`, as laminac does for argument names.
-static std::string sanitize(const std::string &name) {
-  std::string s = name;
-  for (char &c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c)))
-      c = '_';
-  return s;
-}
-
 static InitSpec parseInit(const json &j, const std::string &where,
                           const Shape &shape) {
   InitSpec init;
   if (!j.is_object())
     fail(where, "expected an object");
-  std::string kind = getString(j, "kind", where);
+  std::string kind = getString(j, key::kKind, where);
   std::optional<InitKind> k = parseInitKind(kind);
   if (!k)
     fail(where + ".kind", "unknown init kind '" + kind + "'");
   init.kind = *k;
-  if (auto it = j.find("fan_in"); it != j.end())
+  if (auto it = j.find(key::kFanIn); it != j.end())
     init.fanIn = getInteger(*it, where + ".fan_in");
-  if (auto it = j.find("fan_out"); it != j.end())
+  if (auto it = j.find(key::kFanOut); it != j.end())
     init.fanOut = getInteger(*it, where + ".fan_out");
-  if (auto it = j.find("arg"); it != j.end())
+  if (auto it = j.find(key::kInitArg); it != j.end())
     init.arg = getNumber(*it, where + ".arg");
-  if (auto it = j.find("data"); it != j.end()) {
+  if (auto it = j.find(key::kInitData); it != j.end()) {
     if (!it->is_array())
       fail(where + ".data", "expected an array of numbers");
     for (size_t i = 0; i < it->size(); ++i)
@@ -148,67 +144,98 @@ static InitSpec parseInit(const json &j, const std::string &where,
 
 /// Parses one tensor entry. `batched` entries (inputs, labels, outputs) have
 /// -1 first; the others have only non-negative extents.
+/// The dtype spelled under `field` of `j`.
+static DType getDType(const json &j, const char *field,
+                      const std::string &where) {
+  std::string dtype = getString(j, field, where);
+  std::optional<DType> dt = parseDType(dtype);
+  if (!dt)
+    fail(where + "." + field, "unknown dtype '" + dtype + "'");
+  return *dt;
+}
+
+/// The argument name of a tensor: its `arg`, else `defaultArg` of its
+/// sanitized name.
+static std::string
+getArg(const json &j, const std::string &name,
+       std::string (*defaultArg)(const std::string &sanitized)) {
+  if (auto it = j.find(key::kArg); it != j.end() && it->is_string())
+    return it->get<std::string>();
+  return defaultArg(abi::sanitize(name));
+}
+
+/// The naming rule of each tensor list.
+static std::string inputArg(const std::string &n) {
+  return abi::argumentName(abi::Role::Input, n);
+}
+static std::string labelArg(const std::string &n) {
+  return abi::argumentName(abi::Role::Label, n);
+}
+static std::string paramArg(const std::string &n) {
+  return abi::argumentName(abi::Role::Parameter, n);
+}
+static std::string stateArg(const std::string &n) {
+  return abi::argumentName(abi::Role::OptimizerState, n);
+}
+static std::string nonTrainableArg(const std::string &n) {
+  return abi::argumentName(abi::Role::NonTrainableState, n);
+}
+
 static TensorSpec parseTensor(const json &j, const std::string &where,
-                              const char *argPrefix, bool batched,
-                              bool hasInit) {
+                              std::string (*defaultArg)(const std::string &),
+                              bool batched, bool hasInit) {
   if (!j.is_object())
     fail(where, "expected an object");
   TensorSpec t;
-  t.name = getString(j, "name", where);
+  t.name = getString(j, key::kName, where);
   if (t.name.empty())
     fail(where + ".name", "must not be empty");
-  if (auto it = j.find("arg"); it != j.end() && it->is_string())
-    t.arg = it->get<std::string>();
-  else
-    t.arg = argPrefix + sanitize(t.name);
-  std::string dtype = getString(j, "dtype", where);
-  std::optional<DType> dt = parseDType(dtype);
-  if (!dt)
-    fail(where + ".dtype", "unknown dtype '" + dtype + "'");
-  t.dtype = *dt;
-  const json &shape = member(j, "shape", where);
+  t.arg = getArg(j, t.name, defaultArg);
+  t.dtype = getDType(j, key::kDType, where);
+  const json &shape = member(j, key::kShape, where);
   if (!shape.is_array())
     fail(where + ".shape", "expected an array of integers");
   for (size_t i = 0; i < shape.size(); ++i) {
     int64_t d =
         getInteger(shape[i], where + ".shape[" + std::to_string(i) + "]");
-    bool isBatch = batched && i == 0 && d == -1;
+    bool isBatch = batched && i == 0 && d == abi::kBatch;
     if (d < 0 && !isBatch)
       fail(where + ".shape",
            batched ? "only the first dimension may be -1 (the batch)"
                    : "extents must not be negative");
     t.shape.push_back(d);
   }
-  if (batched && (t.shape.empty() || t.shape[0] != -1))
+  if (batched && (t.shape.empty() || t.shape[0] != abi::kBatch))
     fail(where + ".shape", "must start with -1 (the batch dimension)");
-  if (auto it = j.find("classes"); it != j.end()) {
+  if (auto it = j.find(key::kClasses); it != j.end()) {
     t.classes = getInteger(*it, where + ".classes");
     if (t.classes < 0)
       fail(where + ".classes", "must not be negative");
   }
   if (hasInit) {
-    if (auto it = j.find("init"); it != j.end())
+    if (auto it = j.find(key::kInit); it != j.end())
       t.init = parseInit(*it, where + ".init", t.shape);
   }
   return t;
 }
 
-static std::vector<TensorSpec> parseTensors(const json &root, const char *key,
-                                            const char *argPrefix, bool batched,
-                                            bool hasInit, bool required) {
+static std::vector<TensorSpec>
+parseTensors(const json &root, const char *field,
+             std::string (*defaultArg)(const std::string &), bool batched,
+             bool hasInit, bool required) {
   std::vector<TensorSpec> out;
-  auto it = root.find(key);
+  auto it = root.find(field);
   if (it == root.end() || it->is_null()) {
     if (required)
-      fail(key, "missing");
+      fail(field, "missing");
     return out;
   }
   if (!it->is_array())
-    fail(key, "expected an array");
+    fail(field, "expected an array");
   for (size_t i = 0; i < it->size(); ++i)
-    out.push_back(parseTensor((*it)[i],
-                              std::string(key) + "[" + std::to_string(i) + "]",
-                              argPrefix, batched, hasInit));
+    out.push_back(parseTensor(
+        (*it)[i], std::string(field) + "[" + std::to_string(i) + "]",
+        defaultArg, batched, hasInit));
   return out;
 }
 
@@ -216,31 +243,71 @@ static TrainDefaults parseTrain(const json &j) {
   TrainDefaults t;
   if (!j.is_object())
     fail("train", "expected an object");
-  if (auto it = j.find("batch"); it != j.end() && !it->is_null()) {
+  if (auto it = j.find(key::kBatch); it != j.end() && !it->is_null()) {
     t.batch = getInteger(*it, "train.batch");
     if (*t.batch <= 0)
       fail("train.batch", "must be positive");
   }
-  if (auto it = j.find("epochs"); it != j.end() && !it->is_null()) {
+  if (auto it = j.find(key::kEpochs); it != j.end() && !it->is_null()) {
     t.epochs = getInteger(*it, "train.epochs");
     if (*t.epochs < 0)
       fail("train.epochs", "must not be negative");
   }
-  if (auto it = j.find("lr"); it != j.end() && !it->is_null())
+  if (auto it = j.find(key::kLr); it != j.end() && !it->is_null())
     t.lr = getNumber(*it, "train.lr");
-  if (auto it = j.find("seed"); it != j.end() && !it->is_null()) {
+  if (auto it = j.find(key::kSeed); it != j.end() && !it->is_null()) {
     if (!it->is_number_integer())
       fail("train.seed", "expected an integer");
     t.seed = it->is_number_unsigned()
                  ? it->get<uint64_t>()
                  : static_cast<uint64_t>(it->get<int64_t>());
   }
-  if (auto it = j.find("validation_split"); it != j.end() && !it->is_null()) {
+  if (auto it = j.find(key::kValidationSplit);
+      it != j.end() && !it->is_null()) {
     t.validationSplit = getNumber(*it, "train.validation_split");
     if (!(t.validationSplit >= 0.0 && t.validationSplit < 1.0))
       fail("train.validation_split", "must be in [0, 1)");
   }
   return t;
+}
+
+/// Checks the descriptor's version before anything else: a descriptor of
+/// another version may mean anything by its other keys.
+static void checkVersion(const json &root) {
+  auto it = root.find(key::kVersion);
+  std::string version = it == root.end() ? std::string("without a version")
+                        : it->is_number_integer()
+                            ? "version " + std::to_string(it->get<int64_t>())
+                            : "version " + it->dump();
+  if (it != root.end() && it->is_number_integer() &&
+      it->get<int64_t>() == abi::kDescriptorVersion)
+    return;
+  throw Error("model descriptor " + version + ", this runtime reads version " +
+              std::to_string(abi::kDescriptorVersion) +
+              ": rebuild the executable with the laminac of this runtime");
+}
+
+/// One entry of a pipeline's argument list.
+static ArgumentSpec parseArgument(const json &j, const std::string &where) {
+  if (!j.is_object())
+    fail(where, "expected an object");
+  ArgumentSpec a;
+  a.name = getString(j, key::kName, where);
+  std::string kind = getString(j, key::kKind, where);
+  std::optional<abi::ArgKind> k = abi::parseArgKind(kind);
+  if (!k)
+    fail(where + ".kind", "unknown argument kind '" + kind + "'");
+  a.kind = *k;
+  a.dtype = getDType(j, key::kDType, where);
+  const json &shape = member(j, key::kShape, where);
+  if (!shape.is_array())
+    fail(where + ".shape", "expected an array of integers");
+  for (size_t i = 0; i < shape.size(); ++i)
+    a.shape.push_back(
+        getInteger(shape[i], where + ".shape[" + std::to_string(i) + "]"));
+  if (a.kind == abi::ArgKind::Scalar && !a.shape.empty())
+    fail(where + ".shape", "a scalar has no extents");
+  return a;
 }
 
 ModelDesc ModelDesc::parse(std::string_view text) {
@@ -252,39 +319,66 @@ ModelDesc ModelDesc::parse(std::string_view text) {
   }
   if (!root.is_object())
     fail("top level", "expected an object");
+  checkVersion(root);
   ModelDesc m;
-  m.name = getString(root, "model", "top level");
-  if (auto it = root.find("file"); it != root.end() && it->is_string())
+  m.name = getString(root, key::kModel, "top level");
+  if (auto it = root.find(key::kFile); it != root.end() && it->is_string())
     m.file = it->get<std::string>();
-  m.inputs = parseTensors(root, "inputs", "in_", true, false, true);
-  m.labels = parseTensors(root, "labels", "lbl_", true, false, false);
-  m.params = parseTensors(root, "params", "p_", false, true, false);
-  m.state = parseTensors(root, "state", "s_", false, false, false);
-  m.outputs = parseTensors(root, "outputs", "out_", true, false, true);
-  if (auto it = root.find("metrics"); it != root.end() && !it->is_null()) {
+  m.inputs = parseTensors(root, key::kInputs, inputArg, true, false, true);
+  m.labels = parseTensors(root, key::kLabels, labelArg, true, false, false);
+  m.params = parseTensors(root, abi::stateKey(abi::StateKind::Parameter),
+                          paramArg, false, true, false);
+  m.state = parseTensors(root, abi::stateKey(abi::StateKind::Optimizer),
+                         stateArg, false, false, false);
+  m.nonTrainable =
+      parseTensors(root, abi::stateKey(abi::StateKind::NonTrainable),
+                   nonTrainableArg, false, false, false);
+  if (!m.nonTrainable.empty())
+    fail(key::kNonTrainable, "this runtime keeps no non-trainable state yet");
+  m.outputs = parseTensors(root, key::kOutputs, abi::outputArgumentName, true,
+                           false, true);
+  if (auto it = root.find(key::kMetrics); it != root.end() && !it->is_null()) {
     if (!it->is_array())
-      fail("metrics", "expected an array");
+      fail(key::kMetrics, "expected an array");
     for (size_t i = 0; i < it->size(); ++i) {
       const json &mj = (*it)[i];
       std::string where = "metrics[" + std::to_string(i) + "]";
       if (!mj.is_object())
         fail(where, "expected an object");
       MetricSpec ms;
-      ms.name = getString(mj, "name", where);
-      if (auto a = mj.find("arg"); a != mj.end() && a->is_string())
-        ms.arg = a->get<std::string>();
-      else
-        ms.arg = "m_" + sanitize(ms.name);
+      ms.name = getString(mj, key::kName, where);
+      ms.arg = getArg(mj, ms.name, abi::metricArgumentName);
+      ms.dtype = getDType(mj, key::kDType, where);
       m.metrics.push_back(std::move(ms));
     }
   }
-  if (auto it = root.find("has_loss"); it != root.end()) {
+  if (auto it = root.find(key::kHasLoss); it != root.end()) {
     if (!it->is_boolean())
-      fail("has_loss", "expected true or false");
+      fail(key::kHasLoss, "expected true or false");
     m.hasLoss = it->get<bool>();
   }
-  if (auto it = root.find("train"); it != root.end() && !it->is_null())
+  if (m.hasLoss)
+    m.lossDType = getDType(root, key::kLossDType, "top level");
+  if (auto it = root.find(key::kTrain); it != root.end() && !it->is_null())
     m.train = parseTrain(*it);
+  const json &pipelines = member(root, key::kPipelines, "top level");
+  if (!pipelines.is_object())
+    fail(key::kPipelines, "expected an object");
+  for (const auto &[name, list] : pipelines.items()) {
+    std::string where = std::string(key::kPipelines) + "." + name;
+    if (!list.is_array())
+      fail(where, "expected an array");
+    std::vector<ArgumentSpec> &args = m.pipelines[name];
+    for (size_t i = 0; i < list.size(); ++i) {
+      args.push_back(
+          parseArgument(list[i], where + "[" + std::to_string(i) + "]"));
+      const ArgumentSpec &a = args.back();
+      if (m.hasLoss && a.name == abi::kLossArgument && a.dtype != m.lossDType)
+        fail(where + "." + a.name, std::string("is ") + dtypeName(a.dtype) +
+                                       " but loss_dtype is " +
+                                       dtypeName(m.lossDType));
+    }
+  }
 
   // Argument names must be unique across the model, or a binding would be
   // ambiguous. Checkpoints are keyed by parameter and state names.
@@ -295,12 +389,13 @@ ModelDesc ModelDesc::parse(std::string_view text) {
     if (!inserted)
       fail(owner, "name '" + key + "' is also used by " + it->second);
   };
-  for (auto *list : {&m.inputs, &m.labels, &m.params, &m.state, &m.outputs})
+  for (auto *list :
+       {&m.inputs, &m.labels, &m.params, &m.state, &m.nonTrainable, &m.outputs})
     for (const TensorSpec &t : *list)
       claim(seenArgs, t.arg, "tensor '" + t.name + "'");
   for (const MetricSpec &ms : m.metrics)
     claim(seenArgs, ms.arg, "metric '" + ms.name + "'");
-  for (auto *list : {&m.params, &m.state})
+  for (auto *list : {&m.params, &m.state, &m.nonTrainable})
     for (const TensorSpec &t : *list)
       claim(seenNames, t.name, "tensor '" + t.name + "'");
   return m;
@@ -310,30 +405,53 @@ ModelDesc ModelDesc::parse(std::string_view text) {
 // Pipeline calls
 //===----------------------------------------------------------------------===//
 
-void PipelineArgs::setInt32(std::string name, int32_t value) {
+size_t PipelineArgs::setInt32(std::string name, int32_t value) {
   Entry e{std::move(name), Kind::Int32};
   e.i32 = value;
   entries_.push_back(std::move(e));
+  return entries_.size() - 1;
 }
 
-void PipelineArgs::setFloat64(std::string name, double value) {
+size_t PipelineArgs::setFloat64(std::string name, double value) {
   Entry e{std::move(name), Kind::Float64};
   e.f64 = value;
   entries_.push_back(std::move(e));
+  return entries_.size() - 1;
 }
 
-void PipelineArgs::setInput(std::string name, const Tensor &t, int64_t rows) {
+size_t PipelineArgs::setInput(std::string name, const Tensor &t, int64_t rows) {
   Entry e{std::move(name), Kind::Input};
   e.tensor = &t;
   e.rows = rows;
   entries_.push_back(std::move(e));
+  return entries_.size() - 1;
 }
 
-void PipelineArgs::setOutput(std::string name, Tensor &t, int64_t rows) {
+size_t PipelineArgs::setOutput(std::string name, Tensor &t, int64_t rows) {
   Entry e{std::move(name), Kind::Output};
   e.tensor = &t;
   e.rows = rows;
   entries_.push_back(std::move(e));
+  return entries_.size() - 1;
+}
+
+void PipelineArgs::setInt32At(size_t slot, int32_t value) {
+  assert(entries_.at(slot).kind == Kind::Int32 && "not an int32 slot");
+  entries_[slot].i32 = value;
+}
+
+void PipelineArgs::setFloat64At(size_t slot, double value) {
+  assert(entries_.at(slot).kind == Kind::Float64 && "not a float64 slot");
+  entries_[slot].f64 = value;
+}
+
+void PipelineArgs::setTensorAt(size_t slot, const Tensor &t, int64_t rows) {
+  Entry &e = entries_.at(slot);
+  assert((e.kind == Kind::Input || e.kind == Kind::Output) &&
+         e.tensor->dtype() == t.dtype() && e.tensor->rank() == t.rank() &&
+         "a slot keeps its kind, dtype and rank");
+  e.tensor = &t;
+  e.rows = rows;
 }
 
 static std::string typeName(halide_type_t t) {
@@ -428,79 +546,74 @@ static std::string bindingName(const char *metadataName) {
   return name;
 }
 
-/// Returns, for each metadata argument, the index of its binding (or -1 for
-/// the user context). Throws Error on any mismatch.
-static std::vector<int> bindArguments(const Pipeline &p,
-                                      const PipelineArgs &args) {
+/// The error for a pipeline whose pieces disagree with the runtime.
+static Error mismatch(const Pipeline &p, const std::string &what) {
+  return Error(std::string("pipeline '") + p.name + "': " + what +
+               "; the runtime and the generated code disagree (rebuild the "
+               "executable with a matching laminac)");
+}
+
+/// The metadata of `p`, or an Error if the executable lacks it.
+static const halide_filter_metadata_t &metadataOf(const Pipeline &p) {
   if (!p.available())
     throw Error(std::string("this executable has no '") + p.name +
                 "' pipeline, although its model needs one (rebuild it with "
                 "laminac)");
   const halide_filter_metadata_t *md = p.metadata();
-  auto where = [&](const std::string &what) {
-    return Error(std::string("pipeline '") + p.name + "': " + what +
-                 "; the runtime and the generated code disagree (rebuild the "
-                 "executable with a matching laminac)");
-  };
   if (!md || md->num_arguments < 0 || (md->num_arguments && !md->arguments))
-    throw where("no argument metadata");
+    throw mismatch(p, "no argument metadata");
+  return *md;
+}
 
-  const auto &entries = args.entries();
+static bool isUserContext(const halide_filter_argument_t &a) {
+  return a.name && a.name == std::string_view(kUserContext) &&
+         a.kind == halide_argument_kind_input_scalar;
+}
+
+BoundPipeline::BoundPipeline(const Pipeline &p, const PipelineArgs &layout)
+    : pipeline_(p), slots_(layout.entries().size()), resolved_(true) {
+  const halide_filter_metadata_t &md = metadataOf(p);
+  // Names are matched here, once; call() fills the arguments by index.
+  const auto &entries = layout.entries();
   std::map<std::string, int> byName;
   for (size_t i = 0; i < entries.size(); ++i)
     if (!byName.emplace(entries[i].name, static_cast<int>(i)).second)
-      throw where("argument '" + entries[i].name + "' is bound twice");
+      throw mismatch(p, "argument '" + entries[i].name + "' is bound twice");
 
-  std::vector<int> order;
   std::vector<bool> used(entries.size(), false);
-  for (int i = 0; i < md->num_arguments; ++i) {
-    const halide_filter_argument_t &a = md->arguments[i];
-    std::string name = bindingName(a.name);
-    if (name == kUserContext && a.kind == halide_argument_kind_input_scalar) {
-      order.push_back(-1);
+  for (int i = 0; i < md.num_arguments; ++i) {
+    const halide_filter_argument_t &a = md.arguments[i];
+    if (isUserContext(a)) {
+      order_.push_back(-1);
       continue;
     }
+    std::string name = bindingName(a.name);
     auto it = byName.find(name);
     if (it == byName.end())
-      throw where("it takes argument '" + name + "' (" + describeArgument(a) +
-                  ") that the runtime does not provide");
+      throw mismatch(p, "it takes argument '" + name + "' (" +
+                            describeArgument(a) +
+                            ") that the runtime does not provide");
     const PipelineArgs::Entry &e = entries[it->second];
     if (!matches(a, e))
-      throw where("argument '" + name + "' is a " + describeArgument(a) +
-                  " but the runtime passes a " + describeEntry(e));
+      throw mismatch(p, "argument '" + name + "' is a " + describeArgument(a) +
+                            " but the runtime passes a " + describeEntry(e));
     if (used[it->second])
-      throw where("two of its arguments are bound by the name '" + name + "'");
+      throw mismatch(p, "two of its arguments are bound by the name '" + name +
+                            "'");
     used[it->second] = true;
-    order.push_back(it->second);
+    order_.push_back(it->second);
   }
   for (size_t i = 0; i < entries.size(); ++i)
     if (!used[i])
-      throw where("it has no argument '" + entries[i].name +
-                  "' (the runtime passes a " + describeEntry(entries[i]) + ")");
-  return order;
+      throw mismatch(p, "it has no argument '" + entries[i].name +
+                            "' (the runtime passes a " +
+                            describeEntry(entries[i]) + ")");
 }
 
-std::optional<DType> argumentDType(const Pipeline &p, const std::string &name) {
-  if (!p.available())
-    return std::nullopt;
-  const halide_filter_metadata_t *md = p.metadata();
-  if (!md || !md->arguments)
-    return std::nullopt;
-  for (int i = 0; i < md->num_arguments; ++i) {
-    const halide_filter_argument_t &a = md->arguments[i];
-    if (bindingName(a.name) != name)
-      continue;
-    for (DType t : {DType::F32, DType::F64, DType::I32})
-      if (a.type == halideType(t))
-        return t;
-    return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-int callPipeline(const Pipeline &p, const PipelineArgs &args) {
-  std::vector<int> order = bindArguments(p, args);
+int BoundPipeline::call(const PipelineArgs &args) const {
+  assert(resolved_ && "call of an unresolved pipeline");
   const auto &entries = args.entries();
+  assert(entries.size() == slots_ && "the arguments differ from the layout");
   // Reserve so the views never move: argv holds pointers into them.
   std::vector<BufferView> views;
   views.reserve(entries.size());
@@ -508,8 +621,8 @@ int callPipeline(const Pipeline &p, const PipelineArgs &args) {
   std::vector<double> doubles(entries.size());
   void *userContext = nullptr;
   std::vector<void *> argv;
-  argv.reserve(order.size());
-  for (int idx : order) {
+  argv.reserve(order_.size());
+  for (int idx : order_) {
     if (idx < 0) {
       argv.push_back(&userContext);
       continue;
@@ -531,7 +644,61 @@ int callPipeline(const Pipeline &p, const PipelineArgs &args) {
       break;
     }
   }
-  return p.argv(argv.data());
+  return pipeline_.argv(argv.data());
+}
+
+int callPipeline(const Pipeline &p, const PipelineArgs &args) {
+  return BoundPipeline(p, args).call(args);
+}
+
+/// "2-D f32 input buffer" for an argument of the descriptor.
+static std::string describeSpec(const ArgumentSpec &a) {
+  if (a.kind == abi::ArgKind::Scalar)
+    return typeName(halideType(a.dtype)) + " scalar";
+  return std::to_string(a.shape.size()) + "-D " +
+         typeName(halideType(a.dtype)) + " " + abi::argKindName(a.kind) +
+         " buffer";
+}
+
+static bool agrees(const halide_filter_argument_t &a, const ArgumentSpec &s) {
+  int32_t kind =
+      s.kind == abi::ArgKind::Scalar  ? halide_argument_kind_input_scalar
+      : s.kind == abi::ArgKind::Input ? halide_argument_kind_input_buffer
+                                      : halide_argument_kind_output_buffer;
+  return bindingName(a.name) == s.name && a.kind == kind &&
+         a.type == halideType(s.dtype) &&
+         a.dimensions == static_cast<int32_t>(s.shape.size());
+}
+
+void checkPipelines(const ModelDesc &model, const Pipelines &pipelines) {
+  for (const Pipeline *p :
+       {&pipelines.train, &pipelines.eval, &pipelines.predict,
+        &pipelines.trainGrad, &pipelines.trainUpdate}) {
+    if (!p->available())
+      continue;
+    const halide_filter_metadata_t &md = metadataOf(*p);
+    auto it = model.pipelines.find(p->name);
+    if (it == model.pipelines.end())
+      throw mismatch(*p, "the model descriptor lists no arguments for it");
+    const std::vector<ArgumentSpec> &specs = it->second;
+    std::vector<const halide_filter_argument_t *> args;
+    for (int i = 0; i < md.num_arguments; ++i)
+      if (!isUserContext(md.arguments[i]))
+        args.push_back(&md.arguments[i]);
+    for (size_t i = 0; i < std::max(args.size(), specs.size()); ++i) {
+      std::string inMd = i < args.size()
+                             ? "'" + bindingName(args[i]->name) + "' (" +
+                                   describeArgument(*args[i]) + ")"
+                             : "absent";
+      std::string inDesc = i < specs.size() ? "'" + specs[i].name + "' (" +
+                                                  describeSpec(specs[i]) + ")"
+                                            : "absent";
+      if (i >= args.size() || i >= specs.size() || !agrees(*args[i], specs[i]))
+        throw mismatch(*p, "argument " + std::to_string(i) + " is " + inMd +
+                               " in its metadata but " + inDesc +
+                               " in the model descriptor");
+    }
+  }
 }
 
 } // namespace lamina

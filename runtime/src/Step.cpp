@@ -2,6 +2,7 @@
 #include "lamina/abi/Step.h"
 
 #include "lamina/abi/Arena.h"
+#include "lamina/abi/DType.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +22,7 @@ StepArena::StepArena(const StepTensor *tensors, int count)
 StepArena::~StepArena() { std::free(memory_); }
 
 static int64_t extentAt(int64_t d, int32_t batch) {
-  return d == -1 ? batch : d;
+  return d == kBatch ? batch : d;
 }
 
 halide_buffer_t *const *StepArena::prepare(int32_t batch) {

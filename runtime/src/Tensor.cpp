@@ -11,16 +11,6 @@ namespace lamina {
 // Matches a cache line and the widest vector loads Halide emits.
 static constexpr size_t kAlignment = 64;
 
-std::optional<DType> parseDType(std::string_view name) {
-  if (name == "f32")
-    return DType::F32;
-  if (name == "f64")
-    return DType::F64;
-  if (name == "i32")
-    return DType::I32;
-  return std::nullopt;
-}
-
 int64_t numElements(const Shape &shape) {
   int64_t n = 1;
   for (int64_t d : shape) {

@@ -18,6 +18,7 @@ namespace lamina {
 
 Session::Session(ModelDesc model, Pipelines pipelines)
     : model_(std::move(model)), pipelines_(pipelines) {
+  checkPipelines(model_, pipelines_);
   for (const TensorSpec &p : model_.params) {
     params_.emplace_back(p.dtype, p.shape);
     nextParams_.emplace_back(p.dtype, p.shape);
@@ -85,30 +86,27 @@ void Session::save(const std::string &path) const {
                  killDuringSaveHook());
 }
 
-Session::Scalars Session::makeScalars(const Pipeline &p) const {
-  // The descriptor does not give the type of the 0-d outputs; the metadata
-  // does. A missing argument is reported by callPipeline.
-  auto scalar = [&](const std::string &arg) {
-    return Tensor(argumentDType(p, arg).value_or(DType::F32), {});
-  };
+Session::Scalars Session::makeScalars() const {
   Scalars s;
   if (model_.hasLoss)
-    s.loss = scalar("loss");
+    s.loss = Tensor(model_.lossDType, {});
   for (const MetricSpec &m : model_.metrics)
-    s.metrics.push_back(scalar(m.arg));
+    s.metrics.emplace_back(m.dtype, Shape{});
   return s;
 }
 
 void Session::bindScalars(PipelineArgs &args, Scalars &s) const {
   if (model_.hasLoss)
-    args.setOutput("loss", s.loss);
+    args.setOutput(abi::kLossArgument, s.loss);
   for (size_t i = 0; i < model_.metrics.size(); ++i)
     args.setOutput(model_.metrics[i].arg, s.metrics[i]);
 }
 
-void Session::run(const Pipeline &p, const PipelineArgs &args,
-                  const std::string &context) {
-  int status = callPipeline(p, args);
+void Session::run(const Pipeline &p, BoundPipeline &binding,
+                  const PipelineArgs &args, const std::string &context) {
+  if (!binding.resolved())
+    binding = BoundPipeline(p, args);
+  int status = binding.call(args);
   if (status != 0)
     throw Error(std::string(p.name) + " failed " + context +
                 " with Halide error " + std::to_string(status) +
@@ -122,6 +120,47 @@ static std::vector<Tensor> batchTensors(const std::vector<TensorSpec> &specs,
   for (const TensorSpec &s : specs)
     out.emplace_back(s.dtype, s.withBatch(batch));
   return out;
+}
+
+/// Binds `tensors` as inputs under the argument names of `specs`, with
+/// `rows` as PipelineArgs::setInput has it; returns their slots.
+static std::vector<size_t> bindInputs(PipelineArgs &args,
+                                      const std::vector<TensorSpec> &specs,
+                                      const std::vector<Tensor> &tensors,
+                                      int64_t rows = -1) {
+  std::vector<size_t> slots;
+  for (size_t i = 0; i < tensors.size(); ++i)
+    slots.push_back(args.setInput(specs[i].arg, tensors[i], rows));
+  return slots;
+}
+
+/// Binds `tensors` as outputs under the argument names `names`; returns
+/// their slots.
+static std::vector<size_t> bindOutputs(PipelineArgs &args,
+                                       const std::vector<std::string> &names,
+                                       std::vector<Tensor> &tensors,
+                                       int64_t rows = -1) {
+  std::vector<size_t> slots;
+  for (size_t i = 0; i < tensors.size(); ++i)
+    slots.push_back(args.setOutput(names[i], tensors[i], rows));
+  return slots;
+}
+
+/// Points `slots` at `tensors` again (after a swap, or with other rows).
+static void rebind(PipelineArgs &args, const std::vector<size_t> &slots,
+                   const std::vector<Tensor> &tensors, int64_t rows = -1) {
+  for (size_t i = 0; i < slots.size(); ++i)
+    args.setTensorAt(slots[i], tensors[i], rows);
+}
+
+/// The argument names `rule` gives the arguments of `specs`.
+static std::vector<std::string>
+argNames(const std::vector<TensorSpec> &specs,
+         std::string (*rule)(const std::string &arg)) {
+  std::vector<std::string> names;
+  for (const TensorSpec &s : specs)
+    names.push_back(rule(s.arg));
+  return names;
 }
 
 /// Copies records order[begin, begin + rows) of each `src` into the first
@@ -197,22 +236,22 @@ EvalResult Session::evaluate(const Dataset &data, int64_t batch) {
   int64_t rows = std::min(batch, data.size);
   std::vector<Tensor> in = batchTensors(model_.inputs, rows);
   std::vector<Tensor> lbl = batchTensors(model_.labels, rows);
-  Scalars s = makeScalars(p);
+  Scalars s = makeScalars();
+  PipelineArgs args;
+  size_t batchSlot = args.setInt32(abi::kBatchArgument, 0);
+  std::vector<size_t> inSlots = bindInputs(args, model_.inputs, in);
+  std::vector<size_t> lblSlots = bindInputs(args, model_.labels, lbl);
+  bindInputs(args, model_.params, params_);
+  bindScalars(args, s);
   std::vector<int64_t> order = identityOrder(data.size);
   for (int64_t b = 0; b < data.size; b += rows) {
     int64_t n = std::min(rows, data.size - b);
     gather(data.inputs, in, order, b, n);
     gather(data.labels, lbl, order, b, n);
-    PipelineArgs args;
-    args.setInt32("batch", static_cast<int32_t>(n));
-    for (size_t i = 0; i < in.size(); ++i)
-      args.setInput(model_.inputs[i].arg, in[i], n);
-    for (size_t i = 0; i < lbl.size(); ++i)
-      args.setInput(model_.labels[i].arg, lbl[i], n);
-    for (size_t i = 0; i < params_.size(); ++i)
-      args.setInput(model_.params[i].arg, params_[i]);
-    bindScalars(args, s);
-    run(p, args,
+    args.setInt32At(batchSlot, static_cast<int32_t>(n));
+    rebind(args, inSlots, in, n);
+    rebind(args, lblSlots, lbl, n);
+    run(p, evalBinding_, args,
         "on records " + std::to_string(b) + ".." + std::to_string(b + n - 1));
     double w = static_cast<double>(n);
     if (model_.hasLoss)
@@ -236,19 +275,22 @@ std::vector<Tensor> Session::predict(const Dataset &data, int64_t batch) {
   int64_t rows = std::min(batch, data.size);
   std::vector<Tensor> in = batchTensors(model_.inputs, rows);
   std::vector<Tensor> out = batchTensors(model_.outputs, rows);
+  PipelineArgs args;
+  size_t batchSlot = args.setInt32(abi::kBatchArgument, 0);
+  std::vector<size_t> inSlots = bindInputs(args, model_.inputs, in);
+  bindInputs(args, model_.params, params_);
+  std::vector<std::string> outNames;
+  for (const TensorSpec &o : model_.outputs)
+    outNames.push_back(o.arg);
+  std::vector<size_t> outSlots = bindOutputs(args, outNames, out);
   std::vector<int64_t> order = identityOrder(data.size);
   for (int64_t b = 0; b < data.size; b += rows) {
     int64_t n = std::min(rows, data.size - b);
     gather(data.inputs, in, order, b, n);
-    PipelineArgs args;
-    args.setInt32("batch", static_cast<int32_t>(n));
-    for (size_t i = 0; i < in.size(); ++i)
-      args.setInput(model_.inputs[i].arg, in[i], n);
-    for (size_t i = 0; i < params_.size(); ++i)
-      args.setInput(model_.params[i].arg, params_[i]);
-    for (size_t i = 0; i < out.size(); ++i)
-      args.setOutput(model_.outputs[i].arg, out[i], n);
-    run(p, args,
+    args.setInt32At(batchSlot, static_cast<int32_t>(n));
+    rebind(args, inSlots, in, n);
+    rebind(args, outSlots, out, n);
+    run(p, predictBinding_, args,
         "on records " + std::to_string(b) + ".." + std::to_string(b + n - 1));
     for (size_t i = 0; i < out.size(); ++i)
       if (size_t bytes = out[i].rowBytes() * static_cast<size_t>(n))
@@ -339,7 +381,46 @@ void Session::train(const Dataset &data, const Dataset &validation,
   int64_t rows = std::min(opts.batch, data.size);
   std::vector<Tensor> in = batchTensors(model_.inputs, rows);
   std::vector<Tensor> lbl = batchTensors(model_.labels, rows);
-  Scalars s = makeScalars(p);
+  Scalars s = makeScalars();
+  BoundPipeline &binding = accumulating ? gradBinding_ : trainBinding_;
+  std::vector<std::string> nextParamNames =
+      argNames(model_.params, abi::nextArgumentName);
+  std::vector<std::string> nextStateNames =
+      argNames(model_.state, abi::nextArgumentName);
+  std::vector<std::string> gradNames =
+      argNames(model_.params, abi::gradientArgumentName);
+  // The step's arguments, bound by name once; each step re-points the
+  // tensors by slot (the batch's rows, the swapped parameters and state).
+  PipelineArgs args;
+  size_t batchSlot = args.setInt32(abi::kBatchArgument, 0);
+  if (!accumulating)
+    args.setFloat64(abi::kLearningRateArgument, opts.lr);
+  std::vector<size_t> inSlots = bindInputs(args, model_.inputs, in);
+  std::vector<size_t> lblSlots = bindInputs(args, model_.labels, lbl);
+  std::vector<size_t> paramSlots = bindInputs(args, model_.params, params_);
+  std::vector<size_t> nextParamSlots, stateSlots, nextStateSlots;
+  if (accumulating) {
+    bindOutputs(args, gradNames, grads);
+  } else {
+    nextParamSlots = bindOutputs(args, nextParamNames, nextParams_);
+    stateSlots = bindInputs(args, model_.state, state_);
+    nextStateSlots = bindOutputs(args, nextStateNames, nextState_);
+  }
+  bindScalars(args, s);
+  // The update phase's arguments; it has no batch dimension.
+  PipelineArgs up;
+  std::vector<size_t> upParamSlots, upNextParamSlots, upStateSlots,
+      upNextStateSlots;
+  if (accumulating) {
+    up.setInt32(abi::kBatchArgument, 1);
+    up.setFloat64(abi::kLearningRateArgument, opts.lr);
+    upParamSlots = bindInputs(up, model_.params, params_);
+    for (size_t i = 0; i < grads.size(); ++i)
+      up.setInput(gradNames[i], grads[i]);
+    upNextParamSlots = bindOutputs(up, nextParamNames, nextParams_);
+    upStateSlots = bindInputs(up, model_.state, state_);
+    upNextStateSlots = bindOutputs(up, nextStateNames, nextState_);
+  }
   ProgressBar bar(out, opts.progressBar);
   int64_t stepsPerEpoch = (data.size + rows - 1) / rows;
   int64_t savedEpoch = 0;
@@ -355,29 +436,16 @@ void Session::train(const Dataset &data, const Dataset &validation,
       int64_t n = std::min(rows, data.size - b);
       gather(data.inputs, in, order, b, n);
       gather(data.labels, lbl, order, b, n);
-      PipelineArgs args;
-      args.setInt32("batch", static_cast<int32_t>(n));
-      if (!accumulating)
-        args.setFloat64("lr", opts.lr);
-      for (size_t i = 0; i < in.size(); ++i)
-        args.setInput(model_.inputs[i].arg, in[i], n);
-      for (size_t i = 0; i < lbl.size(); ++i)
-        args.setInput(model_.labels[i].arg, lbl[i], n);
-      for (size_t i = 0; i < params_.size(); ++i) {
-        args.setInput(model_.params[i].arg, params_[i]);
-        if (accumulating)
-          args.setOutput("grad_" + model_.params[i].arg, grads[i]);
-        else
-          args.setOutput("new_" + model_.params[i].arg, nextParams_[i]);
-      }
-      for (size_t i = 0; i < state_.size() && !accumulating; ++i) {
-        args.setInput(model_.state[i].arg, state_[i]);
-        args.setOutput("new_" + model_.state[i].arg, nextState_[i]);
-      }
-      bindScalars(args, s);
+      args.setInt32At(batchSlot, static_cast<int32_t>(n));
+      rebind(args, inSlots, in, n);
+      rebind(args, lblSlots, lbl, n);
+      rebind(args, paramSlots, params_);
+      rebind(args, nextParamSlots, nextParams_);
+      rebind(args, stateSlots, state_);
+      rebind(args, nextStateSlots, nextState_);
       std::string where = "at epoch " + std::to_string(epoch) + ", step " +
                           std::to_string(stepInEpoch);
-      run(p, args, where);
+      run(p, binding, args, where);
 
       double loss = s.loss.get(0);
       if (!std::isfinite(loss)) {
@@ -418,20 +486,11 @@ void Session::train(const Dataset &data, const Dataset &validation,
             grads[i].set(j, v / static_cast<double>(rowsSummed));
             v = 0.0;
           }
-        PipelineArgs up;
-        // The update phase has no batch dimension.
-        up.setInt32("batch", 1);
-        up.setFloat64("lr", opts.lr);
-        for (size_t i = 0; i < params_.size(); ++i) {
-          up.setInput(model_.params[i].arg, params_[i]);
-          up.setInput("grad_" + model_.params[i].arg, grads[i]);
-          up.setOutput("new_" + model_.params[i].arg, nextParams_[i]);
-        }
-        for (size_t i = 0; i < state_.size(); ++i) {
-          up.setInput(model_.state[i].arg, state_[i]);
-          up.setOutput("new_" + model_.state[i].arg, nextState_[i]);
-        }
-        run(pipelines_.trainUpdate, up, where);
+        rebind(up, upParamSlots, params_);
+        rebind(up, upNextParamSlots, nextParams_);
+        rebind(up, upStateSlots, state_);
+        rebind(up, upNextStateSlots, nextState_);
+        run(pipelines_.trainUpdate, updateBinding_, up, where);
         microBatches = 0;
         rowsSummed = 0;
       }

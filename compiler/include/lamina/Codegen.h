@@ -4,6 +4,7 @@
 
 #include "lamina/IR.h"
 #include "lamina/Lower.h"
+#include "lamina/abi/Descriptor.h"
 
 #include <optional>
 #include <string>
@@ -42,6 +43,24 @@ bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
                   const std::string &path, const std::string &targetSpec,
                   DiagnosticEngine &diag);
 
+/// One argument of a generated pipeline.
+struct PipelineArgument {
+  std::string name;
+  abi::ArgKind kind = abi::ArgKind::Input;
+  DType dtype = DType::F32;
+  /// Logical order, kBatch for the batch; empty for a scalar.
+  Shape shape;
+  /// The plan's tensor; null for the batch and the hyper-parameters.
+  const Node *node = nullptr;
+};
+
+/// The arguments of `plan`'s pipeline in call order: the batch (i32
+/// scalar), the leaves (buffers; rank-0 hyper-parameters are f64 scalars),
+/// the update phase's unread gradient arguments, then the results. The
+/// generated metadata (stepSource) and the descriptor's "pipelines" lists
+/// (modelDescriptor) are both written from it.
+std::vector<PipelineArgument> pipelineArguments(const KernelPlan &plan);
+
 /// The C++ of the generated steps (compiler/codegen/Step.cpp): for each
 /// plan, lamina_<kind>_argv and lamina_<kind>_metadata, calling the kernels
 /// with the given variant suffixes. `targetName` goes into the metadata.
@@ -49,12 +68,21 @@ std::string stepSource(const std::vector<const KernelPlan *> &plans,
                        const std::vector<std::string> &suffixes,
                        const std::string &targetName);
 
+/// The plans of the pipelines an executable of `m` contains: train and its
+/// two phases (if the model has a loss), eval (a loss or a metric) and
+/// predict (an output that is not a metric). `salt` as partition takes it.
+std::vector<KernelPlan> executablePlans(const Module &m,
+                                        const std::string &salt);
+
 /// $XDG_CACHE_HOME/lamina, else ~/.cache/lamina ("" if neither is set).
 std::string defaultCacheDir();
 
 /// The JSON descriptor of the model that the runtime reads
-/// (runtime/README.md). `m.train` may be null for a model without a loss.
-std::string modelDescriptor(const Module &m, const std::string &sourceFile);
+/// (runtime/README.md, lamina/abi/Descriptor.h), with the argument list of
+/// each of `plans` (the pipelines the executable contains). `m.train` may
+/// be null for a model without a loss.
+std::string modelDescriptor(const Module &m, const std::string &sourceFile,
+                            const std::vector<const KernelPlan *> &plans);
 
 struct ExecutableOptions {
   /// Keep the intermediate directory and print its path.

@@ -10,7 +10,7 @@
 #ifndef LAMINA_IR_H
 #define LAMINA_IR_H
 
-#include "lamina/DType.h"
+#include "lamina/abi/DType.h"
 
 #include <cstdint>
 #include <map>
@@ -22,12 +22,11 @@
 
 namespace lamina {
 
-/// Parses a dtype spelling; nullopt if unknown. (DType, dtypeName and
-/// dtypeSize are in lamina/DType.h, shared with the runtime.)
-std::optional<DType> parseDType(const std::string &s);
+// DType, dtypeName, parseDType and dtypeSize are in lamina/abi/DType.h,
+// shared with the runtime.
 
 /// The symbolic batch extent inside a Shape.
-constexpr int64_t kBatch = -1;
+using abi::kBatch;
 
 /// Dimensions in logical (row-major, last dimension contiguous) order.
 using Shape = std::vector<int64_t>;

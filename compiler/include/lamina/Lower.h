@@ -10,6 +10,7 @@
 #define LAMINA_LOWER_H
 
 #include "lamina/IR.h"
+#include "lamina/abi/Names.h"
 
 #include <Halide.h>
 
@@ -158,11 +159,13 @@ void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx);
 Halide::Func outputFunc(const std::string &name, const Node &n,
                         LowerContext &ctx);
 
-/// The Halide argument name for a leaf: "in_x", "p_h1_weight", "s_..." or a
-/// hyper-parameter's own name ("lr").
+/// The abi::Role of a leaf from its "role" attribute; nullopt for a
+/// hyper-parameter (role "hyper").
+std::optional<abi::Role> leafRole(const Node &leaf);
+/// The Halide argument name for a leaf: abi::argumentName of its role and
+/// sanitized name ("in_x", "p_h1_weight"), or a hyper-parameter's own name
+/// ("lr").
 std::string argName(const Node &leaf);
-/// Makes `s` a C identifier: other characters become '_'.
-std::string sanitize(const std::string &s);
 
 /// A lowered graph: the Halide pipeline and its arguments in call order.
 struct LoweredPipeline {

@@ -2,8 +2,10 @@
 //
 // `laminac` links three Halide AOT pipelines (lamina_train, lamina_eval,
 // lamina_predict) and a JSON descriptor into every executable; see
-// runtime/README.md for the ABI. This header declares those symbols, parses
-// the descriptor, and calls a pipeline by binding its arguments by name.
+// runtime/README.md and lamina/abi/ for the ABI. This header declares those
+// symbols, parses the descriptor, checks the pipelines against it, and
+// calls a pipeline by binding its arguments by name once (BoundPipeline),
+// then by index.
 //
 // Only Main.cpp refers to the extern "C" symbols, so everything else here can
 // be tested with a descriptor string and hand-written pipelines.
@@ -14,8 +16,10 @@
 #define LAMINA_RUNTIME_MODEL_H
 
 #include "lamina/Tensor.h"
+#include "lamina/abi/Descriptor.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,7 +87,7 @@ struct TensorSpec {
   /// The shape of one sample: shape() without the leading batch dimension.
   Shape sampleShape() const;
   /// Elements in one sample.
-  int64_t sampleNumel() const { return numElements(sampleShape()); }
+  int64_t sampleNumel() const;
   /// The shape with the batch dimension set to `batch`.
   Shape withBatch(int64_t batch) const;
   /// "x f32[batch, 784]" for messages and --help.
@@ -94,6 +98,17 @@ struct TensorSpec {
 struct MetricSpec {
   std::string name;
   std::string arg;
+  /// The element type of its 0-d output.
+  DType dtype = DType::F32;
+};
+
+/// One argument of a pipeline, as the descriptor lists it.
+struct ArgumentSpec {
+  std::string name;
+  abi::ArgKind kind = abi::ArgKind::Input;
+  DType dtype = DType::F32;
+  /// Logical order, abi::kBatch for the batch; empty for scalars.
+  Shape shape;
 };
 
 /// The model file's train block: defaults for the train command.
@@ -113,16 +128,25 @@ struct ModelDesc {
   std::string file;
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> labels;
+  /// The three kinds of state (abi::StateKind): parameters, optimizer
+  /// state and non-trainable state.
   std::vector<TensorSpec> params;
   std::vector<TensorSpec> state;
+  std::vector<TensorSpec> nonTrainable;
   std::vector<TensorSpec> outputs;
   std::vector<MetricSpec> metrics;
   bool hasLoss = false;
+  /// The element type of the 0-d loss (when hasLoss).
+  DType lossDType = DType::F32;
+  /// The argument list of each pipeline the executable contains, by
+  /// pipeline name ("lamina_train"), in call order.
+  std::map<std::string, std::vector<ArgumentSpec>> pipelines;
   /// Absent when the model file has no train block.
   std::optional<TrainDefaults> train;
 
-  /// Parses and validates a descriptor. Throws Error naming the offending
-  /// field if the JSON is malformed or inconsistent.
+  /// Parses and validates a descriptor. Throws Error if its version
+  /// (abi::kDescriptorVersion) is missing or another, or naming the
+  /// offending field if the JSON is malformed or inconsistent.
   static ModelDesc parse(std::string_view json);
 
   /// Total number of parameter elements.
@@ -164,18 +188,35 @@ struct Pipelines {
   Pipeline trainUpdate;
 };
 
+/// Checks that every available pipeline of `pipelines` has an argument
+/// list in `model` and that its Halide metadata agrees with it: the same
+/// names, kinds, types and ranks in the same order. Throws one Error naming
+/// the first difference otherwise.
+void checkPipelines(const ModelDesc &model, const Pipelines &pipelines);
+
 /// The named arguments of one pipeline call. Tensors are referenced, not
-/// copied, and must outlive the call.
+/// copied, and must outlive the call. Each binding gets a slot, its index
+/// in entries(), by which later calls change its value without a name.
 class PipelineArgs {
 public:
-  /// Binds an int32 scalar (`batch`).
-  void setInt32(std::string name, int32_t value);
-  /// Binds a float64 scalar (`lr`).
-  void setFloat64(std::string name, double value);
+  /// Binds an int32 scalar (`batch`); returns its slot.
+  size_t setInt32(std::string name, int32_t value);
+  /// Binds a float64 scalar (`lr`); returns its slot.
+  size_t setFloat64(std::string name, double value);
   /// Binds an input buffer. `rows` >= 0 overrides the outermost extent.
-  void setInput(std::string name, const Tensor &t, int64_t rows = -1);
+  /// Returns its slot.
+  size_t setInput(std::string name, const Tensor &t, int64_t rows = -1);
   /// Binds an output buffer. `rows` >= 0 overrides the outermost extent.
-  void setOutput(std::string name, Tensor &t, int64_t rows = -1);
+  /// Returns its slot.
+  size_t setOutput(std::string name, Tensor &t, int64_t rows = -1);
+
+  /// Sets the int32 scalar of `slot` to `value`.
+  void setInt32At(size_t slot, int32_t value);
+  /// Sets the float64 scalar of `slot` to `value`.
+  void setFloat64At(size_t slot, double value);
+  /// Points the buffer of `slot` (input or output) at `t`, of the binding's
+  /// dtype and rank, with `rows` as setInput has it.
+  void setTensorAt(size_t slot, const Tensor &t, int64_t rows = -1);
 
   /// What kind of value a binding holds.
   enum class Kind { Int32, Float64, Input, Output };
@@ -197,19 +238,40 @@ private:
   std::vector<Entry> entries_;
 };
 
-/// Calls `p` with `args`, filling `void **args` in the order of the
-/// pipeline's metadata. Every metadata argument must have exactly one binding
-/// of the same kind (scalar, input or output buffer), type and rank, and every
-/// binding must be used; otherwise throws Error describing the mismatch (this
-/// means the executable's pieces disagree). Returns the pipeline's status:
-/// 0 on success, a Halide error code otherwise (Halide has already printed
-/// its message to stderr).
-int callPipeline(const Pipeline &p, const PipelineArgs &args);
+/// A pipeline whose arguments are matched to the slots of a PipelineArgs
+/// once, by name; each call then fills `void **args` by index.
+class BoundPipeline {
+public:
+  /// An unresolved binding.
+  BoundPipeline() = default;
+  /// Matches `p`'s metadata against the bindings of `layout`. Throws Error
+  /// as callPipeline describes.
+  BoundPipeline(const Pipeline &p, const PipelineArgs &layout);
 
-/// The element type of `p`'s buffer argument `name` (for example the 0-d
-/// `loss`, whose type the descriptor does not give), or nullopt if `p` is
-/// unavailable, has no such argument, or its type is not f32, f64 or i32.
-std::optional<DType> argumentDType(const Pipeline &p, const std::string &name);
+  /// Whether it was constructed from a pipeline and a layout.
+  bool resolved() const { return resolved_; }
+  /// Calls the pipeline with `args`: the bindings of the layout, in the same
+  /// order and of the same kinds, dtypes and ranks (their values, tensors
+  /// and rows may differ). Returns the pipeline's status.
+  int call(const PipelineArgs &args) const;
+
+private:
+  Pipeline pipeline_;
+  /// For each metadata argument, the slot that binds it; -1 for Halide's
+  /// user context.
+  std::vector<int> order_;
+  size_t slots_ = 0;
+  bool resolved_ = false;
+};
+
+/// Calls `p` with `args`, filling `void **args` in the order of the
+/// pipeline's metadata (a BoundPipeline used once). Every metadata argument
+/// must have exactly one binding of the same kind (scalar, input or output
+/// buffer), type and rank, and every binding must be used; otherwise throws
+/// Error describing the mismatch (this means the executable's pieces disagree).
+/// Returns the pipeline's status: 0 on success, a Halide error code otherwise
+/// (Halide has already printed its message to stderr).
+int callPipeline(const Pipeline &p, const PipelineArgs &args);
 
 } // namespace lamina
 

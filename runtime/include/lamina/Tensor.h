@@ -3,7 +3,7 @@
 #ifndef LAMINA_RUNTIME_TENSOR_H
 #define LAMINA_RUNTIME_TENSOR_H
 
-#include "lamina/DType.h"
+#include "lamina/abi/DType.h"
 
 #include <cassert>
 #include <cstddef>
@@ -19,9 +19,6 @@ namespace lamina {
 /// A logical shape, outermost dimension first. In a model descriptor -1 marks
 /// the batch dimension; a Tensor's shape never holds -1.
 using Shape = std::vector<int64_t>;
-
-/// Parses a descriptor spelling ("f32", "f64", "i32").
-std::optional<DType> parseDType(std::string_view name);
 
 /// The DType of the C++ element type T (float, double or int32_t).
 template <typename T> constexpr DType dtypeOf();

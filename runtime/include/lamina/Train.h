@@ -45,7 +45,8 @@ struct EvalResult {
 /// A model's parameters and optimizer state and the pipelines that use them.
 class Session {
 public:
-  /// Allocates parameters and state (zero) for `model`.
+  /// Allocates parameters and state (zero) for `model`. Throws Error if a
+  /// pipeline's metadata disagrees with the descriptor (checkPipelines).
   Session(ModelDesc model, Pipelines pipelines);
 
   /// The descriptor.
@@ -98,13 +99,19 @@ private:
     Tensor loss;
     std::vector<Tensor> metrics;
   };
-  Scalars makeScalars(const Pipeline &p) const;
+  Scalars makeScalars() const;
   void bindScalars(PipelineArgs &args, Scalars &s) const;
-  void run(const Pipeline &p, const PipelineArgs &args,
+  /// Calls `p` through `binding`, resolving it from `args` at the first
+  /// call; throws Error naming `context` if the pipeline fails.
+  void run(const Pipeline &p, BoundPipeline &binding, const PipelineArgs &args,
            const std::string &context);
 
   ModelDesc model_;
   Pipelines pipelines_;
+  /// Each pipeline's binding, resolved once per session: every call of one
+  /// pipeline binds the same names in the same order.
+  BoundPipeline trainBinding_, gradBinding_, updateBinding_, evalBinding_,
+      predictBinding_;
   std::vector<Tensor> params_, nextParams_;
   std::vector<Tensor> state_, nextState_;
   int64_t epoch_ = 0;

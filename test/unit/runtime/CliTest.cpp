@@ -284,8 +284,9 @@ TEST(Cli, MissingPipelinesSayWhatTheModelCanDo) {
   Data d;
   std::string noLoss =
       replaced(fakeModelJson(), "\"has_loss\": true", "\"has_loss\": false");
-  std::string noMetric =
-      replaced(noLoss, "[{\"name\": \"mae\", \"arg\": \"m_mae\"}]", "[]");
+  std::string noMetric = replaced(
+      noLoss, "[{\"name\": \"mae\", \"arg\": \"m_mae\", \"dtype\": \"f32\"}]",
+      "[]");
   std::string noOutput = replaced(
       fakeModelJson(),
       "[{\"name\": \"pred\", \"arg\": \"out_pred\", \"dtype\": \"f32\",\n"

@@ -5,6 +5,7 @@
 #include <HalideRuntime.h>
 
 #include <cmath>
+#include <string>
 
 namespace lamina::test {
 
@@ -149,10 +150,31 @@ const halide_filter_metadata_t *trainMd() { return &kTrainMd; }
 const halide_filter_metadata_t *evalMd() { return &kEvalMd; }
 const halide_filter_metadata_t *predictMd() { return &kPredictMd; }
 
+/// The descriptor's argument list of `md`. The fake metadata gives no
+/// extents, so the shapes are of the right rank only.
+std::string argumentsJson(const halide_filter_metadata_t &md) {
+  std::string s = "[";
+  for (int i = 0; i < md.num_arguments; ++i) {
+    const halide_filter_argument_t &a = md.arguments[i];
+    const char *kind = a.kind == halide_argument_kind_input_scalar   ? "scalar"
+                       : a.kind == halide_argument_kind_input_buffer ? "input"
+                                                                     : "output";
+    const char *dtype = a.type == kI32 ? "i32" : a.type == kF64 ? "f64" : "f32";
+    std::string shape;
+    for (int d = 0; d < a.dimensions; ++d)
+      shape += d ? ", 1" : "1";
+    s += std::string(i ? ", " : "") + "{\"name\": \"" + a.name +
+         "\", \"kind\": \"" + kind + "\", \"dtype\": \"" + dtype +
+         "\", \"shape\": [" + shape + "]}";
+  }
+  return s + "]";
+}
+
 } // namespace
 
 const char *fakeModelJson(bool withTrain) {
-  static const char *kWith = R"({
+  static const char *kWithout = R"({
+    "abi_version": 4,
     "model": "Lin", "file": "lin.lam",
     "inputs":  [{"name": "x", "arg": "in_x", "dtype": "f32", "shape": [-1, 2]}],
     "labels":  [{"name": "y", "arg": "lbl_y", "dtype": "f32", "shape": [-1, 1]}],
@@ -168,17 +190,18 @@ const char *fakeModelJson(bool withTrain) {
                  "shape": [1]}],
     "outputs": [{"name": "pred", "arg": "out_pred", "dtype": "f32",
                  "shape": [-1, 1]}],
-    "metrics": [{"name": "mae", "arg": "m_mae"}],
-    "has_loss": true,
+    "metrics": [{"name": "mae", "arg": "m_mae", "dtype": "f32"}],
+    "has_loss": true, "loss_dtype": "f32")";
+  static const std::string pipelines =
+      ",\n    \"pipelines\": {\"lamina_train\": " + argumentsJson(kTrainMd) +
+      ", \"lamina_eval\": " + argumentsJson(kEvalMd) +
+      ", \"lamina_predict\": " + argumentsJson(kPredictMd) + "}";
+  static const std::string without = kWithout + pipelines + "}";
+  static const std::string with = kWithout + pipelines + R"(,
     "train": {"batch": 32, "epochs": 3, "lr": 0.05, "momentum": 0.9,
               "weight_decay": 0.0, "seed": 7, "validation_split": 0.0}
   })";
-  static std::string without = [] {
-    std::string s = kWith;
-    s = s.substr(0, s.find(",\n    \"train\"")) + "}";
-    return s;
-  }();
-  return withTrain ? kWith : without.c_str();
+  return withTrain ? with.c_str() : without.c_str();
 }
 
 Pipelines fakePipelines() {

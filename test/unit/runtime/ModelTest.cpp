@@ -10,6 +10,18 @@
 using namespace lamina;
 using namespace lamina::test;
 
+namespace {
+
+/// `json` (an object) with this runtime's descriptor version first.
+std::string versioned(const std::string &json) {
+  size_t brace = json.find('{');
+  return json.substr(0, brace + 1) +
+         "\"abi_version\": " + std::to_string(lamina::abi::kDescriptorVersion) +
+         ", " + json.substr(brace + 1);
+}
+
+} // namespace
+
 TEST(ModelDesc, ParsesTheReadmeExample) {
   const char *json = R"({
     "model": "Mlp", "file": "examples/mlp.lam",
@@ -22,12 +34,19 @@ TEST(ModelDesc, ParsesTheReadmeExample) {
     "state":   [{"name": "h1.weight.velocity", "arg": "s_h1_weight_velocity",
                  "dtype": "f32", "shape": [784, 256]}],
     "outputs": [{"name": "probs", "arg": "out_probs", "dtype": "f32", "shape": [-1, 10]}],
-    "metrics": [{"name": "accuracy", "arg": "m_accuracy"}],
-    "has_loss": true,
+    "metrics": [{"name": "accuracy", "arg": "m_accuracy", "dtype": "f32"}],
+    "has_loss": true, "loss_dtype": "f32",
+    "pipelines": {"lamina_predict": [
+      {"name": "batch", "kind": "scalar", "dtype": "i32", "shape": []},
+      {"name": "in_x", "kind": "input", "dtype": "f32", "shape": [-1, 784]},
+      {"name": "p_h1_weight", "kind": "input", "dtype": "f32",
+       "shape": [784, 256]},
+      {"name": "out_probs", "kind": "output", "dtype": "f32",
+       "shape": [-1, 10]}]},
     "train": {"batch": 64, "epochs": 5, "lr": 0.05, "momentum": 0.0,
               "weight_decay": 0.0, "seed": 42, "validation_split": 0.0}
   })";
-  ModelDesc m = ModelDesc::parse(json);
+  ModelDesc m = ModelDesc::parse(versioned(json));
   EXPECT_EQ(m.name, "Mlp");
   EXPECT_EQ(m.file, "examples/mlp.lam");
   ASSERT_EQ(m.inputs.size(), 1u);
@@ -41,7 +60,17 @@ TEST(ModelDesc, ParsesTheReadmeExample) {
   EXPECT_EQ(m.params[0].init.fanIn, 784);
   EXPECT_EQ(m.state[0].arg, "s_h1_weight_velocity");
   EXPECT_EQ(m.metrics[0].arg, "m_accuracy");
+  EXPECT_EQ(m.metrics[0].dtype, DType::F32);
   EXPECT_TRUE(m.hasLoss);
+  EXPECT_EQ(m.lossDType, DType::F32);
+  ASSERT_EQ(m.pipelines.size(), 1u);
+  const std::vector<ArgumentSpec> &predict = m.pipelines.at("lamina_predict");
+  ASSERT_EQ(predict.size(), 4u);
+  EXPECT_EQ(predict[0].name, "batch");
+  EXPECT_EQ(predict[0].kind, lamina::abi::ArgKind::Scalar);
+  EXPECT_EQ(predict[0].dtype, DType::I32);
+  EXPECT_EQ(predict[3].kind, lamina::abi::ArgKind::Output);
+  EXPECT_EQ(predict[3].shape, (Shape{-1, 10}));
   ASSERT_TRUE(m.train.has_value());
   EXPECT_EQ(*m.train->batch, 64);
   EXPECT_EQ(*m.train->seed, 42u);
@@ -49,12 +78,19 @@ TEST(ModelDesc, ParsesTheReadmeExample) {
 }
 
 TEST(ModelDesc, DefaultsArgNamesAndAllowsNoTrainBlock) {
-  ModelDesc m = ModelDesc::parse(R"({"model": "M",
+  ModelDesc m = ModelDesc::parse(versioned(R"({"model": "M",
     "inputs": [{"name": "x", "dtype": "f64", "shape": [-1, 3]}],
     "params": [{"name": "h1.weight", "dtype": "f64", "shape": [3, 2]}],
-    "outputs": [{"name": "y", "dtype": "f64", "shape": [-1, 2]}]})");
+    "state": [{"name": "h1.weight.v", "dtype": "f64", "shape": [3, 2]}],
+    "outputs": [{"name": "y", "dtype": "f64", "shape": [-1, 2]}],
+    "metrics": [{"name": "top-1", "dtype": "f64"}],
+    "pipelines": {}})"));
   EXPECT_EQ(m.inputs[0].arg, "in_x");
   EXPECT_EQ(m.params[0].arg, "p_h1_weight");
+  EXPECT_EQ(m.state[0].arg, "s_h1_weight_v");
+  EXPECT_EQ(m.outputs[0].arg, "out_y");
+  EXPECT_EQ(m.metrics[0].arg, "m_top_1");
+  EXPECT_EQ(m.metrics[0].dtype, DType::F64);
   EXPECT_EQ(m.params[0].init.kind, InitKind::Zeros);
   EXPECT_FALSE(m.train.has_value());
   EXPECT_FALSE(m.hasLoss);
@@ -62,10 +98,12 @@ TEST(ModelDesc, DefaultsArgNamesAndAllowsNoTrainBlock) {
 
 TEST(ModelDesc, Errors) {
   auto error = [](const char *json) {
-    return errorOf([&] { ModelDesc::parse(json); });
+    return errorOf([&] { ModelDesc::parse(versioned(json)); });
   };
-  EXPECT_NE(error("{").find("JSON"), std::string::npos);
-  EXPECT_NE(error("[]").find("expected an object"), std::string::npos);
+  EXPECT_NE(errorOf([] { ModelDesc::parse("{"); }).find("JSON"),
+            std::string::npos);
+  EXPECT_NE(errorOf([] { ModelDesc::parse("[]"); }).find("expected an object"),
+            std::string::npos);
   EXPECT_NE(error(R"({"inputs": [], "outputs": []})").find("'model'"),
             std::string::npos);
   EXPECT_NE(error(R"({"model": "M", "inputs": [{"name": "x", "dtype": "f16",
@@ -88,8 +126,53 @@ TEST(ModelDesc, Errors) {
             std::string::npos);
   EXPECT_NE(error(R"({"model": "M", "inputs": [{"name": "x", "dtype": "f32",
               "shape": [-1]}], "outputs": [{"name": "x", "arg": "in_x",
-              "dtype": "f32", "shape": [-1]}]})")
+              "dtype": "f32", "shape": [-1]}], "pipelines": {}})")
                 .find("also used"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"model": "M", "inputs": [], "outputs": []})")
+                .find("missing field 'pipelines'"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"model": "M", "inputs": [], "outputs": [],
+              "has_loss": true, "pipelines": {}})")
+                .find("missing field 'loss_dtype'"),
+            std::string::npos);
+  EXPECT_NE(
+      error(R"({"model": "M", "inputs": [], "outputs": [],
+              "has_loss": true, "loss_dtype": "f64", "pipelines": {"lamina_eval":
+              [{"name": "loss", "kind": "output", "dtype": "f32", "shape": []}]}})")
+          .find("pipelines.lamina_eval.loss: is f32 but loss_dtype is f64"),
+      std::string::npos);
+  EXPECT_NE(error(R"({"model": "M", "inputs": [], "outputs": [],
+              "pipelines": {"lamina_eval": [{"name": "batch", "kind": "scalar",
+              "dtype": "i32", "shape": [2]}]}})")
+                .find("a scalar has no extents"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"model": "M", "inputs": [], "outputs": [],
+              "pipelines": {"lamina_eval": [{"name": "batch", "kind": "inout",
+              "dtype": "i32", "shape": []}]}})")
+                .find("unknown argument kind 'inout'"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"model": "M", "inputs": [], "outputs": [],
+              "pipelines": {}, "non_trainable": [{"name": "bn.mean",
+              "dtype": "f32", "shape": [4]}]})")
+                .find("no non-trainable state"),
+            std::string::npos);
+}
+
+TEST(ModelDesc, ChecksTheVersionFirst) {
+  const std::string current = std::to_string(lamina::abi::kDescriptorVersion);
+  // Whatever else an old descriptor holds, the version is what is wrong.
+  EXPECT_EQ(errorOf([] { ModelDesc::parse(R"({"abi_version": 2})"); }),
+            "model descriptor version 2, this runtime reads version " +
+                current +
+                ": rebuild the executable with the laminac of this runtime");
+  EXPECT_EQ(errorOf([] { ModelDesc::parse(R"({"model": "M"})"); }),
+            "model descriptor without a version, this runtime reads version " +
+                current +
+                ": rebuild the executable with the laminac of this runtime");
+  EXPECT_NE(errorOf([] {
+              ModelDesc::parse(R"({"abi_version": "4"})");
+            }).find("model descriptor version \"4\""),
             std::string::npos);
 }
 
@@ -160,8 +243,31 @@ TEST(CallPipeline, BindsByName) {
   EXPECT_EQ(y.get(0), 10.0);
   EXPECT_EQ(y.get(1), 20.0);
   EXPECT_EQ(y.get(2), 0.0);
-  EXPECT_EQ(argumentDType(kScale, "out_y"), DType::F32);
-  EXPECT_EQ(argumentDType(kScale, "nope"), std::nullopt);
+}
+
+TEST(CallPipeline, BindsByNameOnceThenBySlot) {
+  Tensor x(DType::F32, {3}), y(DType::F32, {3}), x2(DType::F32, {3});
+  x.set(0, 1.0);
+  x2.set(0, 7.0);
+  PipelineArgs args;
+  size_t batch = args.setInt32("batch", 1);
+  size_t in = args.setInput("in_x", x, 1);
+  size_t k = args.setFloat64("k", 2.0);
+  args.setOutput("out_y", y, 1);
+  BoundPipeline bound(kScale, args);
+  EXPECT_TRUE(bound.resolved());
+  EXPECT_FALSE(BoundPipeline().resolved());
+  gCalls = 0;
+  EXPECT_EQ(bound.call(args), 0);
+  EXPECT_EQ(y.get(0), 2.0);
+  args.setTensorAt(in, x2, 2);
+  args.setFloat64At(k, 3.0);
+  args.setInt32At(batch, 2);
+  args.setTensorAt(3, y, 2);
+  EXPECT_EQ(bound.call(args), 0);
+  EXPECT_EQ(gCalls, 2);
+  EXPECT_EQ(y.get(0), 21.0);
+  EXPECT_EQ(y.get(1), 0.0);
 }
 
 TEST(CallPipeline, ReturnsHalideErrors) {
@@ -238,7 +344,6 @@ TEST(CallPipeline, IgnoresHalideUniqueNameSuffix) {
   Tensor loss(DType::F64, {});
   PipelineArgs a;
   a.setOutput("loss", loss);
-  EXPECT_EQ(argumentDType(p, "loss"), DType::F64);
   EXPECT_EQ(callPipeline(p, a), 0);
   EXPECT_EQ(loss.get(0), 2.5);
 }
@@ -249,4 +354,42 @@ TEST(CallPipeline, FakeModelMatchesItsDescriptor) {
   EXPECT_EQ(m.parameterCount(), 3);
   ModelDesc noTrain = ModelDesc::parse(fakeModelJson(false));
   EXPECT_FALSE(noTrain.train.has_value());
+  EXPECT_NO_THROW(checkPipelines(m, fakePipelines()));
+}
+
+TEST(CheckPipelines, NamesTheFirstDifference) {
+  Pipelines pipes = fakePipelines();
+  auto check = [&](const std::string &from, const std::string &to) {
+    std::string json = fakeModelJson();
+    size_t at = json.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    json.replace(at, from.size(), to);
+    ModelDesc m = ModelDesc::parse(json);
+    return errorOf([&] { checkPipelines(m, pipes); });
+  };
+  // kEvalArgs starts with p_b, then batch.
+  std::string msg = check(R"("lamina_eval": [{"name": "p_b")",
+                          R"("lamina_eval": [{"name": "p_w")");
+  EXPECT_NE(msg.find("pipeline 'lamina_eval': argument 0 is 'p_b' (1-D "
+                     "float32 input buffer) in its metadata but 'p_w' (1-D "
+                     "float32 input buffer) in the model descriptor"),
+            std::string::npos)
+      << msg;
+  msg = check(R"("lamina_eval": [{"name": "p_b", "kind": "input")",
+              R"("lamina_eval": [{"name": "p_b", "kind": "output")");
+  EXPECT_NE(msg.find("but 'p_b' (1-D float32 output buffer)"),
+            std::string::npos)
+      << msg;
+  msg = check(R"(, "lamina_predict": )", R"(, "lamina_other": )");
+  EXPECT_NE(msg.find("pipeline 'lamina_predict': the model descriptor lists "
+                     "no arguments for it"),
+            std::string::npos)
+      << msg;
+  msg = check(R"("lamina_eval": [{"name": "p_b", "kind": "input", "dtype": )"
+              R"("f32", "shape": [1]}, )",
+              R"("lamina_eval": [)");
+  EXPECT_NE(msg.find("argument 0 is 'p_b' (1-D float32 input buffer) in its "
+                     "metadata but 'batch' (int32 scalar)"),
+            std::string::npos)
+      << msg;
 }
