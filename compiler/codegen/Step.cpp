@@ -54,7 +54,6 @@ bool isHyper(const Node &leaf) {
   return leaf.kind() == OpKind::Input && leaf.rank() == 0;
 }
 
-/// Where the step finds each tensor: an argument slot or an arena slot.
 /// The symbol variant `v` of an executable built for `suffixes` calls for
 /// kernel k: its own, or k's last compiled one (see Kernel::variants).
 std::string kernelSymbol(const Kernel &k,
@@ -63,6 +62,7 @@ std::string kernelSymbol(const Kernel &k,
   return k.symbol() + suffixes[std::min(v, compiled - 1)];
 }
 
+/// Where the step finds each tensor: an argument slot or an arena slot.
 struct StepWriter {
   const KernelPlan &plan;
   std::string fn;                          // "lamina_train"

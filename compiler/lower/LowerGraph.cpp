@@ -15,9 +15,7 @@ Halide::Target defaultTarget() {
   return Halide::get_host_target();
 }
 
-/// Returns the pure Var name at Halide dim `d` of the update, or "" if the
-/// update's argument there is not a pure var.
-static bool updateKeepsPureVar(const Halide::Func &f, int update, int d) {
+bool updateKeepsPureVar(const Halide::Func &f, int update, int d) {
   std::vector<Halide::Expr> args =
       const_cast<Halide::Func &>(f).update_args(update);
   const auto *v = args[d].as<Halide::Internal::Variable>();
@@ -51,17 +49,20 @@ void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx) {
   }
 }
 
+void setOutputBounds(Halide::Func &f, const Node &n, LowerContext &ctx) {
+  for (unsigned d = 0; d < n.rank(); ++d) {
+    int hd = static_cast<int>(n.rank() - 1 - d);
+    f.output_buffer().dim(hd).set_bounds(0, ctx.extent(n.shape(), d));
+  }
+}
+
 Halide::Func outputFunc(const std::string &name, const Node &n,
                         LowerContext &ctx) {
   Halide::Func o(name);
   std::vector<Halide::Var> v = ctx.vars(n);
   LowerContext::define(
       o, v, LowerContext::call(ctx.funcOf(n), LowerContext::exprs(v)));
-  // Outputs are dense, min 0, with the extents of their node.
-  for (unsigned d = 0; d < n.rank(); ++d) {
-    int hd = static_cast<int>(n.rank() - 1 - d);
-    o.output_buffer().dim(hd).set_bounds(0, ctx.extent(n.shape(), d));
-  }
+  setOutputBounds(o, n, ctx);
   scheduleDefault(n, o, ctx);
   return o;
 }

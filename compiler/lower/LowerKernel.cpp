@@ -35,16 +35,11 @@ Halide::Target kernelTarget(const Kernel &k, const Halide::Target &target) {
 
 /// Whether an update of f stores anywhere but at its own pure coordinates
 /// (a scatter), so the region it writes may exceed f's extents.
-static bool scatters(Halide::Func &f) {
-  std::vector<Halide::Var> pure = f.args();
-  for (int u = 0; u < f.num_update_definitions(); ++u) {
-    std::vector<Halide::Expr> lhs = f.update_args(u);
-    for (size_t d = 0; d < lhs.size(); ++d) {
-      const auto *v = lhs[d].as<Halide::Internal::Variable>();
-      if (!v || v->name != pure[d].name())
+static bool scatters(const Halide::Func &f) {
+  for (int u = 0; u < f.num_update_definitions(); ++u)
+    for (int d = 0; d < f.dimensions(); ++d)
+      if (!updateKeepsPureVar(f, u, d))
         return true;
-    }
-  }
   return false;
 }
 
@@ -133,10 +128,7 @@ LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
           outputFunc(direct.count(&n) ? name + "_out" : name, n, ctx));
       continue;
     }
-    for (unsigned d = 0; d < n.rank(); ++d) {
-      int hd = static_cast<int>(n.rank() - 1 - d);
-      o.output_buffer().dim(hd).set_bounds(0, ctx.extent(n.shape(), d));
-    }
+    setOutputBounds(o, n, ctx);
     outs.push_back(o);
   }
   out.pipeline = Halide::Pipeline(outs);

@@ -154,6 +154,14 @@ constexpr int64_t kMinParallelElements = 1024;
 /// outermost parallel; update definitions likewise over pure vars.
 void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx);
 
+/// Constrains f, a pipeline output holding n's value, to be dense with
+/// mins at 0 and n's extents.
+void setOutputBounds(Halide::Func &f, const Node &n, LowerContext &ctx);
+
+/// Whether the argument at Halide dim `d` of update `update` of f is the
+/// pure Var of that dim (false for a scatter such as f(g(r)) += ...).
+bool updateKeepsPureVar(const Halide::Func &f, int update, int d);
+
 /// A pipeline output `name` holding n's value: dense, mins at 0, n's
 /// extents, the default schedule.
 Halide::Func outputFunc(const std::string &name, const Node &n,
