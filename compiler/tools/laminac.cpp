@@ -292,7 +292,8 @@ int main(int argc, char **argv) {
                "time of each stage when it exits");
   app.add_option("--target", opts.target,
                  "Code for: portable (default for exe: plain x86-64 with "
-                 "AVX2+FMA and AVX-512 variants chosen at run time), host "
+                 "AVX2+FMA and AVX-512 variants, chosen at run time, of the "
+                 "kernels where they pay), host "
                  "(this CPU; default for halide/llvm/asm/obj) or a Halide "
                  "target string");
   app.add_option("--cache-dir", opts.cacheDir,
