@@ -4,6 +4,8 @@
 
 #include "lamina/Error.h"
 
+#include <algorithm>
+#include <iterator>
 #include <limits>
 
 namespace lamina {
@@ -29,20 +31,20 @@ static int32_t toInt32(int64_t v, const char *what, const Tensor &t) {
 }
 
 BufferView::BufferView(const Tensor &t, int64_t rows) {
-  Shape shape = t.shape();
-  if (rows >= 0) {
-    if (shape.empty() || rows > shape[0])
-      throw Error("internal error: a view of " +
-                  formatType(t.dtype(), t.shape()) + " with " +
-                  std::to_string(rows) + " rows");
-    shape[0] = rows;
-  }
+  const Shape &shape = t.shape();
+  if (rows >= 0 && (shape.empty() || rows > shape[0]))
+    throw Error("internal error: a view of " +
+                formatType(t.dtype(), t.shape()) + " with " +
+                std::to_string(rows) + " rows");
   int rank = static_cast<int>(shape.size());
-  dims_.resize(rank);
+  if (rank > abi::kMaxRank)
+    throw Error("tensor " + formatType(t.dtype(), t.shape()) + " has " +
+                std::to_string(rank) + " dimensions; at most " +
+                std::to_string(abi::kMaxRank) + " are supported");
   int64_t stride = 1;
   for (int i = 0; i < rank; ++i) {
     // Halide's dim[0] is the innermost (last) logical dimension.
-    int64_t extent = shape[rank - 1 - i];
+    int64_t extent = rows >= 0 && i == rank - 1 ? rows : shape[rank - 1 - i];
     dims_[i].min = 0;
     dims_[i].extent = toInt32(extent, "extent", t);
     dims_[i].stride = toInt32(stride, "stride", t);
@@ -56,8 +58,20 @@ BufferView::BufferView(const Tensor &t, int64_t rows) {
   buf_.flags = 0;
   buf_.type = halideType(t.dtype());
   buf_.dimensions = rank;
-  buf_.dim = rank ? dims_.data() : nullptr;
+  buf_.dim = rank ? dims_ : nullptr;
   buf_.padding = nullptr;
+}
+
+BufferView::BufferView(BufferView &&other) noexcept : buf_(other.buf_) {
+  std::copy(std::begin(other.dims_), std::end(other.dims_), dims_);
+  buf_.dim = buf_.dimensions ? dims_ : nullptr;
+}
+
+BufferView &BufferView::operator=(BufferView &&other) noexcept {
+  buf_ = other.buf_;
+  std::copy(std::begin(other.dims_), std::end(other.dims_), dims_);
+  buf_.dim = buf_.dimensions ? dims_ : nullptr;
+  return *this;
 }
 
 } // namespace lamina

@@ -25,17 +25,22 @@
 #include <unistd.h>
 
 extern "C" {
-__attribute__((weak)) int lamina_train_argv(void **args);
+__attribute__((weak)) int lamina_train_step(void **args,
+                                            lamina::abi::StepArena *arena);
 __attribute__((weak)) const struct halide_filter_metadata_t *
 lamina_train_metadata();
-__attribute__((weak)) int lamina_eval_argv(void **args);
+__attribute__((weak)) int lamina_eval_step(void **args,
+                                           lamina::abi::StepArena *arena);
 __attribute__((weak)) const struct halide_filter_metadata_t *
 lamina_eval_metadata();
-__attribute__((weak)) int lamina_predict_argv(void **args);
-__attribute__((weak)) int lamina_train_grad_argv(void **args);
+__attribute__((weak)) int lamina_predict_step(void **args,
+                                              lamina::abi::StepArena *arena);
+__attribute__((weak)) int lamina_train_grad_step(void **args,
+                                                 lamina::abi::StepArena *arena);
 __attribute__((weak)) const struct halide_filter_metadata_t *
 lamina_train_grad_metadata();
-__attribute__((weak)) int lamina_train_update_argv(void **args);
+__attribute__((weak)) int
+lamina_train_update_step(void **args, lamina::abi::StepArena *arena);
 __attribute__((weak)) const struct halide_filter_metadata_t *
 lamina_train_update_metadata();
 __attribute__((weak)) const char *lamina_kernel_variant();
@@ -46,14 +51,14 @@ lamina_predict_metadata();
 int main(int argc, char **argv) {
   lamina::ModelSource src;
   src.json = lamina_model_json;
-  src.pipelines.train = {"lamina_train", lamina_train_argv,
+  src.pipelines.train = {"lamina_train", lamina_train_step,
                          lamina_train_metadata};
-  src.pipelines.eval = {"lamina_eval", lamina_eval_argv, lamina_eval_metadata};
-  src.pipelines.predict = {"lamina_predict", lamina_predict_argv,
+  src.pipelines.eval = {"lamina_eval", lamina_eval_step, lamina_eval_metadata};
+  src.pipelines.predict = {"lamina_predict", lamina_predict_step,
                            lamina_predict_metadata};
-  src.pipelines.trainGrad = {"lamina_train_grad", lamina_train_grad_argv,
+  src.pipelines.trainGrad = {"lamina_train_grad", lamina_train_grad_step,
                              lamina_train_grad_metadata};
-  src.pipelines.trainUpdate = {"lamina_train_update", lamina_train_update_argv,
+  src.pipelines.trainUpdate = {"lamina_train_update", lamina_train_update_step,
                                lamina_train_update_metadata};
   src.setNumThreads = halide_set_num_threads;
   src.kernelVariant = lamina_kernel_variant;

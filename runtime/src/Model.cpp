@@ -4,6 +4,7 @@
 
 #include "lamina/Buffer.h"
 #include "lamina/Error.h"
+#include "lamina/abi/StepArena.h"
 
 #include <HalideRuntime.h>
 #include <nlohmann/json.hpp>
@@ -610,41 +611,53 @@ BoundPipeline::BoundPipeline(const Pipeline &p, const PipelineArgs &layout)
                             describeEntry(entries[i]) + ")");
 }
 
-int BoundPipeline::call(const PipelineArgs &args) const {
+BoundPipeline::BoundPipeline() = default;
+BoundPipeline::~BoundPipeline() = default;
+BoundPipeline::BoundPipeline(BoundPipeline &&) noexcept = default;
+BoundPipeline &BoundPipeline::operator=(BoundPipeline &&) noexcept = default;
+
+int64_t BoundPipeline::arenaBytes() const {
+  return arena_ ? arena_->bytes() : 0;
+}
+
+int BoundPipeline::call(const PipelineArgs &args) {
   assert(resolved_ && "call of an unresolved pipeline");
   const auto &entries = args.entries();
   assert(entries.size() == slots_ && "the arguments differ from the layout");
-  // Reserve so the views never move: argv holds pointers into them.
-  std::vector<BufferView> views;
-  views.reserve(entries.size());
-  std::vector<int32_t> ints(entries.size());
-  std::vector<double> doubles(entries.size());
+  // Sized by the first call and reused: argv_ holds pointers into views_,
+  // ints_ and doubles_, and nothing reallocates them after the reserve.
+  views_.clear();
+  views_.reserve(entries.size());
+  ints_.resize(entries.size());
+  doubles_.resize(entries.size());
+  argv_.clear();
+  argv_.reserve(order_.size());
   void *userContext = nullptr;
-  std::vector<void *> argv;
-  argv.reserve(order_.size());
   for (int idx : order_) {
     if (idx < 0) {
-      argv.push_back(&userContext);
+      argv_.push_back(&userContext);
       continue;
     }
     const PipelineArgs::Entry &e = entries[idx];
     switch (e.kind) {
     case PipelineArgs::Kind::Int32:
-      ints[idx] = e.i32;
-      argv.push_back(&ints[idx]);
+      ints_[idx] = e.i32;
+      argv_.push_back(&ints_[idx]);
       break;
     case PipelineArgs::Kind::Float64:
-      doubles[idx] = e.f64;
-      argv.push_back(&doubles[idx]);
+      doubles_[idx] = e.f64;
+      argv_.push_back(&doubles_[idx]);
       break;
     case PipelineArgs::Kind::Input:
     case PipelineArgs::Kind::Output:
-      views.emplace_back(*e.tensor, e.rows);
-      argv.push_back(views.back().get());
+      views_.emplace_back(*e.tensor, e.rows);
+      argv_.push_back(views_.back().get());
       break;
     }
   }
-  return pipeline_.argv(argv.data());
+  if (!arena_)
+    arena_ = std::make_unique<abi::StepArena>();
+  return pipeline_.step(argv_.data(), arena_.get());
 }
 
 int callPipeline(const Pipeline &p, const PipelineArgs &args) {

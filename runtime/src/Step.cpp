@@ -3,6 +3,7 @@
 
 #include "lamina/abi/Arena.h"
 #include "lamina/abi/DType.h"
+#include "lamina/abi/StepArena.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -11,21 +12,25 @@
 
 namespace lamina::abi {
 
-StepArena::StepArena(const StepTensor *tensors, int count)
-    : tensors_(tensors, tensors + count), buffers_(count), pointers_(count) {
-  size_t dims = 0;
-  for (const StepTensor &t : tensors_)
-    dims += static_cast<size_t>(t.rank);
-  dims_.resize(dims);
-}
-
 StepArena::~StepArena() { std::free(memory_); }
 
 static int64_t extentAt(int64_t d, int32_t batch) {
   return d == kBatch ? batch : d;
 }
 
-halide_buffer_t *const *StepArena::prepare(int32_t batch) {
+halide_buffer_t *const *StepArena::prepare(const StepTensor *tensors, int count,
+                                           int32_t batch) {
+  if (tensors != table_) {
+    table_ = tensors;
+    tensors_.assign(tensors, tensors + count);
+    buffers_.assign(static_cast<size_t>(count), halide_buffer_t());
+    pointers_.assign(static_cast<size_t>(count), nullptr);
+    size_t dims = 0;
+    for (const StepTensor &t : tensors_)
+      dims += static_cast<size_t>(t.rank);
+    dims_.assign(dims, halide_dimension_t());
+    batch_ = -1;
+  }
   if (batch == batch_)
     return pointers_.data();
   std::vector<ArenaTensor> sizes;
@@ -75,6 +80,12 @@ halide_buffer_t *const *StepArena::prepare(int32_t batch) {
   return pointers_.data();
 }
 
+halide_buffer_t *const *prepareArena(StepArena *arena,
+                                     const StepTensor *tensors, int count,
+                                     int32_t batch) {
+  return arena->prepare(tensors, count, batch);
+}
+
 static std::string describe(uint8_t code, uint8_t bits, int32_t rank,
                             const int64_t *extents) {
   std::string s = code == halide_type_float ? "f" : "i";
@@ -102,21 +113,23 @@ int checkBatch(const char *pipeline, int32_t batch, int64_t most) {
 int checkArgument(const char *pipeline, const char *name,
                   const halide_buffer_t *b, uint8_t code, uint8_t bits,
                   int32_t rank, const int64_t *shape, int32_t batch) {
-  std::vector<int64_t> want(static_cast<size_t>(rank));
-  for (int d = 0; d < rank; ++d)
-    want[static_cast<size_t>(d)] = extentAt(shape[d], batch);
-  bool ok = batch > 0 && b && b->host && b->dimensions == rank &&
-            b->type.code == code && b->type.bits == bits && b->type.lanes == 1;
+  // No allocation unless the argument is wrong: every step calls this.
+  bool ok = rank >= 0 && rank <= kMaxRank && batch > 0 && b && b->host &&
+            b->dimensions == rank && b->type.code == code &&
+            b->type.bits == bits && b->type.lanes == 1;
   int64_t stride = 1;
-  std::vector<int64_t> got;
   for (int d = rank - 1, hd = 0; ok && d >= 0; --d, ++hd) {
     const halide_dimension_t &dim = b->dim[hd];
-    ok = dim.min == 0 && dim.extent == want[static_cast<size_t>(d)] &&
+    ok = dim.min == 0 && dim.extent == extentAt(shape[d], batch) &&
          dim.stride == stride;
     stride *= dim.extent;
   }
   if (ok)
     return 0;
+  std::vector<int64_t> want(static_cast<size_t>(rank > 0 ? rank : 0));
+  for (int d = 0; d < rank; ++d)
+    want[static_cast<size_t>(d)] = extentAt(shape[d], batch);
+  std::vector<int64_t> got;
   std::string have = "no buffer";
   if (b && b->dimensions >= 0) {
     for (int hd = b->dimensions - 1; hd >= 0; --hd)

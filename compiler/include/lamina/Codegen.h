@@ -62,7 +62,7 @@ struct PipelineArgument {
 std::vector<PipelineArgument> pipelineArguments(const KernelPlan &plan);
 
 /// The C++ of the generated steps (compiler/codegen/Step.cpp): for each
-/// plan, lamina_<kind>_argv and lamina_<kind>_metadata, calling the kernels
+/// plan, lamina_<kind>_step and lamina_<kind>_metadata, calling the kernels
 /// with the given variant suffixes. `targetName` goes into the metadata.
 std::string stepSource(const std::vector<const KernelPlan *> &plans,
                        const std::vector<std::string> &suffixes,

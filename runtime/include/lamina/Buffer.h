@@ -4,6 +4,7 @@
 #define LAMINA_RUNTIME_BUFFER_H
 
 #include "lamina/Tensor.h"
+#include "lamina/abi/Step.h"
 
 #include <HalideRuntime.h>
 
@@ -28,8 +29,8 @@ public:
   /// `rows` exceeds the tensor's outermost extent.
   explicit BufferView(const Tensor &t, int64_t rows = -1);
 
-  BufferView(BufferView &&) noexcept = default;
-  BufferView &operator=(BufferView &&) noexcept = default;
+  BufferView(BufferView &&other) noexcept;
+  BufferView &operator=(BufferView &&other) noexcept;
   BufferView(const BufferView &) = delete;
   BufferView &operator=(const BufferView &) = delete;
 
@@ -39,8 +40,9 @@ public:
 
 private:
   halide_buffer_t buf_{};
-  // Heap storage keeps buf_.dim valid when the view is moved.
-  std::vector<halide_dimension_t> dims_;
+  // In the view itself, so that making one allocates nothing; a move points
+  // buf_.dim at the new copy.
+  halide_dimension_t dims_[abi::kMaxRank] = {};
 };
 
 } // namespace lamina

@@ -15,11 +15,13 @@
 #ifndef LAMINA_RUNTIME_MODEL_H
 #define LAMINA_RUNTIME_MODEL_H
 
+#include "lamina/Buffer.h"
 #include "lamina/Tensor.h"
 #include "lamina/abi/Descriptor.h"
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,21 +32,13 @@ struct halide_filter_metadata_t;
 extern "C" {
 /// The model descriptor (JSON), defined in the generated model.cpp.
 extern const char lamina_model_json[];
-/// The training step: one SGD update on one batch.
-int lamina_train_argv(void **args);
-/// Argument list of lamina_train_argv.
-const struct halide_filter_metadata_t *lamina_train_metadata();
-/// Loss and metrics of one batch.
-int lamina_eval_argv(void **args);
-/// Argument list of lamina_eval_argv.
-const struct halide_filter_metadata_t *lamina_eval_metadata();
-/// The model outputs of one batch.
-int lamina_predict_argv(void **args);
-/// Argument list of lamina_predict_argv.
-const struct halide_filter_metadata_t *lamina_predict_metadata();
 }
 
 namespace lamina {
+
+namespace abi {
+class StepArena;
+} // namespace abi
 
 /// How a parameter is initialized (descriptor field `init.kind`).
 enum class InitKind {
@@ -162,8 +156,10 @@ struct ModelDesc {
   bool hasPredict() const { return !outputs.empty(); }
 };
 
-/// Signature of a Halide `NAME_argv` entry point.
-using PipelineArgvFn = int (*)(void **args);
+/// Signature of a generated `NAME_step` entry point (abi/Step.h): the
+/// arguments in the order of its metadata, and the arena of its
+/// intermediates.
+using PipelineStepFn = int (*)(void **args, abi::StepArena *arena);
 /// Signature of a Halide `NAME_metadata` function.
 using PipelineMetadataFn = const halide_filter_metadata_t *(*)();
 
@@ -172,10 +168,10 @@ using PipelineMetadataFn = const halide_filter_metadata_t *(*)();
 /// whether it can be called.
 struct Pipeline {
   const char *name = "";
-  PipelineArgvFn argv = nullptr;
+  PipelineStepFn step = nullptr;
   PipelineMetadataFn metadata = nullptr;
 
-  bool available() const { return argv && metadata; }
+  bool available() const { return step && metadata; }
 };
 
 /// The three pipelines of a model.
@@ -239,21 +235,29 @@ private:
 };
 
 /// A pipeline whose arguments are matched to the slots of a PipelineArgs
-/// once, by name; each call then fills `void **args` by index.
+/// once, by name; each call then fills `void **args` by index. It owns the
+/// arena of the pipeline's intermediates, so two bindings of one pipeline
+/// (two sessions) may run at the same time. A steady-state call allocates
+/// nothing.
 class BoundPipeline {
 public:
   /// An unresolved binding.
-  BoundPipeline() = default;
+  BoundPipeline();
   /// Matches `p`'s metadata against the bindings of `layout`. Throws Error
   /// as callPipeline describes.
   BoundPipeline(const Pipeline &p, const PipelineArgs &layout);
+  ~BoundPipeline();
+  BoundPipeline(BoundPipeline &&) noexcept;
+  BoundPipeline &operator=(BoundPipeline &&) noexcept;
 
   /// Whether it was constructed from a pipeline and a layout.
   bool resolved() const { return resolved_; }
   /// Calls the pipeline with `args`: the bindings of the layout, in the same
   /// order and of the same kinds, dtypes and ranks (their values, tensors
   /// and rows may differ). Returns the pipeline's status.
-  int call(const PipelineArgs &args) const;
+  int call(const PipelineArgs &args);
+  /// The bytes of its arena at the last call's batch (0 before a call).
+  int64_t arenaBytes() const;
 
 private:
   Pipeline pipeline_;
@@ -262,6 +266,12 @@ private:
   std::vector<int> order_;
   size_t slots_ = 0;
   bool resolved_ = false;
+  std::unique_ptr<abi::StepArena> arena_;
+  /// Storage for one call's arguments, kept between calls.
+  std::vector<BufferView> views_;
+  std::vector<int32_t> ints_;
+  std::vector<double> doubles_;
+  std::vector<void *> argv_;
 };
 
 /// Calls `p` with `args`, filling `void **args` in the order of the

@@ -105,7 +105,7 @@ void forward(int n, const float *x, const float *y, const float *w,
   }
 }
 
-int trainArgv(void **a) {
+int trainStep(void **a, abi::StepArena *) {
   double lr = *static_cast<double *>(a[0]);
   int n = *static_cast<int32_t *>(a[4]);
   if (!goodBatch(a[1], n, 2) || !goodBatch(a[5], n, 1))
@@ -126,7 +126,7 @@ int trainArgv(void **a) {
   return 0;
 }
 
-int evalArgv(void **a) {
+int evalStep(void **a, abi::StepArena *) {
   int n = *static_cast<int32_t *>(a[1]);
   if (!goodBatch(a[2], n, 2))
     return -1;
@@ -135,7 +135,7 @@ int evalArgv(void **a) {
   return 0;
 }
 
-int predictArgv(void **a) {
+int predictStep(void **a, abi::StepArena *) {
   int n = *static_cast<int32_t *>(a[0]);
   if (!goodBatch(a[1], n, 2) || !goodBatch(a[4], n, 1))
     return -1;
@@ -206,9 +206,9 @@ const char *fakeModelJson(bool withTrain) {
 
 Pipelines fakePipelines() {
   Pipelines p;
-  p.train = {"lamina_train", trainArgv, trainMd};
-  p.eval = {"lamina_eval", evalArgv, evalMd};
-  p.predict = {"lamina_predict", predictArgv, predictMd};
+  p.train = {"lamina_train", trainStep, trainMd};
+  p.eval = {"lamina_eval", evalStep, evalMd};
+  p.predict = {"lamina_predict", predictStep, predictMd};
   return p;
 }
 

@@ -201,8 +201,11 @@ const halide_filter_argument_t kScaleArgs[] = {
      nullptr}};
 const halide_filter_metadata_t kScaleMd = {1, 5, kScaleArgs, "host", "scale"};
 
-int scaleArgv(void **args) {
+lamina::abi::StepArena *gArena = nullptr;
+
+int scaleStep(void **args, lamina::abi::StepArena *arena) {
   ++gCalls;
+  gArena = arena;
   auto *out = static_cast<halide_buffer_t *>(args[0]);
   double k = *static_cast<double *>(args[1]);
   int n = *static_cast<int32_t *>(args[2]);
@@ -222,9 +225,9 @@ int scaleArgv(void **args) {
 
 const halide_filter_metadata_t *scaleMd() { return &kScaleMd; }
 
-int failingArgv(void **) { return -17; }
+int failingStep(void **, lamina::abi::StepArena *) { return -17; }
 
-const Pipeline kScale = {"scale", scaleArgv, scaleMd};
+const Pipeline kScale = {"scale", scaleStep, scaleMd};
 
 } // namespace
 
@@ -270,8 +273,30 @@ TEST(CallPipeline, BindsByNameOnceThenBySlot) {
   EXPECT_EQ(y.get(1), 0.0);
 }
 
+TEST(CallPipeline, EachBindingOwnsItsArena) {
+  // Two sessions of one model must not share a step's intermediates: each
+  // binding passes its own arena, the same one on every call.
+  Tensor x(DType::F32, {1}), y(DType::F32, {1});
+  PipelineArgs args;
+  args.setInt32("batch", 1);
+  args.setInput("in_x", x);
+  args.setFloat64("k", 1.0);
+  args.setOutput("out_y", y);
+  BoundPipeline a(kScale, args), b(kScale, args);
+  ASSERT_EQ(a.call(args), 0);
+  lamina::abi::StepArena *first = gArena;
+  ASSERT_NE(first, nullptr);
+  ASSERT_EQ(a.call(args), 0);
+  EXPECT_EQ(gArena, first);
+  ASSERT_EQ(b.call(args), 0);
+  EXPECT_NE(gArena, first);
+  BoundPipeline moved = std::move(a);
+  ASSERT_EQ(moved.call(args), 0);
+  EXPECT_EQ(gArena, first);
+}
+
 TEST(CallPipeline, ReturnsHalideErrors) {
-  Pipeline failing = {"failing", failingArgv, scaleMd};
+  Pipeline failing = {"failing", failingStep, scaleMd};
   Tensor x(DType::F32, {1}), y(DType::F32, {1});
   PipelineArgs args;
   args.setInt32("batch", 1);
@@ -335,7 +360,7 @@ TEST(CallPipeline, IgnoresHalideUniqueNameSuffix) {
        nullptr}};
   static const halide_filter_metadata_t md = {1, 1, args, "host", "f"};
   Pipeline p = {"f",
-                [](void **a) {
+                [](void **a, lamina::abi::StepArena *) {
                   auto *b = static_cast<halide_buffer_t *>(a[0]);
                   *reinterpret_cast<double *>(b->host) = 2.5;
                   return 0;

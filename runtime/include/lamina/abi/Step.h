@@ -1,12 +1,18 @@
 //===- Step.h - What a generated step calls in the runtime ----------------===//
 //
 // laminac writes each pipeline (lamina_train, lamina_eval, lamina_predict)
-// as C++ that calls its kernels in order (compiler/codegen/Step.cpp). The
-// kernels' intermediates live in a StepArena laid out by liveness
-// (abi/Arena.h); the arena is laid out again only when the batch size
-// changes and grows only when it must, so a steady-state step allocates
-// nothing. Kernels come in variants for several CPUs; cpuVariant() picks
-// one once per process.
+// as C++ that calls its kernels in order (compiler/codegen/Step.cpp):
+// `int lamina_<kind>_step(void **args, lamina::abi::StepArena *arena)`. The
+// kernels' intermediates live in the caller's StepArena (abi/StepArena.h),
+// laid out by liveness (abi/Arena.h); each session or handle owns one per
+// pipeline, so steps of different sessions may run at the same time. The
+// arena is laid out again only when the batch size changes and grows only
+// when it must, so a steady-state step allocates nothing. Kernels come in
+// variants for several CPUs; cpuVariant() picks one once per process.
+//
+// This header is all the generated code includes besides HalideRuntime.h,
+// and it includes no standard container: every compile of a model parses
+// it.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LAMINA_ABI_STEP_H
@@ -17,8 +23,6 @@
 #include <HalideRuntime.h>
 
 #include <cstdint>
-#include <memory>
-#include <vector>
 
 namespace lamina::abi {
 
@@ -37,31 +41,15 @@ struct StepTensor {
   int32_t last;
 };
 
-/// The arena of one generated pipeline. Not thread-safe: one step at a
-/// time.
-class StepArena {
-public:
-  StepArena(const StepTensor *tensors, int count);
-  ~StepArena();
-  StepArena(const StepArena &) = delete;
-  StepArena &operator=(const StepArena &) = delete;
+class StepArena;
 
-  /// The buffers of the tensors at `batch`, in table order; nullptr if the
-  /// arena cannot be allocated.
-  halide_buffer_t *const *prepare(int32_t batch);
-  /// The arena's size at the last prepared batch.
-  int64_t bytes() const { return bytes_; }
-
-private:
-  std::vector<StepTensor> tensors_;
-  std::vector<halide_buffer_t> buffers_;
-  std::vector<halide_buffer_t *> pointers_;
-  std::vector<halide_dimension_t> dims_;
-  int32_t batch_ = -1;
-  int64_t bytes_ = 0;
-  int64_t capacity_ = 0;
-  uint8_t *memory_ = nullptr;
-};
+/// The buffers of `tensors` (`count` of them, one pipeline's table) at
+/// `batch`, in table order, laid out in `arena`; nullptr if the arena cannot
+/// be allocated. An arena serves one pipeline: a different table lays it
+/// out anew.
+halide_buffer_t *const *prepareArena(StepArena *arena,
+                                     const StepTensor *tensors, int count,
+                                     int32_t batch);
 
 /// Checks that `batch` is positive and at most `most` (the largest batch
 /// whose tensors its kernels address with 32-bit offsets). Prints what is
