@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  clang-14 clang-format-14 llvm-14-dev llvm-14-tools libclang-rt-14-dev
+  clang-14 clang-format-14 llvm-14-dev llvm-14-tools libclang-rt-14-dev lld
   libhalide14-0-dev
   antlr4 libantlr4-runtime-dev
   nlohmann-json3-dev libgtest-dev libcli11-dev zlib1g-dev

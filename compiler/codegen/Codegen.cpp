@@ -19,6 +19,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -537,9 +538,42 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
   std::string salt = kernelSalt(*variants, opts.profile);
   std::vector<KernelPlan> plans = executablePlans(m, salt);
 
-  // Every distinct kernel in every variant, unless the cache has it.
+  // The generated step and descriptor, compiled by the C++ compiler as the
+  // first job, alongside the kernels: it is known before any kernel is.
   std::vector<Job> jobs;
   std::vector<std::string> objects;
+  {
+    std::vector<const KernelPlan *> pp;
+    for (const KernelPlan &p : plans)
+      pp.push_back(&p);
+    std::vector<std::string> suffixes;
+    for (const TargetVariant &v : *variants)
+      suffixes.push_back(v.suffix);
+    fs::path src = dir / "model.cpp";
+    std::ofstream os(src);
+    os << modelSource(modelDescriptor(m, sourceFile, pp))
+       << stepSource(pp, suffixes, baseTarget(*variants).to_string());
+    if (!os) {
+      diag.error(SourceLoc{}, "cannot write " + src.string());
+      fs::remove_all(dir);
+      return false;
+    }
+    fs::path obj = dir / "model.o";
+    objects.push_back(obj.string());
+    const char *cxx = std::getenv("LAMINA_CXX");
+    std::string cmd =
+        std::string(cxx ? cxx : LAMINA_CXX) + " -O1 " + LAMINA_EXE_LINK_FLAGS +
+        " -I" + quote(LAMINA_RUNTIME_INCLUDE) + " -I" +
+        quote(LAMINA_HALIDE_INCLUDE) + " -c " + quote(src.string()) + " -o ";
+    jobs.push_back(
+        {"compiling the step (model.cpp)", obj, [cmd](const std::string &tmp) {
+           std::string full = cmd + quote(tmp);
+           if (std::system(full.c_str()) != 0)
+             throw std::runtime_error("command failed: " + full);
+         }});
+  }
+
+  // Every distinct kernel in every variant, unless the cache has it.
   size_t kernels = 0, distinct = 0, compiles = 0, cached = 0;
   std::set<uint64_t> seen;
   for (const KernelPlan &plan : plans)
@@ -598,27 +632,13 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
               << parallel << " processes\n";
   bool ok = runJobs(jobs, parallel, dir, opts.verbose, diag);
   if (opts.verbose)
-    std::cerr << "laminac: compiling kernels: " << elapsed(t0) << " s\n";
+    std::cerr << "laminac: compiling the step and kernels: " << elapsed(t0)
+              << " s\n";
 
   if (ok) {
-    std::vector<const KernelPlan *> pp;
-    for (const KernelPlan &p : plans)
-      pp.push_back(&p);
-    std::vector<std::string> suffixes;
-    for (const TargetVariant &v : *variants)
-      suffixes.push_back(v.suffix);
-    std::ofstream src(dir / "model.cpp");
-    src << modelSource(modelDescriptor(m, sourceFile, pp))
-        << stepSource(pp, suffixes, rt.to_string());
-    ok = static_cast<bool>(src);
-  }
-  if (ok) {
     const char *cxx = std::getenv("LAMINA_CXX");
-    std::string cmd = std::string(cxx ? cxx : LAMINA_CXX) + " -O1 " +
-                      LAMINA_EXE_LINK_FLAGS + " -I" +
-                      quote(LAMINA_RUNTIME_INCLUDE) + " -I" +
-                      quote(LAMINA_HALIDE_INCLUDE) + " " +
-                      quote((dir / "model.cpp").string());
+    std::string cmd = std::string(cxx ? cxx : LAMINA_CXX) + " " +
+                      LAMINA_EXE_LINKER + " " + LAMINA_EXE_LINK_FLAGS;
     for (const std::string &o : objects)
       cmd += " " + quote(o);
     const char *rtlib = std::getenv("LAMINA_RUNTIME_LIB");
