@@ -15,10 +15,13 @@ static Expected<TensorType> inferType(const Node &n) {
   return inferUnaryFloat(n);
 }
 
-// d/dx relu(x) = x > 0 ? 1 : 0
+// d/dx relu(x) = x > 0 ? 1 : 0, read from y = relu(x): y > 0 exactly when
+// x > 0 (and both are false for NaN). So the backward pass keeps only y,
+// which the next layer reads anyway: the forward kernel writes one tensor,
+// not two, and is the same kernel in train, eval and predict.
 static void buildGradient(const Node &n, GradBuilder &g) {
-  Node *x = &n.input(0);
-  g.accumulate(*x, g.select(g.greater(x, 0.0), g.outGrad(n), 0.0));
+  Node *y = const_cast<Node *>(&n);
+  g.accumulate(n.input(0), g.select(g.greater(y, 0.0), g.outGrad(n), 0.0));
 }
 
 static Halide::Func lower(const Node &n, LowerContext &ctx) {
