@@ -106,6 +106,13 @@ inline void scheduleMatMul(const Node &n, Halide::Func &out,
 
   std::vector<Halide::Var> fa = f.args();
   f.compute_at(out, jo);
+  // A tile at the run-time batch's edge computes fewer rows (GuardWithIf),
+  // which would make the accumulator's size dynamic: a heap allocation per
+  // tile, in memory. Its storage is the full tile, so it is a fixed-size
+  // stack array that LLVM keeps in registers.
+  f.bound_storage(fa[0], tj);
+  if (hasRow)
+    f.bound_storage(fa[1], ti);
   if (vectorize)
     f.vectorize(fa[0], vec);
   if (hasRow)
