@@ -18,6 +18,7 @@
 
 #include "lamina/Cli.h"
 #include "lamina/Model.h"
+#include "lamina/abi/Step.h"
 
 #include <HalideRuntime.h>
 
@@ -49,6 +50,10 @@ lamina_predict_metadata();
 }
 
 int main(int argc, char **argv) {
+  // The kernels' internal buffers come from a cache: a steady-state step
+  // allocates nothing.
+  halide_set_custom_malloc(lamina::abi::kernelMalloc);
+  halide_set_custom_free(lamina::abi::kernelFree);
   lamina::ModelSource src;
   src.json = lamina_model_json;
   src.pipelines.train = {"lamina_train", lamina_train_step,

@@ -8,7 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace lamina::abi {
 
@@ -156,6 +159,67 @@ int copyBuffer(const halide_buffer_t *src, halide_buffer_t *dst) {
   }
   std::memmove(dst->host, src->host, n);
   return 0;
+}
+
+namespace {
+
+/// Blocks are 128-byte aligned, with 128 bytes before (the size) and after
+/// them: Halide may read a few bytes past either end.
+constexpr size_t kBlockPad = 128;
+constexpr size_t kMaxCached = size_t(1) << 30;
+
+struct BlockCache {
+  std::mutex mutex;
+  std::map<size_t, std::vector<void *>> free;
+  size_t cached = 0;
+};
+
+BlockCache &blockCache() {
+  // Never destroyed: kernels of other static objects' destructors may still
+  // free blocks during exit.
+  static BlockCache *cache = new BlockCache;
+  return *cache;
+}
+
+} // namespace
+
+void *kernelMalloc(void *, size_t bytes) {
+  size_t size = (bytes + kBlockPad - 1) / kBlockPad * kBlockPad;
+  BlockCache &c = blockCache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.free.find(size);
+    if (it != c.free.end() && !it->second.empty()) {
+      void *p = it->second.back();
+      it->second.pop_back();
+      c.cached -= size;
+      return p;
+    }
+  }
+  auto *base = static_cast<uint8_t *>(
+      std::aligned_alloc(kBlockPad, size + 2 * kBlockPad));
+  if (!base)
+    return nullptr;
+  std::memcpy(base, &size, sizeof size);
+  return base + kBlockPad;
+}
+
+void kernelFree(void *, void *ptr) {
+  if (!ptr)
+    return;
+  uint8_t *base = static_cast<uint8_t *>(ptr) - kBlockPad;
+  size_t size;
+  std::memcpy(&size, base, sizeof size);
+  BlockCache &c = blockCache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.cached + size <= kMaxCached) {
+      c.free[size].push_back(ptr);
+      c.cached += size;
+      return;
+    }
+  }
+  std::free(base);
 }
 
 int cpuVariant(int available) {

@@ -102,13 +102,19 @@ void Session::bindScalars(PipelineArgs &args, Scalars &s) const {
     args.setOutput(model_.metrics[i].arg, s.metrics[i]);
 }
 
+std::string Session::CallSite::describe() const {
+  return records
+             ? "on records " + std::to_string(a) + ".." + std::to_string(b)
+             : "at epoch " + std::to_string(a) + ", step " + std::to_string(b);
+}
+
 void Session::run(const Pipeline &p, BoundPipeline &binding,
-                  const PipelineArgs &args, const std::string &context) {
+                  const PipelineArgs &args, const CallSite &site) {
   if (!binding.resolved())
     binding = BoundPipeline(p, args);
   int status = binding.call(args);
   if (status != 0)
-    throw Error(std::string(p.name) + " failed " + context +
+    throw Error(std::string(p.name) + " failed " + site.describe() +
                 " with Halide error " + std::to_string(status) +
                 " (Halide's message is above)");
 }
@@ -251,8 +257,7 @@ EvalResult Session::evaluate(const Dataset &data, int64_t batch) {
     args.setInt32At(batchSlot, static_cast<int32_t>(n));
     rebind(args, inSlots, in, n);
     rebind(args, lblSlots, lbl, n);
-    run(p, evalBinding_, args,
-        "on records " + std::to_string(b) + ".." + std::to_string(b + n - 1));
+    run(p, evalBinding_, args, {true, b, b + n - 1});
     double w = static_cast<double>(n);
     if (model_.hasLoss)
       r.loss += s.loss.get(0) * w;
@@ -290,8 +295,7 @@ std::vector<Tensor> Session::predict(const Dataset &data, int64_t batch) {
     args.setInt32At(batchSlot, static_cast<int32_t>(n));
     rebind(args, inSlots, in, n);
     rebind(args, outSlots, out, n);
-    run(p, predictBinding_, args,
-        "on records " + std::to_string(b) + ".." + std::to_string(b + n - 1));
+    run(p, predictBinding_, args, {true, b, b + n - 1});
     for (size_t i = 0; i < out.size(); ++i)
       if (size_t bytes = out[i].rowBytes() * static_cast<size_t>(n))
         std::memcpy(outputs[i].row(b), out[i].row(0), bytes);
@@ -443,8 +447,7 @@ void Session::train(const Dataset &data, const Dataset &validation,
       rebind(args, nextParamSlots, nextParams_);
       rebind(args, stateSlots, state_);
       rebind(args, nextStateSlots, nextState_);
-      std::string where = "at epoch " + std::to_string(epoch) + ", step " +
-                          std::to_string(stepInEpoch);
+      CallSite where{false, epoch, stepInEpoch};
       run(p, binding, args, where);
 
       double loss = s.loss.get(0);
@@ -462,7 +465,8 @@ void Session::train(const Dataset &data, const Dataset &validation,
                         : "'" + bad + "', as updated by the previous step";
         throw Error(
             std::string("loss is ") + (std::isnan(loss) ? "NaN" : "infinite") +
-            " " + where + " (global step " + std::to_string(step_ + 1) +
+            " " + where.describe() + " (global step " +
+            std::to_string(step_ + 1) +
             "); training diverged. The first non-finite tensor is " + first +
             ". " + keptCheckpoint(opts.checkpointPath, savedEpoch) +
             " Try a smaller --lr.");

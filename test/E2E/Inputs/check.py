@@ -16,6 +16,10 @@ Numbers are compared here, with tolerances, never by FileCheck.
       values as FILE.npy, up to %.6g).
   check.py rounded OUT --expect 0,1,1,0
       The printed single-column predictions round to the expected values.
+  check.py no-more-allocs MANY FEW [--most K]
+                               allocation counts (one integer per file) of the
+                               same work in many and in few pipeline calls:
+                               MANY is at most K (default 2) above FEW
   check.py st-list FILE
       Reads a safetensors file with a plain reader and prints its metadata
       and its tensors in header order: "NAME DTYPE [SHAPE]".
@@ -111,6 +115,16 @@ def cmd_same_metrics(a):
         if not abs(v1 - v2) <= a.atol:
             fail(f"{name}: {v1} in '{l1}' but {v2} in '{l2}'")
     print("same")
+
+
+def cmd_no_more_allocs(a):
+    with open(a.many) as f1, open(a.few) as f2:
+        many, few = int(f1.read()), int(f2.read())
+    if many - few > a.most:
+        fail(f"allocation calls: {many} in {a.many} but {few} in {a.few}; "
+             "the run with more pipeline calls allocates "
+             f"{many - few} more times, so a call allocates")
+    print(f"allocation calls: {many} and {few}")
 
 
 def cmd_npy(a):
@@ -316,6 +330,10 @@ def main():
     p = sub.add_parser("rounded")
     p.add_argument("out")
     p.add_argument("--expect", required=True)
+    p = sub.add_parser("no-more-allocs")
+    p.add_argument("many")
+    p.add_argument("few")
+    p.add_argument("--most", type=int, default=2)
     p = sub.add_parser("st-list")
     p.add_argument("file")
     p = sub.add_parser("st-same")
@@ -351,6 +369,7 @@ def main():
     a = ap.parse_args()
     {"metric": cmd_metric, "same-metrics": cmd_same_metrics, "npy": cmd_npy,
      "printed": cmd_printed, "rounded": cmd_rounded, "st-list": cmd_st_list,
+     "no-more-allocs": cmd_no_more_allocs,
      "st-same": cmd_st_same, "st-values": cmd_st_values,
      "mlp-forward": cmd_mlp_forward, "mlp-steps": cmd_mlp_steps,
      "linreg-batches": cmd_linreg_batches}[a.cmd](a)

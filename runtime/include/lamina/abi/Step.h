@@ -22,6 +22,7 @@
 
 #include <HalideRuntime.h>
 
+#include <cstddef>
 #include <cstdint>
 
 namespace lamina::abi {
@@ -67,6 +68,13 @@ int checkArgument(const char *pipeline, const char *name,
 
 /// Copies `src` into `dst` (same type and extents); 0 on success.
 int copyBuffer(const halide_buffer_t *src, halide_buffer_t *dst);
+
+/// Halide's allocator for the kernels' internal buffers
+/// (halide_set_custom_malloc/free): freed blocks are kept by size and
+/// handed out again, so a steady-state step allocates nothing from the
+/// system. Thread-safe; at most 1 GiB is kept.
+void *kernelMalloc(void *userContext, size_t bytes);
+void kernelFree(void *userContext, void *ptr);
 
 /// The best variant (abi/Version.h) this CPU runs among the first
 /// `available` ones.
