@@ -542,6 +542,8 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
   // first job, alongside the kernels: it is known before any kernel is.
   std::vector<Job> jobs;
   std::vector<std::string> objects;
+  const char *cxxEnv = std::getenv("LAMINA_CXX");
+  const std::string cxx = cxxEnv ? cxxEnv : LAMINA_CXX;
   {
     std::vector<const KernelPlan *> pp;
     for (const KernelPlan &p : plans)
@@ -560,11 +562,10 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
     }
     fs::path obj = dir / "model.o";
     objects.push_back(obj.string());
-    const char *cxx = std::getenv("LAMINA_CXX");
-    std::string cmd =
-        std::string(cxx ? cxx : LAMINA_CXX) + " -O1 " + LAMINA_EXE_LINK_FLAGS +
-        " -I" + quote(LAMINA_RUNTIME_INCLUDE) + " -I" +
-        quote(LAMINA_HALIDE_INCLUDE) + " -c " + quote(src.string()) + " -o ";
+    std::string cmd = cxx + " -O1 " + LAMINA_EXE_LINK_FLAGS + " -I" +
+                      quote(LAMINA_RUNTIME_INCLUDE) + " -I" +
+                      quote(LAMINA_HALIDE_INCLUDE) + " -c " +
+                      quote(src.string()) + " -o ";
     jobs.push_back(
         {"compiling the step (model.cpp)", obj, [cmd](const std::string &tmp) {
            std::string full = cmd + quote(tmp);
@@ -636,9 +637,8 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
               << " s\n";
 
   if (ok) {
-    const char *cxx = std::getenv("LAMINA_CXX");
-    std::string cmd = std::string(cxx ? cxx : LAMINA_CXX) + " " +
-                      LAMINA_EXE_LINKER + " " + LAMINA_EXE_LINK_FLAGS;
+    std::string cmd =
+        cxx + " " + LAMINA_EXE_LINKER + " " + LAMINA_EXE_LINK_FLAGS;
     for (const std::string &o : objects)
       cmd += " " + quote(o);
     const char *rtlib = std::getenv("LAMINA_RUNTIME_LIB");

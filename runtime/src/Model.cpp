@@ -616,10 +616,6 @@ BoundPipeline::~BoundPipeline() = default;
 BoundPipeline::BoundPipeline(BoundPipeline &&) noexcept = default;
 BoundPipeline &BoundPipeline::operator=(BoundPipeline &&) noexcept = default;
 
-int64_t BoundPipeline::arenaBytes() const {
-  return arena_ ? arena_->bytes() : 0;
-}
-
 int BoundPipeline::call(const PipelineArgs &args) {
   assert(resolved_ && "call of an unresolved pipeline");
   const auto &entries = args.entries();

@@ -256,8 +256,6 @@ public:
   /// order and of the same kinds, dtypes and ranks (their values, tensors
   /// and rows may differ). Returns the pipeline's status.
   int call(const PipelineArgs &args);
-  /// The bytes of its arena at the last call's batch (0 before a call).
-  int64_t arenaBytes() const;
 
 private:
   Pipeline pipeline_;

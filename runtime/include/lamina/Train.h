@@ -101,8 +101,6 @@ private:
   };
   Scalars makeScalars() const;
   void bindScalars(PipelineArgs &args, Scalars &s) const;
-  /// Calls `p` through `binding`, resolving it from `args` at the first
-  /// call; throws Error naming `site` if the pipeline fails.
   /// Where a pipeline call is, for its error message: "at epoch A, step
   /// B" or "on records A..B". Formatted only when the call fails, so that
   /// a steady-state step allocates nothing.
@@ -111,6 +109,8 @@ private:
     int64_t a, b;
     std::string describe() const;
   };
+  /// Calls `p` through `binding`, resolving it from `args` at the first
+  /// call; throws Error naming `site` if the pipeline fails.
   void run(const Pipeline &p, BoundPipeline &binding, const PipelineArgs &args,
            const CallSite &site);
 

@@ -229,6 +229,16 @@ int failingStep(void **, lamina::abi::StepArena *) { return -17; }
 
 const Pipeline kScale = {"scale", scaleStep, scaleMd};
 
+/// The arguments of kScale for one row of `x` into `y`, with k = 1.
+PipelineArgs oneRowArgs(const Tensor &x, Tensor &y) {
+  PipelineArgs args;
+  args.setInt32("batch", 1);
+  args.setInput("in_x", x);
+  args.setFloat64("k", 1.0);
+  args.setOutput("out_y", y);
+  return args;
+}
+
 } // namespace
 
 TEST(CallPipeline, BindsByName) {
@@ -277,11 +287,7 @@ TEST(CallPipeline, EachBindingOwnsItsArena) {
   // Two sessions of one model must not share a step's intermediates: each
   // binding passes its own arena, the same one on every call.
   Tensor x(DType::F32, {1}), y(DType::F32, {1});
-  PipelineArgs args;
-  args.setInt32("batch", 1);
-  args.setInput("in_x", x);
-  args.setFloat64("k", 1.0);
-  args.setOutput("out_y", y);
+  PipelineArgs args = oneRowArgs(x, y);
   BoundPipeline a(kScale, args), b(kScale, args);
   ASSERT_EQ(a.call(args), 0);
   lamina::abi::StepArena *first = gArena;
@@ -298,12 +304,7 @@ TEST(CallPipeline, EachBindingOwnsItsArena) {
 TEST(CallPipeline, ReturnsHalideErrors) {
   Pipeline failing = {"failing", failingStep, scaleMd};
   Tensor x(DType::F32, {1}), y(DType::F32, {1});
-  PipelineArgs args;
-  args.setInt32("batch", 1);
-  args.setInput("in_x", x);
-  args.setFloat64("k", 1.0);
-  args.setOutput("out_y", y);
-  EXPECT_EQ(callPipeline(failing, args), -17);
+  EXPECT_EQ(callPipeline(failing, oneRowArgs(x, y)), -17);
 }
 
 TEST(CallPipeline, Mismatches) {
