@@ -171,8 +171,8 @@ TEST(ModelDesc, ChecksTheVersionFirst) {
                 current +
                 ": rebuild the executable with the laminac of this runtime");
   EXPECT_NE(errorOf([] {
-              ModelDesc::parse(R"({"abi_version": "4"})");
-            }).find("model descriptor version \"4\""),
+              ModelDesc::parse(R"({"abi_version": "5"})");
+            }).find("model descriptor version \"5\""),
             std::string::npos);
 }
 
