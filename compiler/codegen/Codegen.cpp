@@ -81,11 +81,18 @@ static Halide::Target baseTarget(const std::vector<TargetVariant> &v) {
 /// A variant's target as kernels of an executable are compiled for it: no
 /// Halide runtime (linked once), no assertions and no bounds queries (the
 /// generated step checks its arguments once per call, and every buffer it
-/// passes is allocated).
-static Halide::Target aotTarget(const Halide::Target &variant, bool profile) {
+/// passes is allocated). The fallback variant of a portable build (plain
+/// x86-64, run only by CPUs without AVX2) is also compiled without LLVM's
+/// loop passes: Halide's schedules already vectorize and unroll, and it
+/// cuts that variant's compile time by a quarter (VGG-small: 6.6 to 5.0 CPU
+/// seconds).
+static Halide::Target aotTarget(const Halide::Target &variant, bool profile,
+                                bool fallback) {
   Halide::Target t = variant.with_feature(Halide::Target::NoRuntime)
                          .with_feature(Halide::Target::NoAsserts)
                          .with_feature(Halide::Target::NoBoundsQuery);
+  if (fallback)
+    t = t.with_feature(Halide::Target::DisableLLVMLoopOpt);
   return profile ? t.with_feature(Halide::Target::Profile) : t;
 }
 
@@ -539,7 +546,9 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
   std::vector<KernelPlan> plans = executablePlans(m, salt);
 
   // The generated step and descriptor, compiled by the C++ compiler as the
-  // first job, alongside the kernels: it is known before any kernel is.
+  // first job, alongside the kernels: it is known before any kernel is. It
+  // is a sequence of calls and tables, so -O0: optimizing it takes longer
+  // (0.21 s instead of 0.12 s for VGG-small) than it could ever save.
   std::vector<Job> jobs;
   std::vector<std::string> objects;
   const char *cxxEnv = std::getenv("LAMINA_CXX");
@@ -562,7 +571,7 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
     }
     fs::path obj = dir / "model.o";
     objects.push_back(obj.string());
-    std::string cmd = cxx + " -O1 " + LAMINA_EXE_LINK_FLAGS + " -I" +
+    std::string cmd = cxx + " -O0 " + LAMINA_EXE_LINK_FLAGS + " -I" +
                       quote(LAMINA_RUNTIME_INCLUDE) + " -I" +
                       quote(LAMINA_HALIDE_INCLUDE) + " -c " +
                       quote(src.string()) + " -o ";
@@ -594,7 +603,9 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
           ++cached;
           continue;
         }
-        Halide::Target t = kernelTarget(k, aotTarget(v.target, opts.profile));
+        Halide::Target t =
+            kernelTarget(k, aotTarget(v.target, opts.profile,
+                                      vi == 0 && variants->size() > 1));
         const KernelPlan *pp = &plan;
         const Kernel *kp = &k;
         jobs.push_back({"compiling kernel " + fn + " (" +

@@ -157,7 +157,8 @@ struct StepWriter {
        << "(void **a, halide_buffer_t *const *t, int32_t batch) {\n"
        << "  (void)t;\n  int rc = 0;\n";
     for (const Kernel &k : plan.kernels) {
-      os << "  if ((rc = " << kernelSymbol(k, suffixes, v) << "(batch";
+      os << "  if ((rc = " << kernelSymbol(k, suffixes, v) << "("
+         << k.batchArgument();
       for (const Node *s : k.scalars)
         os << ", *static_cast<double *>(a[" << argOf.at(s) << "])";
       for (const Node *in : k.inputs)
@@ -197,21 +198,18 @@ struct StepWriter {
     return most;
   }
 
-  /// Every tensor argument checked once per call: kernels are compiled
-  /// without Halide's assertions.
-  void checks(std::ostream &os, std::vector<int64_t> &shapeTable) const {
+  /// The table of every tensor argument, checked once per call by
+  /// abi::checkArguments: kernels are compiled without Halide's assertions.
+  /// Returns the number of entries.
+  size_t checks(std::ostream &os, std::vector<int64_t> &shapeTable) const {
+    size_t count = 0;
+    os << "const lamina::abi::ArgumentCheck " << fn << "_checks[] = {\n";
     auto check = [&](const std::string &name, size_t i, const Node &n) {
-      os << "  if (int rc = lamina::abi::checkArgument(\"" << fn << "\", \""
-         << name << "\", " << arg(i) << ", " << typeCode(n.dtype()) << ", "
-         << dtypeSize(n.dtype()) * 8 << ", " << n.rank() << ", ";
-      if (n.rank() == 0) {
-        os << "nullptr";
-      } else {
-        // A pointer into the pipeline's table of shapes.
-        os << fn << "_shapes + " << shapeTable.size();
-        shapeTable.insert(shapeTable.end(), n.shape().begin(), n.shape().end());
-      }
-      os << ", batch))\n    return rc;\n";
+      os << "    {\"" << name << "\", " << i << ", " << typeCode(n.dtype())
+         << ", " << dtypeSize(n.dtype()) * 8 << ", " << n.rank() << ", "
+         << shapeTable.size() << "},\n";
+      shapeTable.insert(shapeTable.end(), n.shape().begin(), n.shape().end());
+      ++count;
     };
     for (const Node *leaf : plan.leaves)
       if (!isHyper(*leaf))
@@ -219,23 +217,29 @@ struct StepWriter {
     size_t i = firstResult;
     for (const PlanResult &r : plan.results)
       check(r.name, i++, *r.node);
+    if (count == 0)
+      os << "    {\"\", 0, 0, 0, 0, 0},\n";
+    os << "};\n";
+    return count;
   }
 
   void entry(std::ostream &os, const std::vector<std::string> &suffixes) const {
-    std::ostringstream body;
-    body << "extern \"C\" int " << fn
-         << "_step(void **a, lamina::abi::StepArena *arena) {\n"
-         << "  int32_t batch = *static_cast<int32_t *>(a[0]);\n"
-         << "  if (int rc = lamina::abi::checkBatch(\"" << fn << "\", batch, "
-         << maxBatch() << "))\n    return rc;\n";
     std::vector<int64_t> shapeTable;
-    checks(body, shapeTable);
+    size_t count = checks(os, shapeTable);
     os << "const int64_t " << fn << "_shapes[] = {";
     for (size_t i = 0; i < shapeTable.size(); ++i)
       os << (i ? ", " : "") << shapeTable[i];
     if (shapeTable.empty())
       os << "0";
-    os << "};\n" << body.str();
+    os << "};\n"
+       << "extern \"C\" int " << fn
+       << "_step(void **a, lamina::abi::StepArena *arena) {\n"
+       << "  int32_t batch = *static_cast<int32_t *>(a[0]);\n"
+       << "  if (int rc = lamina::abi::checkBatch(\"" << fn << "\", batch, "
+       << maxBatch() << "))\n    return rc;\n"
+       << "  if (int rc = lamina::abi::checkArguments(\"" << fn << "\", " << fn
+       << "_checks, " << count << ", a, " << fn << "_shapes, batch))\n"
+       << "    return rc;\n";
     if (arena.empty())
       os << "  (void)arena;\n  halide_buffer_t *const *t = nullptr;\n";
     else

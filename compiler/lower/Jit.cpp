@@ -79,6 +79,25 @@ static std::vector<int64_t> atBatch(const Shape &s, int64_t batch) {
   return out;
 }
 
+/// The buffer a kernel reads or writes for `b`, a dense buffer holding n:
+/// b itself, or for a generic kernel (Plan.h) a view of b's memory at the
+/// shape of `view`, n's copy in the generic kernel, with the kernel's batch
+/// argument `rows` in the batch's place.
+static Halide::Buffer<> kernelView(const Halide::Buffer<> &b, const Kernel &k,
+                                   const Node *view, int64_t rows) {
+  if (!k.generic)
+    return b;
+  std::vector<int64_t> shape = atBatch(view->shape(), rows);
+  std::vector<halide_dimension_t> dims;
+  int32_t stride = 1;
+  for (auto it = shape.rbegin(); it != shape.rend(); ++it) {
+    dims.push_back({0, static_cast<int32_t>(*it), stride, 0});
+    stride *= static_cast<int32_t>(*it);
+  }
+  return Halide::Buffer<>(b.type(), const_cast<void *>(b.data()),
+                          static_cast<int>(dims.size()), dims.data());
+}
+
 TensorMap JitPipeline::run(const TensorMap &feeds) {
   // Leaves by node name; the gradients an update phase is cut at by their
   // argument names ("grad_p_w").
@@ -131,15 +150,21 @@ TensorMap JitPipeline::run(const TensorMap &feeds) {
   }
   for (const Kernel &k : plan_.kernels) {
     LoweredKernel &lk = compiled_.at(k.hash);
-    lk.batch.set(static_cast<int32_t>(batch));
+    int64_t rows = k.batchArgumentAt(batch);
+    lk.batch.set(static_cast<int32_t>(rows));
     for (size_t i = 0; i < k.scalars.size(); ++i)
       lk.scalars[i].set(scalars.at(k.scalars[i]));
+    const Kernel &code = k.generic ? k.generic->kernel : k;
     for (size_t i = 0; i < k.inputs.size(); ++i)
-      lk.inputs[i].set(buffers.at(k.inputs[i]));
-    std::vector<Halide::Buffer<>> outs;
-    for (const Node *o : k.outputs)
+      lk.inputs[i].set(
+          kernelView(buffers.at(k.inputs[i]), k, code.inputs[i], rows));
+    std::vector<Halide::Buffer<>> outs, views;
+    for (size_t i = 0; i < k.outputs.size(); ++i) {
+      const Node *o = k.outputs[i];
       outs.push_back(makeBuffer(o->dtype(), atBatch(o->shape(), batch)));
-    Halide::Realization r(outs);
+      views.push_back(kernelView(outs.back(), k, code.outputs[i], rows));
+    }
+    Halide::Realization r(views);
     lk.pipeline.realize(r, kernelTarget(k, target_));
     for (size_t i = 0; i < k.outputs.size(); ++i)
       buffers[k.outputs[i]] = outs[i];

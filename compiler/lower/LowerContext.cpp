@@ -167,19 +167,30 @@ bool LowerContext::parallel(const Node &n, int64_t outer) const {
   return largest >= kMinParallelElements;
 }
 
+void LowerContext::setDense(const Halide::Internal::Parameter &p,
+                            const Shape &s) const {
+  Halide::Expr stride = 1;
+  for (unsigned hd = 0; hd < s.size(); ++hd) {
+    unsigned d = static_cast<unsigned>(s.size()) - 1 - hd;
+    Halide::Internal::Parameter q = p;
+    q.set_min_constraint(static_cast<int>(hd), 0);
+    q.set_extent_constraint(static_cast<int>(hd), extent(s, d));
+    q.set_stride_constraint(static_cast<int>(hd), stride);
+    stride = Halide::Internal::simplify(stride * extent(s, d));
+  }
+}
+
 Halide::ImageParam &LowerContext::imageParamFor(const Node &leaf) {
   auto it = images_.find(leaf.id());
   if (it != images_.end())
     return it->second;
   Halide::ImageParam img(type(leaf), static_cast<int>(leaf.rank()),
                          argNameOf(leaf));
-  // Tell Halide every extent we know and the mins (0); the innermost
-  // stride is 1 by Halide's default constraint.
-  for (unsigned d = 0; d < leaf.rank(); ++d) {
-    int hd = static_cast<int>(leaf.rank() - 1 - d);
-    img.dim(hd).set_min(0);
-    img.dim(hd).set_extent(extent(leaf.shape(), d));
-  }
+  // Tell Halide every extent we know, the mins (0) and the strides: every
+  // buffer a kernel is given is dense (the step checks its arguments, and
+  // lays out the arena's tensors so). A generic kernel (Plan.h) relies on
+  // it: it reads [rows, 1, h, w] from a buffer laid out as [n, c, h, w].
+  setDense(img.parameter(), leaf.shape());
   return images_.emplace(leaf.id(), img).first->second;
 }
 

@@ -50,10 +50,7 @@ void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx) {
 }
 
 void setOutputBounds(Halide::Func &f, const Node &n, LowerContext &ctx) {
-  for (unsigned d = 0; d < n.rank(); ++d) {
-    int hd = static_cast<int>(n.rank() - 1 - d);
-    f.output_buffer().dim(hd).set_bounds(0, ctx.extent(n.shape(), d));
-  }
+  ctx.setDense(f.output_buffer().parameter(), n.shape());
 }
 
 Halide::Func outputFunc(const std::string &name, const Node &n,

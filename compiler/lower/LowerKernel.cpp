@@ -45,6 +45,8 @@ static bool scatters(const Halide::Func &f) {
 
 LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
                           const Halide::Target &target) {
+  if (k.generic)
+    return lowerKernel(k.generic->plan, k.generic->kernel, target);
   LowerContext ctx(*plan.graph, target);
   LoweredKernel out;
   out.arguments.push_back(ctx.batch());

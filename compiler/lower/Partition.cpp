@@ -33,6 +33,19 @@ std::string Kernel::symbol() const {
   return buf;
 }
 
+std::string Kernel::batchArgument() const {
+  if (!generic)
+    return "batch";
+  std::string rows = std::to_string(generic->rows);
+  return generic->perBatch ? "batch * " + rows : rows;
+}
+
+int64_t Kernel::batchArgumentAt(int64_t batch) const {
+  if (!generic)
+    return batch;
+  return generic->perBatch ? batch * generic->rows : generic->rows;
+}
+
 std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind) {
   std::vector<PlanResult> out;
   auto isMetric = [&](const std::string &name) {
@@ -124,12 +137,7 @@ static int variantCount(const Kernel &k) {
   for (const Node *n : k.nodes)
     if (getOpInfo(n->kind()).computeBound)
       return 3;
-  int64_t bytes = 0;
-  for (const auto *list : {&k.inputs, &k.outputs})
-    for (const Node *n : *list)
-      bytes += numElements(n->shape(), 64) *
-               static_cast<int64_t>(dtypeSize(n->dtype()));
-  return bytes >= kWideBytes ? 2 : 1;
+  return 1;
 }
 
 /// The text that decides a kernel's code: its arguments' types, its nodes'
@@ -181,6 +189,98 @@ static std::string kernelKey(const Kernel &k, const std::string &salt) {
   for (const Node *o : k.outputs)
     os << "out " << ref.at(o) << "\n";
   return os.str();
+}
+
+/// The leading dims of its result that n computes row by row (see
+/// OpInfo::rowDims).
+static unsigned rowDimsOf(const Node &n) {
+  const OpInfo &info = getOpInfo(n.kind());
+  if (info.rowDims)
+    return info.rowDims(n);
+  if (!info.fusible || n.rank() == 0)
+    return 0;
+  for (const Node *in : loweringInputs(n))
+    if (in->rank() != 0 && in->shape() != n.shape())
+      return 0;
+  return n.rank() - 1;
+}
+
+/// k as a GenericKernel, or nullptr if it is none (see GenericKernel).
+static std::shared_ptr<const GenericKernel>
+makeGeneric(const Kernel &k, PipelineKind kind, const std::string &salt) {
+  if (k.nodes.empty() || kernelTarget(k, Halide::Target("x86-64-linux"))
+                             .has_feature(Halide::Target::LargeBuffers))
+    return nullptr;
+  unsigned dims = ~0u;
+  for (const Node *n : k.nodes) {
+    if (getOpInfo(n->kind()).computeBound ||
+        loweringInputs(*n) !=
+            std::vector<const Node *>(n->inputs().begin(), n->inputs().end()))
+      return nullptr;
+    dims = std::min(dims, rowDimsOf(*n));
+  }
+  for (const Node *c : k.constants)
+    if (c->rank() != 0)
+      return nullptr;
+  if (dims == 0 || dims == ~0u)
+    return nullptr;
+  const Shape &first = k.nodes.front()->shape();
+  Shape lead(first.begin(), first.begin() + dims);
+  for (const auto *list : {&k.nodes, &k.inputs, &k.outputs})
+    for (const Node *n : *list)
+      if (n->rank() != 0 &&
+          (n->rank() < dims ||
+           !std::equal(lead.begin(), lead.end(), n->shape().begin())))
+        return nullptr;
+  auto g = std::make_shared<GenericKernel>();
+  g->dims = dims;
+  for (int64_t d : lead) {
+    if (d == kBatch)
+      g->perBatch = true;
+    else
+      g->rows *= d;
+  }
+  // Nothing to gain where the leading dims are the batch alone.
+  if (g->rows == 1)
+    return nullptr;
+  auto typeOf = [&](const Node &n) {
+    if (n.rank() == 0)
+      return n.type();
+    Shape s(dims, 1);
+    s[0] = kBatch;
+    s.insert(s.end(), n.shape().begin() + dims, n.shape().end());
+    return TensorType{n.dtype(), s};
+  };
+  g->graph = std::make_unique<Graph>("generic");
+  std::map<const Node *, Node *> copy;
+  auto leaf = [&](const Node &n) {
+    Node *c = g->graph->create(n.kind(), {}, typeOf(n), n.attrs(), n.loc());
+    c->setData(n.data());
+    return copy[&n] = c;
+  };
+  for (const Node *n : k.scalars)
+    g->kernel.scalars.push_back(leaf(*n));
+  for (const Node *n : k.inputs)
+    g->kernel.inputs.push_back(leaf(*n));
+  for (const Node *n : k.constants)
+    g->kernel.constants.push_back(leaf(*n));
+  for (const Node *n : k.nodes) {
+    std::vector<Node *> ins;
+    for (const Node *in : n->inputs())
+      ins.push_back(copy.at(in));
+    Node *c =
+        g->graph->create(n->kind(), ins, typeOf(*n), n->attrs(), n->loc());
+    copy[n] = c;
+    g->kernel.nodes.push_back(c);
+  }
+  for (const Node *n : k.outputs)
+    g->kernel.outputs.push_back(copy.at(n));
+  g->kernel.key = kernelKey(g->kernel, salt);
+  g->kernel.hash = fnv1a(g->kernel.key);
+  g->kernel.variants = k.variants;
+  g->plan.kind = kind;
+  g->plan.graph = g->graph.get();
+  return g;
 }
 
 KernelPlan partition(const Graph &g, PipelineKind kind,
@@ -372,8 +472,11 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
               kernelOf[in->id()] < static_cast<int>(gi)) &&
              "a kernel reads a value of a later kernel");
     k.key = kernelKey(k, salt);
-    k.hash = fnv1a(k.key);
     k.variants = variantCount(k);
+    if ((k.generic = makeGeneric(k, kind, salt)))
+      k.key = "generic over " + std::to_string(k.generic->dims) +
+              " leading dims\n" + k.generic->kernel.key;
+    k.hash = fnv1a(k.key);
     plan.kernels.push_back(std::move(k));
   }
   return plan;

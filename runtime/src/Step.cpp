@@ -148,6 +148,19 @@ int checkArgument(const char *pipeline, const char *name,
   return halide_error_code_bad_dimensions;
 }
 
+int checkArguments(const char *pipeline, const ArgumentCheck *checks, int count,
+                   void *const *args, const int64_t *shapes, int32_t batch) {
+  for (int i = 0; i < count; ++i) {
+    const ArgumentCheck &c = checks[i];
+    if (int rc =
+            checkArgument(pipeline, c.name,
+                          static_cast<const halide_buffer_t *>(args[c.index]),
+                          c.code, c.bits, c.rank, shapes + c.shape, batch))
+      return rc;
+  }
+  return 0;
+}
+
 int copyBuffer(const halide_buffer_t *src, halide_buffer_t *dst) {
   if (src->dimensions != dst->dimensions || src->type != dst->type)
     return -1;

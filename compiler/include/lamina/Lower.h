@@ -95,6 +95,10 @@ public:
   Halide::Func reductionOf(const Node &n) const;
 
   const Halide::Target &target() const { return target_; }
+  /// Constrains buffer parameter `p` (an input's or a kernel output's) to a
+  /// dense buffer of logical shape `s`, mins 0: its kernel reads neither
+  /// extents, mins nor strides from the buffer, only its host pointer.
+  void setDense(const Halide::Internal::Parameter &p, const Shape &s) const;
   /// Natural vector width in elements for n's type (8 for f32 with AVX2).
   int vectorWidth(const Node &n) const;
   /// Whether a parallel loop of `outer` iterations (kBatch: the run-time

@@ -124,10 +124,18 @@ struct OpInfo {
   /// single reader there (compiler/lower/Partition.cpp). Other ops anchor a
   /// kernel of their own.
   bool fusible = false;
+  /// The number of leading dims of n's result that n computes row by row:
+  /// result row (i0, .., ik-1) reads only row (i0, .., ik-1) of each operand
+  /// that is not of rank 0, whose leading dims are the result's (pooling
+  /// and its gradient: batch and channels). A kernel of such ops compiles
+  /// once for any extents of those dims (GenericKernel). nullptr: none, but
+  /// a fusible op whose operands have its shape or rank 0 computes every
+  /// dim but the innermost so.
+  unsigned (*rowDims)(const Node &n) = nullptr;
   /// Many multiply-adds per element read or written (matmul, dense, the
   /// convolutions and their gradients): wider vectors pay, so a portable
   /// executable gets an AVX2 and an AVX-512 variant of every kernel that
-  /// holds one (see Kernel::wide).
+  /// holds one (see Kernel::variants).
   bool computeBound = false;
   /// How a model file calls it.
   DslForm form = DslForm::Call;

@@ -19,10 +19,13 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace lamina {
+
+struct GenericKernel;
 
 /// One fused kernel.
 struct Kernel {
@@ -46,18 +49,24 @@ struct Kernel {
   /// AVX-512, in that order) are compiled for it; a CPU that runs a later
   /// variant calls the last one compiled. Three for a kernel holding a
   /// compute-bound op (OpInfo::computeBound), where each vector width pays;
-  /// two for one that moves at least kWideBytes at batch 64, bound by memory,
-  /// where AVX2 still helps and AVX-512 does not; one (plain x86-64) for the
-  /// rest, too small for wider vectors to matter. Compiling small kernels
-  /// once keeps a portable build near the cost of a host build.
+  /// one (plain x86-64) for the rest, bound by memory: with AVX2 too, the
+  /// MLP's and LeNet-5's training speed did not change (best of 4 epochs
+  /// each on a 2-core AMD EPYC), and VGG-small's portable compile took a
+  /// sixth longer.
   int variants = 3;
+  /// Set when the kernel compiles once for any extents of its leading dims
+  /// (see GenericKernel): its key and code are those of `generic`'s kernel.
+  std::shared_ptr<const GenericKernel> generic;
+
+  /// The value the step passes as the kernel's batch argument, as C++ over
+  /// `batch`: "batch", or the generic kernel's row count.
+  std::string batchArgument() const;
+  /// That value at `batch`.
+  int64_t batchArgumentAt(int64_t batch) const;
 
   /// The symbol of the compiled kernel: "lk_" and 16 hex digits of the hash.
   std::string symbol() const;
 };
-
-/// See Kernel::variants: 1 MiB.
-constexpr int64_t kWideBytes = int64_t(1) << 20;
 
 /// One result of a pipeline ("loss", "new_p_w", "out_probs") and the node
 /// computing it.
@@ -83,6 +92,25 @@ struct KernelPlan {
   /// taken but not read (a gradient that is a leaf, or one node that is the
   /// gradient of two parameters).
   std::vector<std::pair<std::string, const Node *>> gradArgs;
+};
+
+/// A kernel without compute-bound ops whose tensors (those not of rank 0)
+/// all begin with the same `dims` dims, which its ops compute row by row
+/// (OpInfo::rowDims: pooling and its gradient over batch and channels, and
+/// element-wise ops): its code is compiled from a copy over a graph of its
+/// own in which those dims are one dim of run-time extent, in the batch's
+/// place, followed by dims - 1 dims of extent 1. So it compiles once for
+/// any extents of them: the pooling layers of a net that differ only in
+/// channels share one kernel, and changing a layer's width recompiles none
+/// of them. The step passes the row count (`rows`, times the batch when
+/// the dims hold it) as the kernel's batch argument.
+struct GenericKernel {
+  std::unique_ptr<Graph> graph;
+  KernelPlan plan;
+  Kernel kernel;
+  unsigned dims = 0;
+  int64_t rows = 1;
+  bool perBatch = false;
 };
 
 /// The argument name of a leaf of `plan`: argName(n), or its cut name.

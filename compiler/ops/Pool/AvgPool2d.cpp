@@ -35,6 +35,7 @@ extern const OpInfo AvgPool2dInfo = [] {
   op.inferType = inferType;
   op.buildGradient = buildGradient;
   op.lower = lower;
+  op.rowDims = poolRowDims;
   op.schedule = schedule;
   op.form = DslForm::Layer;
   return op;

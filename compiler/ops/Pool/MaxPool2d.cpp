@@ -36,6 +36,7 @@ extern const OpInfo MaxPool2dInfo = [] {
   op.inferType = inferType;
   op.buildGradient = buildGradient;
   op.lower = lower;
+  op.rowDims = poolRowDims;
   op.schedule = schedule;
   op.form = DslForm::Layer;
   return op;

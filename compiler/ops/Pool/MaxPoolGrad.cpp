@@ -29,6 +29,7 @@ extern const OpInfo MaxPoolGradInfo = [] {
   op.inferType = inferType;
   op.noGradReason = "second derivatives of pooling are not supported";
   op.lower = lower;
+  op.rowDims = poolRowDims;
   op.schedule = schedule;
   op.form = DslForm::None;
   op.operandDoc = "x, dy";

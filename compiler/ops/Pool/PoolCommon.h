@@ -119,6 +119,10 @@ Halide::Func lowerAvgPoolGrad(const Node &n, LowerContext &ctx);
 /// batch.
 void schedulePool(const Node &n, Halide::Func &f, LowerContext &ctx);
 
+/// OpInfo::rowDims of the pooling ops and their gradients: the batch and
+/// the channels, which they compute one (sample, channel) plane at a time.
+inline unsigned poolRowDims(const Node &) { return 2; }
+
 /// Schedule of the gradients: compute_root, parallel over the batch. With
 /// a stride s > 1 along the width, columns are taken s at a time (unrolled)
 /// so each window index is affine in the vector lane: dy and the arg-maxes

@@ -66,6 +66,23 @@ int checkArgument(const char *pipeline, const char *name,
                   const halide_buffer_t *b, uint8_t code, uint8_t bits,
                   int32_t rank, const int64_t *shape, int32_t batch);
 
+/// One tensor argument that a step checks: its name, its index in the
+/// step's argument array, its element type (code, bits), and its shape:
+/// `rank` extents from index `shape` of the pipeline's table of shapes.
+struct ArgumentCheck {
+  const char *name;
+  int32_t index;
+  uint8_t code;
+  uint8_t bits;
+  int32_t rank;
+  int32_t shape;
+};
+
+/// checkArgument of each of the `count` entries of `checks` on the step's
+/// arguments `args`, in order: the first failure's code, else 0.
+int checkArguments(const char *pipeline, const ArgumentCheck *checks, int count,
+                   void *const *args, const int64_t *shapes, int32_t batch);
+
 /// Copies `src` into `dst` (same type and extents); 0 on success.
 int copyBuffer(const halide_buffer_t *src, halide_buffer_t *dst);
 
