@@ -169,10 +169,11 @@ bool LowerContext::parallel(const Node &n, int64_t outer) const {
 
 void LowerContext::setDense(const Halide::Internal::Parameter &p,
                             const Shape &s) const {
+  // A Parameter is a handle: q constrains p's buffer.
+  Halide::Internal::Parameter q = p;
   Halide::Expr stride = 1;
   for (unsigned hd = 0; hd < s.size(); ++hd) {
     unsigned d = static_cast<unsigned>(s.size()) - 1 - hd;
-    Halide::Internal::Parameter q = p;
     q.set_min_constraint(static_cast<int>(hd), 0);
     q.set_extent_constraint(static_cast<int>(hd), extent(s, d));
     q.set_stride_constraint(static_cast<int>(hd), stride);

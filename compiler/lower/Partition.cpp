@@ -471,11 +471,11 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
       assert((!isComputed(plan, *in) ||
               kernelOf[in->id()] < static_cast<int>(gi)) &&
              "a kernel reads a value of a later kernel");
-    k.key = kernelKey(k, salt);
     k.variants = variantCount(k);
-    if ((k.generic = makeGeneric(k, kind, salt)))
-      k.key = "generic over " + std::to_string(k.generic->dims) +
-              " leading dims\n" + k.generic->kernel.key;
+    k.generic = makeGeneric(k, kind, salt);
+    k.key = k.generic ? "generic over " + std::to_string(k.generic->dims) +
+                            " leading dims\n" + k.generic->kernel.key
+                      : kernelKey(k, salt);
     k.hash = fnv1a(k.key);
     plan.kernels.push_back(std::move(k));
   }
