@@ -5,13 +5,16 @@
 // nodes are called. Anchors keep their op's schedule. A fusible node read
 // once in the kernel, by a fusible node or by an output, is inlined into its
 // reader: bias, activation and update expressions are computed in the loop
-// that stores the kernel's output, not in a pass of their own. An output
-// is computed straight into its output buffer.
+// that stores the kernel's output, not in a pass of their own. A matmul's
+// or a dense's epilogue (its activation, a gradient mask, a parameter's
+// update) is computed as each register tile is stored, so its own result
+// is never stored. An output is computed straight into its output buffer.
 //
 //===----------------------------------------------------------------------===//
 #include "lamina/OpInfo.h"
 #include "lamina/Plan.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -104,16 +107,51 @@ LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
   for (size_t i = 0; i < k.outputs.size(); ++i)
     if (!widened[k.outputs[i]] && direct.insert(k.outputs[i]).second)
       ctx.setName(*k.outputs[i], "o" + std::to_string(i));
+  auto inlined = [&](const Node *n) {
+    return getOpInfo(n->kind()).fusible && !direct.count(n) && reads[n] == 1 &&
+           !readByAnchor[n];
+  };
+  for (const Node *n : k.nodes)
+    ctx.setFunc(*n, getOpInfo(n->kind()).lower(*n, ctx));
+
+  // Epilogues: an anchor whose schedule tiles its epilogue (OpInfo::
+  // tilesEpilogue), read once, by a fusible node of its shape, has that
+  // chain of nodes scheduled in its place, up to the first one stored (an
+  // output, or a value read twice): e.g. relu(dense(..)) or an update
+  // p - lr * matmul(..) computed as each register tile is stored.
+  std::map<const Node *, const Node *> tiledBy;
+  std::set<const Node *> tiledAnchors;
   for (const Node *n : k.nodes) {
-    const OpInfo &info = getOpInfo(n->kind());
-    Halide::Func f = info.lower(*n, ctx);
-    ctx.setFunc(*n, f);
-    bool inlined =
-        info.fusible && !direct.count(n) && reads[n] == 1 && !readByAnchor[n];
-    if (inlined)
+    if (!getOpInfo(n->kind()).tilesEpilogue || reads[n] != 1 ||
+        readByAnchor[n] ||
+        std::find(k.outputs.begin(), k.outputs.end(), n) != k.outputs.end())
       continue;
+    // n's one reader is a fusible node, and so is that of each inlined one.
+    const Node *end = n;
+    do {
+      const Node *reader = nullptr;
+      for (const Node *u : k.nodes)
+        for (const Node *in : loweringInputs(*u))
+          if (in == end)
+            reader = u;
+      end = reader && reader->shape() == n->shape() &&
+                    !ctx.funcOf(*reader).has_update_definition()
+                ? reader
+                : nullptr;
+    } while (end && inlined(end));
+    if (end && tiledBy.emplace(end, n).second)
+      tiledAnchors.insert(n);
+  }
+
+  for (const Node *n : k.nodes) {
+    if (inlined(n) || tiledAnchors.count(n))
+      continue;
+    auto it = tiledBy.find(n);
+    const Node &anchor = it != tiledBy.end() ? *it->second : *n;
+    const OpInfo &info = getOpInfo(anchor.kind());
+    Halide::Func f = ctx.funcOf(*n);
     if (info.schedule)
-      info.schedule(*n, f, ctx);
+      info.schedule(anchor, f, ctx);
     else
       scheduleDefault(*n, f, ctx);
   }

@@ -336,36 +336,51 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
   constexpr int kFloating = -2;
   std::vector<int> kernelOf(size, -1);
   int numGroups = 0;
-  // The updates: one kernel per layer ("h1" of h1.weight, h1.bias and their
-  // velocities), after every gradient kernel. A train step runs in two
-  // phases, gradients then updates, so that the runtime can combine
-  // gradients in between (train --accumulate runs the phases on their own:
-  // PipelineKind::Grad and Update); both phases' kernels are the train
-  // step's own.
+  // The update phase (train --accumulate runs the train step as two
+  // phases, PipelineKind::Grad then Update, and sums the gradients in
+  // between): one kernel per layer ("h1" of h1.weight, h1.bias and their
+  // velocities). In a train step nothing runs between a gradient and its
+  // update, so an update is the epilogue of the kernel that computes the
+  // gradient, except where that kernel's anchor is compute-bound and
+  // cannot compute it in its tiles (OpInfo::tilesEpilogue: a convolution's
+  // weight gradient). There the gradient is stored either way, and the
+  // anchor's kernel would be compiled twice, for the train step and for
+  // the gradient phase; the update goes to its layer's update kernel.
   std::map<const Node *, std::string> layerOf;
   std::map<std::string, int> layerKernel;
   if (kind == PipelineKind::Update || kind == PipelineKind::Train)
     for (const auto &[name, n] : g.updates())
       layerOf.emplace(n, name.substr(0, name.find('.')));
+  // Per kernel: its anchor stores a gradient its update needs (see above).
+  std::vector<bool> storesGradient;
+  auto newKernel = [&](const Node *anchor) {
+    const OpInfo &info = getOpInfo(anchor->kind());
+    storesGradient.push_back(!info.fusible && info.computeBound &&
+                             !info.tilesEpilogue);
+    return numGroups++;
+  };
   for (const Node *n : order) {
     if (isLeaf(plan, *n))
       plan.leaves.push_back(n);
     if (!isComputed(plan, *n))
       continue;
-    if (auto it = layerOf.find(n); it != layerOf.end()) {
-      auto [at, added] = layerKernel.emplace(it->second, numGroups);
-      numGroups += added;
-      kernelOf[n->id()] = at->second;
-      continue;
-    }
     int k = -1;
     bool fusible = getOpInfo(n->kind()).fusible;
     if (fusible)
       for (const Node *in : loweringInputs(*n))
         k = std::max(k, kernelOf[in->id()]);
+    auto layer = layerOf.find(n);
+    if (layer != layerOf.end() &&
+        (kind == PipelineKind::Update || k < 0 || storesGradient[k])) {
+      auto at = layerKernel.find(layer->second);
+      if (at == layerKernel.end())
+        at = layerKernel.emplace(layer->second, newKernel(n)).first;
+      kernelOf[n->id()] = at->second;
+      continue;
+    }
     kernelOf[n->id()] = k >= 0                          ? k
                         : fusible && !isResult[n->id()] ? kFloating
-                                                        : numGroups++;
+                                                        : newKernel(n);
   }
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const Node *n = *it;
@@ -374,7 +389,7 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
     int k = numGroups;
     for (const Node *u : users[n->id()])
       k = std::min(k, kernelOf[u->id()]);
-    kernelOf[n->id()] = k < numGroups ? k : numGroups++;
+    kernelOf[n->id()] = k < numGroups ? k : newKernel(n);
   }
   // Sinking, backwards: a fusible node nothing in its kernel reads moves to
   // the one later kernel whose fusible nodes read it (where it is inlined).

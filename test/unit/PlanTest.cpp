@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -72,19 +73,61 @@ TEST(Plan, EveryPipelineOfTheExamplesIsWellFormed) {
   }
 }
 
-TEST(Plan, TheTrainStepsPhasesShareItsKernels) {
+TEST(Plan, AnUpdateIsFusedWithItsGradientUnlessAConvolutionStoresIt) {
   std::optional<Compilation> c = compileExample("lenet5.lam");
   ASSERT_TRUE(c);
   const Graph &train = *c->module.train;
-  std::set<uint64_t> step;
-  for (const Kernel &k : partition(train, PipelineKind::Train, "").kernels)
-    step.insert(k.hash);
-  for (PipelineKind phase : {PipelineKind::Grad, PipelineKind::Update}) {
-    KernelPlan p = partition(train, phase, "");
-    EXPECT_FALSE(p.kernels.empty());
-    for (const Kernel &k : p.kernels)
-      EXPECT_TRUE(step.count(k.hash)) << k.key;
+  KernelPlan step = partition(train, PipelineKind::Train, "");
+  std::map<const Node *, size_t> kernelOf;
+  for (size_t i = 0; i < step.kernels.size(); ++i)
+    for (const Node *n : step.kernels[i].nodes)
+      kernelOf[n] = i;
+  std::map<std::string, const Node *> update(train.updates().begin(),
+                                             train.updates().end());
+  size_t lastGradient = 0, fused = 0, apart = 0;
+  for (const auto &[name, g] : train.gradients()) {
+    ASSERT_TRUE(kernelOf.count(g) && update.count(name)) << name;
+    size_t kg = kernelOf.at(g), ku = kernelOf.at(update.at(name));
+    lastGradient = std::max(lastGradient, kg);
+    if (g->kind() != OpKind::ConvGradWeight) {
+      // The gradient is computed where it is used, and never stored.
+      EXPECT_EQ(kg, ku) << name;
+      EXPECT_EQ(std::count(step.kernels[kg].outputs.begin(),
+                           step.kernels[kg].outputs.end(), g),
+                0)
+          << name;
+      ++fused;
+      continue;
+    }
+    // A convolution's weight gradient is stored; its update is in an update
+    // kernel after every gradient kernel, which holds element-wise ops only.
+    EXPECT_NE(kg, ku) << name;
+    for (const Node *n : step.kernels[ku].nodes)
+      EXPECT_TRUE(getOpInfo(n->kind()).fusible) << name;
+    ++apart;
   }
+  EXPECT_EQ(fused, 8u); // three dense layers' weights and biases, two biases
+  EXPECT_EQ(apart, 2u);
+  for (const auto &[name, g] : train.gradients()) {
+    if (g->kind() == OpKind::ConvGradWeight) {
+      EXPECT_GT(kernelOf.at(update.at(name)), lastGradient) << name;
+    }
+  }
+
+  // The phases on their own (train --accumulate) share every convolution's
+  // kernels with the step; the update phase has one kernel per layer.
+  std::set<uint64_t> stepHashes;
+  for (const Kernel &k : step.kernels)
+    stepHashes.insert(k.hash);
+  KernelPlan grad = partition(train, PipelineKind::Grad, "");
+  for (const Kernel &k : grad.kernels)
+    for (const Node *n : k.nodes) {
+      if (n->kind() == OpKind::ConvGradWeight ||
+          n->kind() == OpKind::ConvGradInput || n->kind() == OpKind::Conv2d) {
+        EXPECT_TRUE(stepHashes.count(k.hash)) << k.key;
+      }
+    }
+  EXPECT_EQ(partition(train, PipelineKind::Update, "").kernels.size(), 5u);
 }
 
 TEST(Plan, IdenticalLayersShareOneKernelAndTheSaltSeparatesBuilds) {

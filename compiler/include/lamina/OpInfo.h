@@ -124,6 +124,13 @@ struct OpInfo {
   /// single reader there (compiler/lower/Partition.cpp). Other ops anchor a
   /// kernel of their own.
   bool fusible = false;
+  /// `schedule` may be given, in place of n's own Func, the Func of an
+  /// epilogue of n: fusible nodes of n's shape, each reading the one
+  /// before at its own position (an activation, a gradient mask, a
+  /// parameter's update). It then computes n's result in that Func's tiles
+  /// (matmul and dense: the sum in registers, the epilogue as each tile is
+  /// stored), so n's result is never stored.
+  bool tilesEpilogue = false;
   /// The number of leading dims of n's result that n computes row by row:
   /// result row (i0, .., ik-1) reads only row (i0, .., ik-1) of each operand
   /// that is not of rank 0, whose leading dims are the result's (pooling

@@ -62,10 +62,11 @@ inline Halide::Func lowerMatMul(const Node &n, LowerContext &ctx,
 }
 
 /// Computes the result of lowerMatMul in register tiles of 2 vectors of
-/// columns by 4 rows: the result (`out`) is computed at root, split into
-/// tiles; each tile of its sum f is computed at the tile with the k loop
-/// outside the fully unrolled tile, so the accumulators stay in registers; w is
-/// read as contiguous vectors and a as broadcast scalars. Static extents use
+/// columns by 4 rows: `out` (n's result, or its epilogue, see
+/// OpInfo::tilesEpilogue) is computed at root, split into tiles; each tile
+/// of its sum f is computed at the tile with the k loop outside the fully
+/// unrolled tile, so the accumulators stay in registers; w is read as
+/// contiguous vectors and a as broadcast scalars. Static extents use
 /// ShiftInwards tails (tiles never exceed them); the run-time batch uses
 /// GuardWithIf, made safe by the clamped reads.
 inline void scheduleMatMul(const Node &n, Halide::Func &out,
