@@ -28,22 +28,6 @@ namespace lamina {
 
 namespace fs = std::filesystem;
 
-const char *pipelineFunctionName(PipelineKind k) {
-  switch (k) {
-  case PipelineKind::Train:
-    return "lamina_train";
-  case PipelineKind::Eval:
-    return "lamina_eval";
-  case PipelineKind::Predict:
-    return "lamina_predict";
-  case PipelineKind::Grad:
-    return "lamina_train_grad";
-  case PipelineKind::Update:
-    return "lamina_train_update";
-  }
-  return "lamina_unknown";
-}
-
 std::optional<std::vector<TargetVariant>>
 targetVariants(const std::string &spec, std::string *error) {
   if (spec == "portable" || spec.empty())

@@ -7,10 +7,14 @@
 
 namespace lamina {
 
-/// A Halide buffer of `t` with logical shape `shape` (batch resolved).
+/// Halide's dims (innermost first) of logical shape `shape`.
+static std::vector<int> halideSizes(const std::vector<int64_t> &shape) {
+  return std::vector<int>(shape.rbegin(), shape.rend());
+}
+
+/// A dense Halide buffer of `t` with logical shape `shape` (batch resolved).
 static Halide::Buffer<> makeBuffer(DType t, const std::vector<int64_t> &shape) {
-  std::vector<int> sizes(shape.rbegin(), shape.rend());
-  return Halide::Buffer<>(LowerContext::halideType(t), sizes);
+  return Halide::Buffer<>(LowerContext::halideType(t), halideSizes(shape));
 }
 
 /// Row-major logical order is Halide's dense layout with dims reversed, so
@@ -87,15 +91,8 @@ static Halide::Buffer<> kernelView(const Halide::Buffer<> &b, const Kernel &k,
                                    const Node *view, int64_t rows) {
   if (!k.generic)
     return b;
-  std::vector<int64_t> shape = atBatch(view->shape(), rows);
-  std::vector<halide_dimension_t> dims;
-  int32_t stride = 1;
-  for (auto it = shape.rbegin(); it != shape.rend(); ++it) {
-    dims.push_back({0, static_cast<int32_t>(*it), stride, 0});
-    stride *= static_cast<int32_t>(*it);
-  }
   return Halide::Buffer<>(b.type(), const_cast<void *>(b.data()),
-                          static_cast<int>(dims.size()), dims.data());
+                          halideSizes(atBatch(view->shape(), rows)));
 }
 
 TensorMap JitPipeline::run(const TensorMap &feeds) {

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <ostream>
 #include <sstream>
@@ -548,20 +549,20 @@ static std::string describe(const Node &n, int64_t batch) {
   return s + "]";
 }
 
-static const char *kindName(PipelineKind k) {
+const char *pipelineFunctionName(PipelineKind k) {
   switch (k) {
   case PipelineKind::Train:
-    return "train";
+    return "lamina_train";
   case PipelineKind::Eval:
-    return "eval";
+    return "lamina_eval";
   case PipelineKind::Predict:
-    return "predict";
+    return "lamina_predict";
   case PipelineKind::Grad:
-    return "train_grad";
+    return "lamina_train_grad";
   case PipelineKind::Update:
-    return "train_update";
+    return "lamina_train_update";
   }
-  return "?";
+  return "lamina_unknown";
 }
 
 void printPlan(const KernelPlan &plan, std::ostream &os, int64_t batch) {
@@ -574,9 +575,10 @@ void printPlan(const KernelPlan &plan, std::ostream &os, int64_t batch) {
   std::map<uint64_t, int> distinct;
   for (const Kernel &k : plan.kernels)
     ++distinct[k.hash];
-  os << "pipeline " << kindName(plan.kind) << ": " << plan.kernels.size()
-     << " kernels, " << distinct.size() << " distinct; arena " << arena
-     << " bytes at batch " << batch << "\n";
+  // "train" of "lamina_train".
+  os << "pipeline " << pipelineFunctionName(plan.kind) + std::strlen("lamina_")
+     << ": " << plan.kernels.size() << " kernels, " << distinct.size()
+     << " distinct; arena " << arena << " bytes at batch " << batch << "\n";
   auto bytes = [&](const Node &n) {
     return numElements(n.shape(), batch) *
            static_cast<int64_t>(dtypeSize(n.dtype()));

@@ -32,9 +32,6 @@ struct TargetVariant {
 std::optional<std::vector<TargetVariant>>
 targetVariants(const std::string &spec, std::string *error);
 
-/// The Halide pipeline name of each kind: "lamina_train", ...
-const char *pipelineFunctionName(PipelineKind k);
-
 /// Writes one artifact of the `kind` pipeline of `g` to `path` ("-" is
 /// stdout): its kernel plan, or its distinct kernels in plan order in one
 /// module, for the first variant of `targetSpec` ("" is host). Returns

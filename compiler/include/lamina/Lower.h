@@ -37,6 +37,9 @@ enum class PipelineKind {
   Update,
 };
 
+/// The Halide pipeline name of each kind: "lamina_train", ...
+const char *pipelineFunctionName(PipelineKind k);
+
 class LowerContext {
 public:
   LowerContext(const Graph &g, Halide::Target target);
