@@ -14,7 +14,6 @@
 #include "lamina/OpInfo.h"
 #include "lamina/Plan.h"
 
-#include <algorithm>
 #include <map>
 #include <set>
 
@@ -77,13 +76,15 @@ LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
   }
 
   // Who reads each node inside the kernel: fusible members, other members,
-  // and the output stores.
+  // and the output stores; and the last member that reads it.
   std::map<const Node *, int> reads;
   std::map<const Node *, bool> readByAnchor;
+  std::map<const Node *, const Node *> readerOf;
   for (const Node *n : k.nodes)
     for (const Node *in : loweringInputs(*n)) {
       ++reads[in];
       readByAnchor[in] |= !getOpInfo(n->kind()).fusible;
+      readerOf[in] = n;
     }
   for (const Node *o : k.outputs)
     ++reads[o];
@@ -122,18 +123,15 @@ LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
   std::map<const Node *, const Node *> tiledBy;
   std::set<const Node *> tiledAnchors;
   for (const Node *n : k.nodes) {
-    if (!getOpInfo(n->kind()).tilesEpilogue || reads[n] != 1 ||
-        readByAnchor[n] ||
-        std::find(k.outputs.begin(), k.outputs.end(), n) != k.outputs.end())
+    // Read once (an output's store counts), so not an output when a
+    // member reads it.
+    if (!getOpInfo(n->kind()).tilesEpilogue || reads[n] != 1 || readByAnchor[n])
       continue;
     // n's one reader is a fusible node, and so is that of each inlined one.
     const Node *end = n;
     do {
-      const Node *reader = nullptr;
-      for (const Node *u : k.nodes)
-        for (const Node *in : loweringInputs(*u))
-          if (in == end)
-            reader = u;
+      auto it = readerOf.find(end);
+      const Node *reader = it != readerOf.end() ? it->second : nullptr;
       end = reader && reader->shape() == n->shape() &&
                     !ctx.funcOf(*reader).has_update_definition()
                 ? reader
