@@ -342,11 +342,12 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
   // between): one kernel per layer ("h1" of h1.weight, h1.bias and their
   // velocities). In a train step nothing runs between a gradient and its
   // update, so an update is the epilogue of the kernel that computes the
-  // gradient, except where that kernel's anchor is compute-bound and
-  // cannot compute it in its tiles (OpInfo::tilesEpilogue: a convolution's
-  // weight gradient). There the gradient is stored either way, and the
-  // anchor's kernel would be compiled twice, for the train step and for
-  // the gradient phase; the update goes to its layer's update kernel.
+  // gradient, except where that kernel's anchor is compute-bound and not
+  // marked OpInfo::tilesEpilogue (a convolution's weight gradient). There
+  // the anchor's kernel would be compiled twice, for the train step and
+  // for the gradient phase, to save a pass over a few thousand weights
+  // (+30% compile time for LeNet-5 and VGG-small when measured); the
+  // update goes to its layer's update kernel.
   std::map<const Node *, std::string> layerOf;
   std::map<std::string, int> layerKernel;
   if (kind == PipelineKind::Update || kind == PipelineKind::Train)

@@ -772,6 +772,44 @@ def gen_conv(c):
                                   ", ".join(attrs))
 
 
+def gen_conv_tiled(c):
+    """Stride-1, ungrouped convolutions large enough for the register-tiled
+    kernels (ConvTiles.h: at least a vector of flat positions per sample):
+    channel counts that leave partial tiles, kernels up to 5, padding up to
+    K + 1 (more than K - 1 pads dy by a negative amount in dL/dx)."""
+    rng = c.rng
+    spatial = int(rng.choice([1, 2]))
+    op = "conv%dd" % spatial
+    cin, cout = int(rng.randint(1, 8)), int(rng.randint(1, 10))
+    k = [int(rng.randint(1, 6)) for _ in range(spatial)]
+    pb = [int(rng.randint(0, ki + 2)) for ki in k]
+    pa = [int(rng.randint(0, ki + 2)) for ki in k]
+    lo = 5 if spatial == 2 else 17
+    size = [max(int(rng.randint(lo, lo + 12)), ki) for ki in k]
+    n = BATCH if rng.rand() < 0.5 else int(rng.randint(1, 3))
+    x = c.leaf("x", "input", c.rand((n, cin) + tuple(size)), batch=n == BATCH)
+    y = c.name("y")
+    wshape = (cout, cin) + tuple(k)
+    w = c.leaf("W", "param", c.rand(wshape))
+    b = c.leaf("b", "param", c.rand((cout,))) if rng.rand() < 0.5 else None
+    attrs = ["padding = %s" % ints(pb + pa)]
+    c.lines.append("output %s = %s(%s);" % (
+        y, op, ", ".join([x, w] + ([b] if b else []) + attrs)))
+    pad = []
+    for i in reversed(range(spatial)):
+        pad += [pb[i], pa[i]]
+    conv = F.conv1d if spatial == 1 else F.conv2d
+
+    def fn(t):
+        return {y: conv(F.pad(t[x], pad), t[w], t[b] if b else None)}
+    c.fn = fn
+    c.outputs = [y]
+    c.out_batch = n == BATCH
+    c.loss_of = y
+    c.desc = "%s x %s w %s %s" % (op, (n, cin) + tuple(size), wshape,
+                                  ", ".join(attrs))
+
+
 def gen_pool(c):
     rng = c.rng
     spatial = int(rng.choice([1, 2]))
@@ -851,6 +889,7 @@ FAMILIES = collections.OrderedDict([
     ("metric", (gen_metric, 20)),
     ("conv", (gen_conv, 60)),
     ("pool", (gen_pool, 60)),
+    ("conv_tiled", (gen_conv_tiled, 12)),
 ])
 
 

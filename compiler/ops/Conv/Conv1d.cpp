@@ -25,10 +25,12 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerConv(n, ctx, 1);
 }
 
-// Vectors along the output length, the (c, kh, kw) reduction outside them,
-// one parallel task per sample.
+// Stride 1: register tiles of output channels x flat positions, the
+// (c, k) reduction outside them, with the epilogue (relu) applied as the
+// tiles are copied out (ConvTiles.h). Otherwise vectors along the output
+// length. One parallel task per sample.
 static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
-  scheduleConvLike(n, f, ctx, true);
+  scheduleConv(n, f, ctx);
 }
 
 static std::string warning(const Node &n) {
@@ -44,6 +46,7 @@ extern const OpInfo Conv1dInfo = [] {
   op.lower = lower;
   op.schedule = schedule;
   op.computeBound = true;
+  op.tilesEpilogue = true;
   op.form = DslForm::Layer;
   op.operandDoc = "x, out channels (or W [, b])";
   return op;

@@ -25,10 +25,12 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerConv(n, ctx, 2);
 }
 
-// Vectors along the output width, the (c, kh, kw) reduction outside them,
-// one parallel task per sample.
+// Stride 1: register tiles of output channels x flat positions, the
+// (c, kh, kw) reduction outside them, with the epilogue (relu) applied as
+// the tiles are copied out (ConvTiles.h). Otherwise vectors along the
+// output width. One parallel task per sample.
 static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
-  scheduleConvLike(n, f, ctx, true);
+  scheduleConv(n, f, ctx);
 }
 
 static std::string warning(const Node &n) {
@@ -44,6 +46,7 @@ extern const OpInfo Conv2dInfo = [] {
   op.lower = lower;
   op.schedule = schedule;
   op.computeBound = true;
+  op.tilesEpilogue = true;
   op.form = DslForm::Layer;
   op.operandDoc = "x, out channels (or W [, b])";
   return op;

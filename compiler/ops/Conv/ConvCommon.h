@@ -15,9 +15,11 @@
 #ifndef LAMINA_OPS_CONV_CONVCOMMON_H
 #define LAMINA_OPS_CONV_CONVCOMMON_H
 
+#include "ops/Conv/ConvTiles.h"
 #include "ops/ReduceCommon.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <string>
 #include <vector>
@@ -214,6 +216,45 @@ inline Expected<TensorType> inferConvType(const Node &n, unsigned spatial,
   return TensorType{x.dtype, out};
 }
 
+/// The flat-row geometry of conv node n (conv1d, conv2d, conv_grad_input,
+/// conv_grad_weight) when it is computed by the register-tiled kernels of
+/// ConvTiles.h: stride 1, dilation 1, one group, and at least a vector of
+/// flat positions per sample. Other convolutions use the direct loops below.
+inline std::optional<FlatGeometry> flatGeometry(const Node &n,
+                                                LowerContext &ctx) {
+  bool gradInput = n.kind() == OpKind::ConvGradInput;
+  bool gradWeight = n.kind() == OpKind::ConvGradWeight;
+  unsigned spatial = n.rank() - 2;
+  ConvGeometry cg = ConvGeometry::of(n, spatial);
+  if (cg.groups != 1)
+    return std::nullopt;
+  for (unsigned d = 0; d < spatial; ++d)
+    if (cg.stride[d] != 1 || cg.dilation[d] != 1)
+      return std::nullopt;
+  // The output and kernel extents of the correlation computed.
+  const Shape &out = gradWeight ? n.input(1).shape() : n.shape();
+  const Shape &k = gradWeight ? n.shape() : n.input(1).shape();
+  FlatGeometry g;
+  g.spatial = spatial;
+  g.cols = out.back();
+  g.kCols = k.back();
+  g.left = cg.before.back();
+  if (spatial == 2) {
+    g.rows = out[2];
+    g.kRows = k[2];
+    g.top = cg.before[0];
+  }
+  if (gradInput) {
+    // dx is the correlation of dy with the flipped kernel, dy padded by
+    // K - 1 - before.
+    g.top = g.kRows - 1 - g.top;
+    g.left = g.kCols - 1 - g.left;
+  }
+  if (g.positions() < ctx.vectorWidth(n))
+    return std::nullopt;
+  return g;
+}
+
 /// The Func of input `i` of `n` read with zeros outside its logical extents,
 /// materialized with its halo of zeros, so the reduction that reads it many
 /// times per element does no bounds test.
@@ -282,14 +323,38 @@ inline Halide::Expr groupOf(const ConvGeometry &g, Halide::Expr c,
   return c / static_cast<int>(perGroup);
 }
 
+/// The pure result of a convolution whose reduction is `f` (computed by
+/// the direct loops): a Func reading f, so that the result and any epilogue
+/// inline into one pass whatever the schedule of f.
+inline Halide::Func convResult(const Node &n, Halide::Func f,
+                               LowerContext &ctx) {
+  ctx.setReduction(n, f);
+  std::vector<Halide::Var> v = ctx.vars(n);
+  Halide::Func out(ctx.name(n));
+  LowerContext::define(out, v, LowerContext::call(f, LowerContext::exprs(v)));
+  return out;
+}
+
 /// conv1d/conv2d: y = b + sum over (c, k) as in the file comment.
 inline Halide::Func lowerConv(const Node &n, LowerContext &ctx,
                               unsigned spatial) {
   ConvGeometry g = ConvGeometry::of(n, spatial);
   const Shape &ws = n.input(1).shape();
+  if (std::optional<FlatGeometry> fg = flatGeometry(n, ctx)) {
+    Halide::Var o("o");
+    Halide::Expr init =
+        n.numInputs() == 3 ? ctx.read(n, 2, {o}) : ctx.constant(n, 0);
+    auto weight = [&](Halide::Expr oc, Halide::Expr c, Halide::Expr kh,
+                      Halide::Expr kw) {
+      if (spatial == 1)
+        return ctx.read(n, 1, {oc, c, kw});
+      return ctx.read(n, 1, {oc, c, kh, kw});
+    };
+    return lowerFlatCorrelation(n, ctx, *fg, ws[1], weight, init, o);
+  }
   int64_t cg = ws[1], og = ws[0] / g.groups;
   Halide::Func xp = zeroPadded(n, 0, ctx);
-  Halide::Func f(ctx.name(n));
+  Halide::Func f(ctx.name(n) + "_sum");
   std::vector<Halide::Var> v = ctx.vars(n);
   Halide::Region ranges{{0, static_cast<int>(cg)}};
   for (unsigned d = 0; d < spatial; ++d)
@@ -306,7 +371,7 @@ inline Halide::Func lowerConv(const Node &n, LowerContext &ctx,
       f, v, n.numInputs() == 3 ? ctx.read(n, 2, {v[1]}) : ctx.constant(n, 0));
   at(f, LowerContext::exprs(v)) +=
       convInputAt(g, xp, v[0], channel, p, k) * ctx.read(n, 1, wi);
-  return f;
+  return convResult(n, f, ctx);
 }
 
 /// conv_grad_input(dy, w) = dL/dx:
@@ -317,9 +382,22 @@ inline Halide::Func lowerConvGradInput(const Node &n, LowerContext &ctx) {
   unsigned spatial = n.rank() - 2;
   ConvGeometry g = ConvGeometry::of(n, spatial);
   const Shape &ws = n.input(1).shape();
+  if (std::optional<FlatGeometry> fg = flatGeometry(n, ctx)) {
+    // w'[c, o, kh, kw] = w[o, c, KH - 1 - kh, KW - 1 - kw].
+    int kh1 = static_cast<int>(fg->kRows - 1),
+        kw1 = static_cast<int>(fg->kCols - 1);
+    auto weight = [&](Halide::Expr c, Halide::Expr o, Halide::Expr kh,
+                      Halide::Expr kw) {
+      if (spatial == 1)
+        return ctx.read(n, 1, {o, c, kw1 - kw});
+      return ctx.read(n, 1, {o, c, kh1 - kh, kw1 - kw});
+    };
+    return lowerFlatCorrelation(n, ctx, *fg, ws[0], weight, ctx.constant(n, 0),
+                                Halide::Var("c"));
+  }
   int64_t cg = ws[1], og = ws[0] / g.groups;
   Halide::Func dyp = zeroPadded(n, 0, ctx);
-  Halide::Func f(ctx.name(n));
+  Halide::Func f(ctx.name(n) + "_sum");
   std::vector<Halide::Var> v = ctx.vars(n);
   Halide::Region ranges{{0, static_cast<int>(og)}};
   for (unsigned d = 0; d < spatial; ++d)
@@ -345,7 +423,7 @@ inline Halide::Func lowerConvGradInput(const Node &n, LowerContext &ctx) {
   LowerContext::define(f, v, ctx.constant(n, 0));
   at(f, LowerContext::exprs(v)) +=
       Halide::select(valid, term, ctx.constant(n, 0));
-  return f;
+  return convResult(n, f, ctx);
 }
 
 /// conv_grad_weight(x, dy) = dL/dw:
@@ -356,6 +434,8 @@ inline Halide::Func lowerConvGradInput(const Node &n, LowerContext &ctx) {
 inline Halide::Func lowerConvGradWeight(const Node &n, LowerContext &ctx) {
   unsigned spatial = n.rank() - 2;
   ConvGeometry g = ConvGeometry::of(n, spatial);
+  if (std::optional<FlatGeometry> fg = flatGeometry(n, ctx))
+    return lowerFlatGradWeight(n, ctx, *fg);
   const Node &x = n.input(0), &dy = n.input(1);
   int64_t cg = n.shape()[1], og = n.shape()[0] / g.groups;
   Halide::Func xp = zeroPadded(n, 0, ctx);
@@ -400,7 +480,7 @@ inline Halide::Func lowerConvGradWeight(const Node &n, LowerContext &ctx) {
     upd.parallel(pv[0]);
   }
 
-  Halide::Func f(ctx.name(n));
+  Halide::Func f(ctx.name(n) + "_sum");
   std::vector<Halide::Var> v = ctx.vars(n);
   Halide::RDom last(0, static_cast<int>(dy.shape().back()),
                     ctx.name(n) + "_last");
@@ -408,7 +488,24 @@ inline Halide::Func lowerConvGradWeight(const Node &n, LowerContext &ctx) {
   pi.push_back(last);
   LowerContext::define(f, v, ctx.constant(n, 0));
   at(f, LowerContext::exprs(v)) += LowerContext::call(partial, pi);
-  return f;
+  return convResult(n, f, ctx);
+}
+
+/// The schedule of every convolution node n, computing its result into
+/// `out` (n's Func, or the last Func of its epilogue): the register tiles
+/// of ConvTiles.h, or the direct loops' reduction at root, vectorized along
+/// the innermost dim, then the result in a pass of its own.
+inline void scheduleConv(const Node &n, Halide::Func &out, LowerContext &ctx) {
+  if (std::optional<FlatGeometry> fg = flatGeometry(n, ctx)) {
+    if (n.kind() == OpKind::ConvGradWeight)
+      scheduleFlatGradWeight(n, out, ctx, *fg);
+    else
+      scheduleFlatCorrelation(n, out, ctx, *fg);
+    return;
+  }
+  Halide::Func f = ctx.reductionOf(n);
+  scheduleConvLike(n, f, ctx, true);
+  scheduleDefault(n, out, ctx);
 }
 
 /// Type rule of conv_grad_input / conv_grad_weight: the shape attribute.

@@ -17,9 +17,11 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerConvGradInput(n, ctx);
 }
 
-// Vectors along the input width, one parallel task per sample.
+// Stride 1: the forward conv's register tiles over dy with the flipped
+// kernel (ConvTiles.h). Otherwise vectors along the input width. One
+// parallel task per sample.
 static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
-  scheduleConvLike(n, f, ctx, true);
+  scheduleConv(n, f, ctx);
 }
 
 // Second derivatives of convolution are not needed to train.
@@ -31,6 +33,7 @@ extern const OpInfo ConvGradInputInfo = [] {
   op.lower = lower;
   op.schedule = schedule;
   op.computeBound = true;
+  op.tilesEpilogue = true;
   op.form = DslForm::None;
   op.operandDoc = "dy, W";
   return op;

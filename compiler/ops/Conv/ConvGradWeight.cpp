@@ -18,10 +18,12 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerConvGradWeight(n, ctx);
 }
 
-// The partial sums are scheduled by the lowering; the final sum over the
-// last output position is small: one parallel task per output channel.
+// Stride 1: a register tile of vector partial sums per output channels x
+// kernel row, the batch and positions outside it, lanes summed at the end
+// (ConvTiles.h). Otherwise partial sums vectorized along the last output
+// position, scheduled by the lowering. Parallel over output channels.
 static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
-  scheduleConvLike(n, f, ctx, true);
+  scheduleConv(n, f, ctx);
 }
 
 // Second derivatives of convolution are not needed to train.

@@ -1,0 +1,310 @@
+//===- ConvTiles.h - Register-tiled convolutions on flat rows -------------===//
+//
+// A stride-1, dilation-1, ungrouped correlation is computed on "flat rows":
+// the zero-padded input is stored with a row pitch Wp = OW + KW - 1, so the
+// output at p = h Wp + w reads the input at p + kh Wp + kw for tap (kh, kw).
+// The output positions of one sample are then one contiguous range
+// [0, P), P = (OH - 1) Wp + OW (the columns w >= OW of each row are
+// computed and dropped), and every tap reads whole vectors of it.
+//
+// The forward pass and the gradient with respect to the input (a
+// correlation of dy with the flipped kernel) compute a register tile of
+// 4 output channels x 3 vectors of positions, the reduction over (c, kh, kw)
+// outside the unrolled tile: each step is 3 vector loads of the input,
+// 4 broadcast weights and 12 FMAs into accumulators that never leave the
+// registers. The tiles of a sample's flat rows are stored for 4 channels at
+// a time and copied into the output (with any epilogue: bias is the
+// accumulators' initial value, relu or a mask is applied at the copy).
+//
+// The gradient with respect to the weight, dw[o, c, kh, kw] = sum over the
+// batch and p of x_flat[p + kh Wp + kw] dy_flat[p], keeps one vector of
+// partial sums over p per (o, kw) of a tile of output channels x the whole
+// kernel row, the reduction over the batch and p outside it, and sums the
+// lanes at the end. dy_flat holds zeros at the dropped columns.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LAMINA_OPS_CONV_CONVTILES_H
+#define LAMINA_OPS_CONV_CONVTILES_H
+
+#include "ops/ReduceCommon.h"
+
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+namespace lamina {
+
+/// The geometry of a stride-1 correlation in the flat layout. For one
+/// spatial dim, rows and kRows are 1 and top is 0.
+struct FlatGeometry {
+  unsigned spatial = 2;
+  int64_t rows = 1, cols = 1;   // output extents OH, OW
+  int64_t kRows = 1, kCols = 1; // kernel extents KH, KW
+  int64_t top = 0, left = 0;    // zeros before the input; may be negative
+  int64_t pitch() const { return cols + kCols - 1; }
+  /// The flat positions a sample's outputs span.
+  int64_t positions() const { return (rows - 1) * pitch() + cols; }
+};
+
+/// In[b, c, q / Wp - top, q % Wp - left] as f(q, c, b) (Halide order), zero
+/// outside In's logical extents; In is input `i` of `n`. Stored per call:
+/// zeros, then each input row copied to its place with vector loads and
+/// stores (reading In at q / Wp and q % Wp would gather lane by lane).
+inline Halide::Func flatInput(const Node &n, unsigned i, const FlatGeometry &g,
+                              LowerContext &ctx) {
+  const Node &in = n.input(i);
+  const Shape &s = in.shape();
+  int64_t pitch = g.pitch(), cols = s.back();
+  int64_t rows = g.spatial == 2 ? s[2] : 1;
+  // The input columns and rows that land inside the flat rows.
+  int64_t c0 = std::max<int64_t>(0, -g.left);
+  int64_t c1 = std::min<int64_t>(cols, pitch - g.left);
+  int64_t r0 = std::max<int64_t>(0, -g.top);
+  Halide::Var q("q"), c("c"), b("b");
+  Halide::Func f(ctx.name(n) + "_flat" + std::to_string(i));
+  f(q, c, b) = Halide::cast(ctx.type(in), 0);
+  int vw = ctx.vectorWidth(n);
+  f.compute_root().vectorize(q, vw, Halide::TailStrategy::GuardWithIf);
+  bool par = ctx.parallel(n, s[0]);
+  if (par)
+    f.parallel(b);
+  if (c1 <= c0 || rows <= r0)
+    return f;
+  Halide::RDom r({{static_cast<int>(c0), static_cast<int>(c1 - c0)},
+                  {static_cast<int>(r0), static_cast<int>(rows - r0)}},
+                 ctx.name(n) + "_rows" + std::to_string(i));
+  std::vector<Halide::Expr> idx{b, c};
+  if (g.spatial == 2)
+    idx.push_back(r.y);
+  idx.push_back(r.x);
+  Halide::Expr at = (r.y + static_cast<int>(g.top)) * static_cast<int>(pitch) +
+                    r.x + static_cast<int>(g.left);
+  f(at, c, b) = LowerContext::call(ctx.input(n, i), idx);
+  Halide::Stage copy = f.update(0);
+  copy.reorder(r.x, r.y, c, b);
+  int64_t width = c1 - c0;
+  int cw = width >= vw ? vw : width >= 8 ? 8 : width >= 4 ? 4 : 0;
+  // The lanes of a vector are consecutive columns of one row, stored at
+  // consecutive flat positions: distinct, so no two lanes race (Halide
+  // cannot prove it for a store index computed from RVars).
+  if (cw)
+    copy.allow_race_conditions().vectorize(r.x, cw,
+                                           Halide::TailStrategy::GuardWithIf);
+  if (par)
+    copy.parallel(b);
+  return f;
+}
+
+/// The weight of a flat correlation: w(o, c, kh, kw) in logical order
+/// (kh is 0 for one spatial dim).
+using FlatWeight = std::function<Halide::Expr(Halide::Expr, Halide::Expr,
+                                              Halide::Expr, Halide::Expr)>;
+
+/// out[b, o, h, w] = init(o) + sum_{c < channels, kh, kw}
+///   src[b, c, h + kh - top, w + kw - left] weight(o, c, kh, kw)
+/// for node n, src its input 0, as a pure Func reading the flat sum
+/// (recorded with setReduction for scheduleFlatCorrelation). `init` may
+/// use the Var `o`.
+inline Halide::Func
+lowerFlatCorrelation(const Node &n, LowerContext &ctx, const FlatGeometry &g,
+                     int64_t channels, const FlatWeight &weight,
+                     const Halide::Expr &init, const Halide::Var &o) {
+  Halide::Func src = flatInput(n, 0, g, ctx);
+  Halide::RDom r({{0, static_cast<int>(g.kCols)},
+                  {0, static_cast<int>(g.kRows)},
+                  {0, static_cast<int>(channels)}},
+                 ctx.name(n) + "_r");
+  Halide::Var p("p"), b("b");
+  Halide::Func sum(ctx.name(n) + "_sum");
+  sum(p, o, b) = init;
+  Halide::Expr kh = g.spatial == 2 ? Halide::Expr(r.y) : Halide::Expr(0);
+  sum(p, o, b) += src(p + r.y * static_cast<int>(g.pitch()) + r.x, r.z, b) *
+                  weight(o, r.z, kh, r.x);
+  ctx.setReduction(n, sum);
+  std::vector<Halide::Var> v = ctx.vars(n);
+  Halide::Expr pos = v.back();
+  if (g.spatial == 2)
+    pos = v[2] * static_cast<int>(g.pitch()) + v[3];
+  Halide::Func out(ctx.name(n));
+  LowerContext::define(out, v, sum(pos, v[1], v[0]));
+  return out;
+}
+
+/// The accumulator registers of a register tile: 24 of AVX-512's 32 vector
+/// registers, 12 of AVX2's 16 (the rest hold the loaded operands).
+inline int64_t accumulatorBudget(const Halide::Target &t) {
+  return t.has_feature(Halide::Target::AVX512) ? 24 : 12;
+}
+
+/// A register tile of a flat correlation: output channels x vectors of
+/// flat positions.
+struct FlatTile {
+  int channels = 1, vectors = 1;
+};
+
+/// The tile that computes the fewest values for `channels` output channels
+/// over `positions` flat positions (tiles at an edge are shifted inwards and
+/// overlap), counting each step's loads (one per vector and per channel)
+/// as half an FMA each; within the accumulator budget.
+inline FlatTile chooseFlatTile(int64_t positions, int64_t channels, int vw,
+                               const Halide::Target &t) {
+  int64_t budget = accumulatorBudget(t);
+  FlatTile best;
+  double bestCost = -1;
+  for (int64_t to = 1; to <= std::min<int64_t>(channels, 8); ++to)
+    for (int64_t nv = 1; to * nv <= budget && nv * vw <= positions; ++nv) {
+      int64_t span = nv * vw;
+      double work = static_cast<double>((channels + to - 1) / to * to) *
+                    static_cast<double>((positions + span - 1) / span * span);
+      double cost = work * (1 + 0.5 / static_cast<double>(to) +
+                            0.5 / static_cast<double>(nv));
+      if (bestCost < 0 || cost < bestCost) {
+        bestCost = cost;
+        best = {static_cast<int>(to), static_cast<int>(nv)};
+      }
+    }
+  return best;
+}
+
+/// Computes the flat correlation of anchor n into `out` (n's result or its
+/// epilogue, [b, o, rows.., cols]): per sample and 4 output channels, the
+/// flat rows in register tiles (see the file comment), then the copy.
+inline void scheduleFlatCorrelation(const Node &n, Halide::Func &out,
+                                    LowerContext &ctx, const FlatGeometry &g) {
+  Halide::Func sum = ctx.reductionOf(n);
+  int vw = ctx.vectorWidth(n);
+  FlatTile t = chooseFlatTile(g.positions(), n.shape()[1], vw, ctx.target());
+  int tile = t.vectors * vw, to = t.channels;
+  const auto shift = Halide::TailStrategy::ShiftInwards;
+
+  std::vector<Halide::Var> a = out.args(); // w, (h), o, b
+  size_t od = a.size() - 2;
+  Halide::Var oo("oo"), oi("oi");
+  out.compute_root().split(a[od], oo, oi, to, shift);
+  std::vector<Halide::VarOrRVar> order(a.begin(), a.begin() + od);
+  order.push_back(oi);
+  order.push_back(oo);
+  order.push_back(a.back());
+  out.reorder(order);
+  int copyWidth = g.cols >= vw ? vw : g.cols >= 8 ? 8 : g.cols >= 4 ? 4 : 0;
+  if (copyWidth)
+    out.vectorize(a[0], copyWidth, Halide::TailStrategy::GuardWithIf);
+  if (ctx.parallel(n))
+    out.parallel(a.back());
+
+  // The flat rows of 4 channels of one sample, computed tile by tile.
+  Halide::Func rowsOf = sum.in();
+  std::vector<Halide::Var> fa = rowsOf.args(); // p, o, b
+  Halide::Var po("po"), pi("pi");
+  rowsOf.compute_at(out, oo)
+      .split(fa[0], po, pi, tile, shift)
+      .reorder(pi, fa[1], po)
+      .vectorize(pi, vw)
+      .unroll(pi)
+      .unroll(fa[1]);
+
+  std::vector<Halide::Var> sa = sum.args();
+  sum.compute_at(rowsOf, po)
+      .bound_storage(sa[0], tile)
+      .bound_storage(sa[1], to)
+      .vectorize(sa[0], vw)
+      .unroll(sa[0])
+      .unroll(sa[1]);
+  std::vector<Halide::VarOrRVar> uorder{sa[0], sa[1]};
+  for (const Halide::Internal::ReductionVariable &rv :
+       sum.function().update(0).schedule().rvars())
+    uorder.push_back(Halide::RVar(rv.var));
+  uorder.push_back(sa[2]);
+  sum.update(0).reorder(uorder).vectorize(sa[0], vw).unroll(sa[0]).unroll(
+      sa[1]);
+}
+
+/// The output channels in a register tile of the weight gradient: whole
+/// kernel rows, as many as the accumulators hold, the count that computes
+/// the fewest channels (edge tiles overlap), the larger on a tie.
+inline int flatGradWeightChannels(const Halide::Target &t, int64_t kCols,
+                                  int64_t outChannels) {
+  int64_t most =
+      std::clamp<int64_t>(accumulatorBudget(t) / kCols, 1, outChannels);
+  int64_t best = 1;
+  for (int64_t to = 2; to <= most; ++to)
+    if ((outChannels + to - 1) / to * to <=
+        (outChannels + best - 1) / best * best)
+      best = to;
+  return static_cast<int>(best);
+}
+
+/// dw[o, c, kh, kw] = sum_{b, p} x_flat[b, c, p + kh Wp + kw] dy_flat[b, o, p]
+/// for conv_grad_weight node n (x input 0, dy input 1; the geometry of the
+/// forward conv), as a pure Func summing the lanes of the partial sums
+/// (recorded with setReduction for scheduleFlatGradWeight).
+inline Halide::Func lowerFlatGradWeight(const Node &n, LowerContext &ctx,
+                                        const FlatGeometry &g) {
+  int vw = ctx.vectorWidth(n);
+  Halide::Func xf = flatInput(n, 0, g, ctx);
+  FlatGeometry dg = g;
+  dg.top = dg.left = 0;
+  Halide::Func dyf = flatInput(n, 1, dg, ctx);
+  int64_t vectors = (g.positions() + vw - 1) / vw;
+  Halide::RDom r(
+      {{0, static_cast<int>(vectors)}, {0, ctx.extent(n.input(0).shape(), 0)}},
+      ctx.name(n) + "_r");
+  // part(l, kw, kh, c, o): lane l of the partial sums.
+  Halide::Var l("l"), kw("kw"), kh("kh"), c("c"), o("o");
+  Halide::Func part(ctx.name(n) + "_part");
+  Halide::Expr p = r.x * vw + l;
+  Halide::Expr row = g.spatial == 2 ? Halide::Expr(kh) : Halide::Expr(0);
+  part(l, kw, kh, c, o) = ctx.constant(n, 0);
+  part(l, kw, kh, c, o) +=
+      xf(p + row * static_cast<int>(g.pitch()) + kw, c, r.y) * dyf(p, o, r.y);
+  ctx.setReduction(n, part);
+  std::vector<Halide::Var> v = ctx.vars(n); // o, c, (kh), kw
+  Halide::Expr vkh = g.spatial == 2 ? Halide::Expr(v[2]) : Halide::Expr(0);
+  Halide::Expr total = part(0, v.back(), vkh, v[1], v[0]);
+  for (int i = 1; i < vw; ++i)
+    total += part(i, v.back(), vkh, v[1], v[0]);
+  Halide::Func out(ctx.name(n));
+  LowerContext::define(out, v, total);
+  return out;
+}
+
+/// Computes lowerFlatGradWeight's result into `out` (n's or its epilogue's):
+/// per input channel, kernel row and tile of output channels, the partial
+/// sums of the whole kernel row in registers, then their lanes summed.
+inline void scheduleFlatGradWeight(const Node &n, Halide::Func &out,
+                                   LowerContext &ctx, const FlatGeometry &g) {
+  Halide::Func part = ctx.reductionOf(n);
+  int vw = ctx.vectorWidth(n);
+  int64_t outChannels = n.shape()[0];
+  int to = flatGradWeightChannels(ctx.target(), g.kCols, outChannels);
+  std::vector<Halide::Var> a = out.args(); // kw, (kh), c, o
+  Halide::Var oo("oo"), oi("oi");
+  out.compute_root().split(a.back(), oo, oi, to,
+                           Halide::TailStrategy::ShiftInwards);
+  std::vector<Halide::VarOrRVar> order{a[0], oi};
+  order.insert(order.end(), a.begin() + 1, a.end() - 1);
+  order.push_back(oo);
+  out.reorder(order);
+  if (ctx.parallel(n, (outChannels + to - 1) / to))
+    out.parallel(oo);
+
+  std::vector<Halide::Var> pa = part.args(); // l, kw, kh, c, o
+  part.compute_at(out, a[1])
+      .bound_storage(pa[0], vw)
+      .bound_storage(pa[1], static_cast<int>(g.kCols))
+      .bound_storage(pa[4], to)
+      .vectorize(pa[0])
+      .unroll(pa[1])
+      .unroll(pa[4]);
+  std::vector<Halide::VarOrRVar> uorder{pa[0], pa[1], pa[4]};
+  for (const Halide::Internal::ReductionVariable &rv :
+       part.function().update(0).schedule().rvars())
+    uorder.push_back(Halide::RVar(rv.var));
+  uorder.push_back(pa[2]);
+  uorder.push_back(pa[3]);
+  part.update(0).reorder(uorder).vectorize(pa[0]).unroll(pa[1]).unroll(pa[4]);
+}
+
+} // namespace lamina
+
+#endif // LAMINA_OPS_CONV_CONVTILES_H
