@@ -155,8 +155,11 @@ struct StepWriter {
             size_t v) const {
     os << "int " << fn << suffixes[v]
        << "(void **a, halide_buffer_t *const *t, int32_t batch) {\n"
-       << "  (void)t;\n  int rc = 0;\n";
-    for (const Kernel &k : plan.kernels) {
+       << "  (void)t;\n  int rc = 0;\n"
+       << "  lamina::abi::KernelClock clock(lamina::abi::kernelTimes("
+       << static_cast<int>(plan.kind) << "));\n";
+    for (size_t ki = 0; ki < plan.kernels.size(); ++ki) {
+      const Kernel &k = plan.kernels[ki];
       os << "  if ((rc = " << kernelSymbol(k, suffixes, v) << "("
          << k.batchArgument();
       for (const Node *s : k.scalars)
@@ -165,7 +168,7 @@ struct StepWriter {
         os << ", " << source(in);
       for (const Node *o : k.outputs)
         os << ", " << dest(o);
-      os << ")))\n    return rc;\n";
+      os << ")))\n    return rc;\n  clock.lap(" << ki << ");\n";
     }
     std::set<const Node *> seen;
     size_t i = firstResult;
@@ -221,6 +224,30 @@ struct StepWriter {
       os << "    {\"\", 0, 0, 0, 0, 0},\n";
     os << "};\n";
     return count;
+  }
+
+  /// The kernels as `bench` reports them (abi::KernelInfo), and
+  /// `<fn>_kernels(int *count)` that returns them.
+  void kernelTable(std::ostream &os) const {
+    os << "const lamina::abi::KernelInfo " << fn << "_kernel_table[] = {\n";
+    for (const Kernel &k : plan.kernels) {
+      std::string ops;
+      double one = 0, two = 0;
+      for (const Node *n : k.nodes) {
+        ops += std::string(ops.empty() ? "" : " ") + opName(n->kind()) + " %" +
+               std::to_string(n->id());
+        one += nodeFlops(*n, 1);
+        two += nodeFlops(*n, 2);
+      }
+      os << "    {\"" << k.symbol() << "\", \"" << ops << "\", " << two - one
+         << ", " << 2 * one - two << "},\n";
+    }
+    if (plan.kernels.empty())
+      os << "    {\"\", \"\", 0, 0},\n";
+    os << "};\n"
+       << "extern \"C\" const lamina::abi::KernelInfo *" << fn
+       << "_kernels(int *count) {\n  *count = " << plan.kernels.size()
+       << ";\n  return " << fn << "_kernel_table;\n}\n";
   }
 
   void entry(std::ostream &os, const std::vector<std::string> &suffixes) const {
@@ -320,8 +347,11 @@ std::string stepSource(const std::vector<const KernelPlan *> &plans,
       w.body(os, suffixes, v);
   }
   os << "} // namespace\n\n";
-  for (const KernelPlan *p : plans)
-    StepWriter(*p).entry(os, suffixes);
+  for (const KernelPlan *p : plans) {
+    StepWriter w(*p);
+    w.entry(os, suffixes);
+    w.kernelTable(os);
+  }
   os << "extern \"C\" const char *lamina_kernel_variant() {\n";
   if (suffixes.size() == 1) {
     os << "  return \"" << targetName << " (the only variant built)\";\n}\n";

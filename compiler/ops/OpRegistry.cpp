@@ -26,6 +26,17 @@ const OpInfo &getOpInfo(OpKind k) {
   return InputInfo;
 }
 
+double nodeFlops(const Node &n, int64_t batch) {
+  if (const auto f = getOpInfo(n.kind()).flops)
+    return f(n, batch);
+  // One per element of the largest of the result and the operands (a
+  // reduction reads more than it writes).
+  int64_t most = numElements(n.shape(), batch);
+  for (const Node *in : n.inputs())
+    most = std::max(most, numElements(in->shape(), batch));
+  return static_cast<double>(most);
+}
+
 std::vector<const Node *> loweringInputs(const Node &n) {
   const OpInfo &info = getOpInfo(n.kind());
   std::vector<const Node *> out;

@@ -99,11 +99,6 @@ Dataset loadFromArgs(const ModelDesc &m, const std::vector<std::string> &args,
   return loadDataset(m, inputs, labels);
 }
 
-void requireFile(const std::string &option, const std::string &path) {
-  if (!fileExists(path))
-    throw UsageError(option + " file '" + path + "' does not exist");
-}
-
 int64_t evalBatch(const ModelDesc &m, const Options &opt) {
   if (opt.batch)
     return *opt.batch;
@@ -264,6 +259,11 @@ void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
 
 } // namespace
 
+void requireFile(const std::string &option, const std::string &path) {
+  if (!fileExists(path))
+    throw UsageError(option + " file '" + path + "' does not exist");
+}
+
 std::string whatModelCanDo(const ModelDesc &m) {
   std::vector<const char *> can;
   if (m.hasTrain())
@@ -303,6 +303,11 @@ void requirePipeline(const ModelDesc &m, Command c) {
       return;
     why = "has no output";
     break;
+  case Command::Bench:
+    if (m.hasTrain() || m.hasEval() || m.hasPredict())
+      return;
+    why = "has no loss, no metric and no output";
+    break;
   }
   throw UsageError("model '" + m.name + "' " + why + ", so it has no " +
                    commandName(c) + " pipeline; it can " + whatModelCanDo(m));
@@ -325,11 +330,14 @@ int runCli(int argc, const char *const *argv, const ModelSource &src,
     }
     if (opt.verbose && src.kernelVariant)
       err << prog << ": kernels: " << src.kernelVariant() << "\n";
+    int threads = 0;
     if (opt.threads) {
       if (!src.setNumThreads)
         throw UsageError("--threads is not supported by this executable");
       src.setNumThreads(*opt.threads);
     }
+    if (src.numThreads)
+      threads = src.numThreads();
     cli::requirePipeline(m, opt.command);
     switch (opt.command) {
     case cli::Command::Train:
@@ -340,6 +348,10 @@ int runCli(int argc, const char *const *argv, const ModelSource &src,
       break;
     case cli::Command::Predict:
       cli::runPredict(m, src.pipelines, opt, out, err);
+      break;
+    case cli::Command::Bench:
+      cli::runBench(m, src.pipelines, opt, threads,
+                    src.kernelVariant ? src.kernelVariant() : nullptr, out);
       break;
     }
     return kExitOk;

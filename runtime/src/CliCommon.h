@@ -20,9 +20,9 @@
 namespace lamina::cli {
 
 /// The command, argv[1].
-enum class Command { Train, Eval, Predict };
+enum class Command { Train, Eval, Predict, Bench };
 
-/// "train", "eval" or "predict".
+/// "train", "eval", "predict" or "bench".
 const char *commandName(Command c);
 
 /// The parsed command line.
@@ -43,6 +43,9 @@ struct Options {
   std::string checkpoint;
   std::string resume;
   std::string output;
+  /// bench: the pipeline ("" for the default) and the seconds to time.
+  std::string pipeline;
+  std::optional<double> seconds;
 };
 
 /// One option: its spellings, its value's name (null for none) and the
@@ -53,15 +56,16 @@ struct OptionInfo {
   const char *value;
   bool train, eval, predict;
   const char *help;
+  bool bench = false;
 };
 
 /// Every option of every command, in the order --help lists them.
 inline constexpr OptionInfo kOptions[] = {
     {"--epochs", nullptr, "N", true, false, false,
      "train until N epochs are complete (resumed ones count)"},
-    {"--lr", nullptr, "X", true, false, false, "learning rate"},
+    {"--lr", nullptr, "X", true, false, false, "learning rate", true},
     {"--batch", nullptr, "N", true, true, true,
-     "rows per pipeline call; the last batch may be shorter"},
+     "rows per pipeline call; the last batch may be shorter", true},
     {"--seed", nullptr, "N", true, false, false,
      "seed for initialization and shuffling (same seed, same run)"},
     {"--val-split", nullptr, "F", true, false, false,
@@ -69,7 +73,8 @@ inline constexpr OptionInfo kOptions[] = {
      "evaluate on it after every epoch"},
     {"--checkpoint", nullptr, "FILE", true, true, true,
      "train: save parameters and optimizer state to FILE (safetensors) "
-     "after every epoch; eval, predict: load parameters from FILE"},
+     "after every epoch; eval, predict: load parameters from FILE",
+     true},
     {"--resume", nullptr, "FILE", true, false, false,
      "continue training from FILE exactly where it stopped (saves back to "
      "FILE unless --checkpoint is given)"},
@@ -81,10 +86,18 @@ inline constexpr OptionInfo kOptions[] = {
      "update once per N batches, with their gradients combined (weighted by "
      "rows): the parameters of one batch N times larger"},
     {"--threads", nullptr, "N", true, true, true,
-     "Halide worker threads (default: HL_NUM_THREADS, else all cores)"},
+     "threads that run the kernels' parallel loops (default: "
+     "HL_NUM_THREADS, else all cores)",
+     true},
     {"--verbose", "-v", nullptr, true, true, true,
-     "print the kernel variant this CPU runs to stderr"},
-    {"--help", "-h", nullptr, true, true, true, "show this help"},
+     "print the kernel variant this CPU runs to stderr", true},
+    {"--pipeline", nullptr, "P", false, false, false,
+     "the pipeline to time: train, eval or predict (default: predict if the "
+     "model has outputs, else eval, else train)",
+     true},
+    {"--seconds", nullptr, "S", false, false, false,
+     "time calls for S seconds after a warm-up call (default 3)", true},
+    {"--help", "-h", nullptr, true, true, true, "show this help", true},
 };
 
 /// Parses argv[1..argc): the command, then options and data arguments in any
@@ -106,6 +119,15 @@ std::string whatModelCanDo(const ModelDesc &m);
 /// Throws UsageError if `m` has no pipeline for `c`, saying why and what the
 /// model can do instead.
 void requirePipeline(const ModelDesc &m, Command c);
+
+/// Throws UsageError if the file `path` given to `option` does not exist.
+void requireFile(const std::string &option, const std::string &path);
+
+/// `bench` (Bench.cpp): times a pipeline on synthetic data and prints its
+/// throughput, latency percentiles, per-kernel times, GFLOP/s and the share
+/// of the machine's FMA peak, measured at start.
+void runBench(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
+              int threads, const char *kernelVariant, std::ostream &out);
 
 } // namespace lamina::cli
 

@@ -56,7 +56,9 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
   out << "Usage: " << prog << " train [DATA...] [options]\n"
       << "       " << prog << " eval DATA... --checkpoint FILE [options]\n"
       << "       " << prog << " predict INPUTS... --checkpoint FILE "
-      << "[-o OUT.npy] [options]\n\n";
+      << "[-o OUT.npy] [options]\n"
+      << "       " << prog << " bench [--pipeline P] [--batch N] "
+      << "[--threads T] [--seconds S]\n\n";
   out << "Model " << m.name;
   if (!m.file.empty())
     out << " (" << m.file << ")";
@@ -104,7 +106,10 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
                                 "--checkpoint FILE on DATA")
       << wrap("  predict INPUTS...", "run the model on INPUTS; write the "
                                      "outputs to -o OUT.npy or print one "
-                                     "row per sample");
+                                     "row per sample")
+      << wrap("  bench", "time a pipeline on synthetic data: throughput, "
+                         "latency percentiles, per-kernel times, GFLOP/s and "
+                         "the share of the FMA peak measured at start");
 
   std::string names;
   for (const auto *list : {&m.inputs, &m.labels})
@@ -125,7 +130,7 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
     if (o.value)
       spell += std::string(" ") + o.value;
     std::string cmds;
-    if (!(o.train && o.eval && o.predict)) {
+    if (!(o.train && o.eval && o.predict && o.bench)) {
       cmds = " [";
       if (o.train)
         cmds += "train";
@@ -133,6 +138,8 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
         cmds += std::string(cmds.size() > 2 ? ", " : "") + "eval";
       if (o.predict)
         cmds += std::string(cmds.size() > 2 ? ", " : "") + "predict";
+      if (o.bench)
+        cmds += std::string(cmds.size() > 2 ? ", " : "") + "bench";
       cmds += "]";
     }
     out << wrap("  " + spell, o.help + cmds);

@@ -19,6 +19,8 @@ const char *commandName(Command c) {
     return "eval";
   case Command::Predict:
     return "predict";
+  case Command::Bench:
+    return "bench";
   }
   return "?";
 }
@@ -40,6 +42,8 @@ bool accepts(const OptionInfo &o, Command c) {
     return o.eval;
   case Command::Predict:
     return o.predict;
+  case Command::Bench:
+    return o.bench;
   }
   return false;
 }
@@ -86,7 +90,7 @@ double parseReal(const std::string &option, const std::string &text, double min,
 Options parseArgs(int argc, const char *const *argv) {
   Options opt;
   if (argc < 2)
-    throw UsageError("missing command (train, eval or predict)");
+    throw UsageError("missing command (train, eval, predict or bench)");
   std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     opt.help = true;
@@ -98,12 +102,15 @@ Options parseArgs(int argc, const char *const *argv) {
     opt.command = Command::Eval;
   else if (cmd == "predict")
     opt.command = Command::Predict;
+  else if (cmd == "bench")
+    opt.command = Command::Bench;
   else if (isOption(cmd))
-    throw UsageError("expected a command (train, eval or predict) before '" +
-                     cmd + "'");
+    throw UsageError(
+        "expected a command (train, eval, predict or bench) before '" + cmd +
+        "'");
   else
     throw UsageError("unknown command '" + cmd +
-                     "' (expected train, eval or predict)");
+                     "' (expected train, eval, predict or bench)");
 
   bool optionsDone = false;
   for (int i = 2; i < argc; ++i) {
@@ -180,6 +187,13 @@ Options parseArgs(int argc, const char *const *argv) {
       opt.resume = value;
     else if (name == "--output")
       opt.output = value;
+    else if (name == "--pipeline") {
+      if (value != "train" && value != "eval" && value != "predict")
+        throw UsageError("--pipeline expects train, eval or predict, got '" +
+                         value + "'");
+      opt.pipeline = value;
+    } else if (name == "--seconds")
+      opt.seconds = parseReal(name, value, 0.0, 86400.0);
     if (value.empty())
       throw UsageError("option '" + name + "' needs a non-empty value");
   }

@@ -19,6 +19,7 @@
 #include "lamina/Cli.h"
 #include "lamina/Model.h"
 #include "lamina/abi/Step.h"
+#include "lamina/abi/ThreadPool.h"
 
 #include <HalideRuntime.h>
 
@@ -45,6 +46,12 @@ lamina_train_update_step(void **args, lamina::abi::StepArena *arena);
 __attribute__((weak)) const struct halide_filter_metadata_t *
 lamina_train_update_metadata();
 __attribute__((weak)) const char *lamina_kernel_variant();
+__attribute__((weak)) const lamina::abi::KernelInfo *
+lamina_train_kernels(int *count);
+__attribute__((weak)) const lamina::abi::KernelInfo *
+lamina_eval_kernels(int *count);
+__attribute__((weak)) const lamina::abi::KernelInfo *
+lamina_predict_kernels(int *count);
 __attribute__((weak)) const struct halide_filter_metadata_t *
 lamina_predict_metadata();
 }
@@ -54,18 +61,22 @@ int main(int argc, char **argv) {
   // allocates nothing.
   halide_set_custom_malloc(lamina::abi::kernelMalloc);
   halide_set_custom_free(lamina::abi::kernelFree);
+  // Parallel loops run on workers that spin between them (abi/ThreadPool.h).
+  halide_set_custom_do_par_for(lamina::abi::parallelFor);
   lamina::ModelSource src;
   src.json = lamina_model_json;
   src.pipelines.train = {"lamina_train", lamina_train_step,
-                         lamina_train_metadata};
-  src.pipelines.eval = {"lamina_eval", lamina_eval_step, lamina_eval_metadata};
+                         lamina_train_metadata, lamina_train_kernels};
+  src.pipelines.eval = {"lamina_eval", lamina_eval_step, lamina_eval_metadata,
+                        lamina_eval_kernels};
   src.pipelines.predict = {"lamina_predict", lamina_predict_step,
-                           lamina_predict_metadata};
+                           lamina_predict_metadata, lamina_predict_kernels};
   src.pipelines.trainGrad = {"lamina_train_grad", lamina_train_grad_step,
                              lamina_train_grad_metadata};
   src.pipelines.trainUpdate = {"lamina_train_update", lamina_train_update_step,
                                lamina_train_update_metadata};
-  src.setNumThreads = halide_set_num_threads;
+  src.setNumThreads = lamina::abi::setPoolThreads;
+  src.numThreads = lamina::abi::poolThreads;
   src.kernelVariant = lamina_kernel_variant;
   return lamina::runCli(argc, argv, src, std::cout, std::cerr,
                         ::isatty(STDOUT_FILENO) != 0);

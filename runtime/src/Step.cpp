@@ -5,6 +5,8 @@
 #include "lamina/abi/DType.h"
 #include "lamina/abi/StepArena.h"
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -248,6 +250,25 @@ int cpuVariant(int available) {
     return avx512 ? kAvx512 : avx2 ? kAvx2 : kX86_64;
   }();
   return best < available ? best : available - 1;
+}
+
+static std::atomic<double *> timesOf[kPipelineIndexCount];
+
+double *kernelTimes(int index) {
+  if (index < 0 || index >= kPipelineIndexCount)
+    return nullptr;
+  return timesOf[index].load(std::memory_order_relaxed);
+}
+
+void setKernelTimes(int index, double *times) {
+  if (index >= 0 && index < kPipelineIndexCount)
+    timesOf[index].store(times, std::memory_order_relaxed);
+}
+
+double clockSeconds() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 } // namespace lamina::abi

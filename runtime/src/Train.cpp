@@ -4,6 +4,7 @@
 
 #include "lamina/Error.h"
 #include "lamina/Init.h"
+#include "lamina/abi/Step.h"
 
 #include <algorithm>
 #include <chrono>
@@ -301,6 +302,61 @@ std::vector<Tensor> Session::predict(const Dataset &data, int64_t batch) {
         std::memcpy(outputs[i].row(b), out[i].row(0), bytes);
   }
   return outputs;
+}
+
+std::vector<double> Session::timeCalls(Timed which, int64_t batch, double lr,
+                                       double seconds) {
+  assert(batch > 0 && "batch must be positive");
+  std::vector<Tensor> in = batchTensors(model_.inputs, batch);
+  std::vector<Tensor> lbl = batchTensors(model_.labels, batch);
+  Rng rng(deriveSeed(seed_, 0x62656e6368)); // "bench"
+  for (std::vector<Tensor> *list : {&in, &lbl})
+    for (Tensor &t : *list)
+      for (int64_t i = 0, n = t.numel(); i < n; ++i)
+        t.set(i, t.dtype() == DType::I32 ? 0.0 : rng.uniform());
+  Scalars s = makeScalars();
+  PipelineArgs args;
+  args.setInt32(abi::kBatchArgument, static_cast<int32_t>(batch));
+  bindInputs(args, model_.inputs, in);
+  std::vector<Tensor> out;
+  const Pipeline *p = &pipelines_.predict;
+  BoundPipeline *binding = &predictBinding_;
+  if (which == Timed::Predict) {
+    out = batchTensors(model_.outputs, batch);
+    bindInputs(args, model_.params, params_);
+    std::vector<std::string> names;
+    for (const TensorSpec &o : model_.outputs)
+      names.push_back(o.arg);
+    bindOutputs(args, names, out);
+  } else {
+    bindInputs(args, model_.labels, lbl);
+    bindInputs(args, model_.params, params_);
+    bindScalars(args, s);
+    p = &pipelines_.eval;
+    binding = &evalBinding_;
+    if (which == Timed::Train) {
+      p = &pipelines_.train;
+      binding = &trainBinding_;
+      args.setFloat64(abi::kLearningRateArgument, lr);
+      bindOutputs(args, argNames(model_.params, abi::nextArgumentName),
+                  nextParams_);
+      bindInputs(args, model_.state, state_);
+      bindOutputs(args, argNames(model_.state, abi::nextArgumentName),
+                  nextState_);
+    }
+  }
+  std::vector<double> times;
+  run(*p, *binding, args, {true, 0, batch - 1});
+  double end = abi::clockSeconds() + seconds;
+  for (;;) {
+    double t0 = abi::clockSeconds();
+    run(*p, *binding, args, {true, 0, batch - 1});
+    double t1 = abi::clockSeconds();
+    times.push_back(t1 - t0);
+    if (t1 >= end && times.size() >= 3)
+      break;
+  }
+  return times;
 }
 
 namespace {

@@ -145,6 +145,10 @@ struct OpInfo {
   /// executable gets an AVX2 and an AVX-512 variant of every kernel that
   /// holds one (see Kernel::variants).
   bool computeBound = false;
+  /// n's floating-point operations at run-time batch `batch` (a multiply-add
+  /// counts 2), for `bench`'s GFLOP/s. nullptr: one per element of the
+  /// largest of its result and operands.
+  double (*flops)(const Node &n, int64_t batch) = nullptr;
   /// How a model file calls it.
   DslForm form = DslForm::Call;
   /// The operands for the language reference ("x", "a, b").
@@ -153,6 +157,8 @@ struct OpInfo {
 
 /// The entry for `k`.
 const OpInfo &getOpInfo(OpKind k);
+/// OpInfo::flops of n, or its default.
+double nodeFlops(const Node &n, int64_t batch);
 /// The nodes n's lowering reads: its operands, each replaced by what the
 /// op reads through (OpInfo::readsThrough).
 std::vector<const Node *> loweringInputs(const Node &n);

@@ -46,6 +46,7 @@ extern const OpInfo Conv1dInfo = [] {
   op.lower = lower;
   op.schedule = schedule;
   op.computeBound = true;
+  op.flops = convFlops;
   op.tilesEpilogue = true;
   op.form = DslForm::Layer;
   op.operandDoc = "x, out channels (or W [, b])";

@@ -524,6 +524,19 @@ inline Expected<TensorType> inferConvGradType(const Node &n,
   return TensorType{n.input(0).dtype(), s};
 }
 
+/// OpInfo::flops of conv1d, conv2d and their gradients: a multiply-add per
+/// output element of the forward conv and weight element of its group.
+inline double convFlops(const Node &n, int64_t batch) {
+  bool gradWeight = n.kind() == OpKind::ConvGradWeight;
+  const Shape &out = n.kind() == OpKind::ConvGradInput ? n.input(0).shape()
+                     : gradWeight                      ? n.input(1).shape()
+                                                       : n.shape();
+  const Shape &w = gradWeight ? n.shape() : n.input(1).shape();
+  // Each output element reads one weight row [C', K..].
+  return 2.0 * static_cast<double>(numElements(out, batch)) *
+         static_cast<double>(numElements(w) / w[0]);
+}
+
 /// The attributes of a conv node, for the nodes of its gradient.
 inline Attrs convAttrs(const Node &n) {
   Attrs a;

@@ -33,6 +33,7 @@ extern const OpInfo ConvGradInputInfo = [] {
   op.lower = lower;
   op.schedule = schedule;
   op.computeBound = true;
+  op.flops = convFlops;
   op.tilesEpilogue = true;
   op.form = DslForm::None;
   op.operandDoc = "dy, W";

@@ -35,6 +35,7 @@ extern const OpInfo ConvGradWeightInfo = [] {
   op.lower = lower;
   op.schedule = schedule;
   op.computeBound = true;
+  op.flops = convFlops;
   op.form = DslForm::None;
   op.operandDoc = "x, dy";
   return op;

@@ -58,6 +58,7 @@ extern const OpInfo DenseInfo = [] {
   op.readsThrough = matMulReadsThrough;
   op.schedule = scheduleMatMul;
   op.computeBound = true;
+  op.flops = matMulFlops;
   op.tilesEpilogue = true;
   op.form = DslForm::Layer;
   op.operandDoc = "x, W [, b]";

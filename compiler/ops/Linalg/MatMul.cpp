@@ -70,6 +70,7 @@ extern const OpInfo MatMulInfo = [] {
   op.readsThrough = matMulReadsThrough;
   op.schedule = scheduleMatMul;
   op.computeBound = true;
+  op.flops = matMulFlops;
   op.tilesEpilogue = true;
   op.operandDoc = "a `[..., m, k]`, b `[k, n]`";
   return op;

@@ -61,6 +61,15 @@ inline Halide::Func lowerMatMul(const Node &n, LowerContext &ctx,
   return out;
 }
 
+/// OpInfo::flops of matmul and dense: a multiply-add per result element
+/// and step of the inner dim.
+inline double matMulFlops(const Node &n, int64_t batch) {
+  const Shape &a = n.input(0).shape();
+  int64_t k = a.back() == kBatch ? batch : a.back();
+  return 2.0 * static_cast<double>(numElements(n.shape(), batch)) *
+         static_cast<double>(k);
+}
+
 /// Computes the result of lowerMatMul in register tiles of 2 vectors of
 /// columns by 4 rows: `out` (n's result, or its epilogue, see
 /// OpInfo::tilesEpilogue) is computed at root, split into tiles; each tile

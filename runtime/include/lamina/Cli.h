@@ -35,9 +35,12 @@ struct ModelSource {
   const char *json = nullptr;
   /// lamina_train, lamina_eval and lamina_predict.
   Pipelines pipelines;
-  /// Sets the size of Halide's thread pool (halide_set_num_threads); may be
-  /// null, in which case --threads is rejected.
+  /// Sets the threads of the kernels' parallel loops (abi::setPoolThreads);
+  /// may be null, in which case --threads is rejected.
   int (*setNumThreads)(int) = nullptr;
+  /// The threads of the kernels' parallel loops (abi::poolThreads); may be
+  /// null.
+  int (*numThreads)() = nullptr;
   /// Describes the kernel variant this CPU runs and the variants built
   /// (lamina_kernel_variant); may be null.
   const char *(*kernelVariant)() = nullptr;

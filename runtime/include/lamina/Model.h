@@ -38,6 +38,7 @@ namespace lamina {
 
 namespace abi {
 class StepArena;
+struct KernelInfo;
 } // namespace abi
 
 /// How a parameter is initialized (descriptor field `init.kind`).
@@ -163,13 +164,19 @@ using PipelineStepFn = int (*)(void **args, abi::StepArena *arena);
 /// Signature of a Halide `NAME_metadata` function.
 using PipelineMetadataFn = const halide_filter_metadata_t *(*)();
 
-/// One generated pipeline. Both functions are null when the executable was
+/// Signature of a generated `NAME_kernels` function: the step's kernels,
+/// in the order it runs them (abi::KernelInfo), and their number.
+using PipelineKernelsFn = const abi::KernelInfo *(*)(int *count);
+
+/// One generated pipeline. Its functions are null when the executable was
 /// linked without it (Main.cpp refers to them weakly); available() says
 /// whether it can be called.
 struct Pipeline {
   const char *name = "";
   PipelineStepFn step = nullptr;
   PipelineMetadataFn metadata = nullptr;
+  /// May be null (bench then has no per-kernel table).
+  PipelineKernelsFn kernels = nullptr;
 
   bool available() const { return step && metadata; }
 };

@@ -93,6 +93,16 @@ public:
   /// per descriptor output, of shape [data.size, ...].
   std::vector<Tensor> predict(const Dataset &data, int64_t batch);
 
+  /// The pipelines `timeCalls` runs.
+  enum class Timed { Train, Eval, Predict };
+  /// Calls pipeline `which` on `batch` rows of synthetic data (inputs
+  /// uniform in [0, 1), integer labels 0, float labels uniform), once to
+  /// warm up and then until `seconds` have passed (at least 3 calls). The
+  /// train step writes its new parameters aside, so every call starts from
+  /// the same ones. Returns each timed call's seconds.
+  std::vector<double> timeCalls(Timed which, int64_t batch, double lr,
+                                double seconds);
+
 private:
   /// The 0-d loss and metric outputs of one pipeline call.
   struct Scalars {

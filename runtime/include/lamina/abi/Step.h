@@ -97,6 +97,56 @@ void kernelFree(void *userContext, void *ptr);
 /// `available` ones.
 int cpuVariant(int available);
 
+/// One kernel of a pipeline, as `bench` reports it: its symbol, the ops it
+/// computes ("conv2d %4 relu %5") and its floating-point operations per
+/// call, perRow * batch + fixed (a multiply-add counts 2).
+struct KernelInfo {
+  const char *symbol;
+  const char *ops;
+  double flopsPerRow;
+  double flopsFixed;
+};
+
+/// The pipelines whose kernels a step can time, by index.
+enum PipelineIndex : int {
+  kTrainIndex,
+  kEvalIndex,
+  kPredictIndex,
+  kGradIndex,
+  kUpdateIndex,
+  kPipelineIndexCount
+};
+
+/// Where the steps of pipeline `index` add the seconds each kernel takes
+/// (times[k] for kernel k), or nullptr (the default): not timed.
+double *kernelTimes(int index);
+void setKernelTimes(int index, double *times);
+
+/// Seconds on a monotonic clock.
+double clockSeconds();
+
+/// The per-kernel clock of one step: lap(k) after kernel k adds the time
+/// since the previous lap (or the start) to times[k]. Costs one test per
+/// kernel when not timing.
+class KernelClock {
+public:
+  explicit KernelClock(double *times) : times_(times) {
+    if (times_)
+      last_ = clockSeconds();
+  }
+  void lap(int k) {
+    if (!times_)
+      return;
+    double now = clockSeconds();
+    times_[k] += now - last_;
+    last_ = now;
+  }
+
+private:
+  double *times_;
+  double last_ = 0;
+};
+
 } // namespace lamina::abi
 
 #endif // LAMINA_ABI_STEP_H
