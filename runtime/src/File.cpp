@@ -7,12 +7,25 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace lamina {
 
 static std::string errnoText() { return std::strerror(errno); }
+
+void adviseHugePages(void *p, size_t bytes) {
+  constexpr size_t kLarge = size_t(4) << 20;
+  if (!p || bytes < kLarge)
+    return;
+  size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) / page * page;
+  if (end > begin)
+    (void)::madvise(reinterpret_cast<void *>(begin), end - begin,
+                    MADV_HUGEPAGE);
+}
 
 std::vector<uint8_t> readFile(const std::string &path) {
   struct stat st;
@@ -24,6 +37,12 @@ std::vector<uint8_t> readFile(const std::string &path) {
   if (!f)
     throw Error(path + ": cannot open: " + errnoText());
   std::vector<uint8_t> bytes;
+  // One allocation for a regular file: growing the vector chunk by chunk
+  // copies and page-faults it again at every doubling.
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    bytes.reserve(static_cast<size_t>(st.st_size));
+    adviseHugePages(bytes.data(), bytes.capacity());
+  }
   uint8_t chunk[1 << 16];
   size_t n;
   // Read in chunks rather than trusting st_size, which is 0 for pipes.

@@ -2,6 +2,8 @@
 
 #include "lamina/Tensor.h"
 
+#include "lamina/File.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -45,6 +47,7 @@ Tensor::Tensor(DType dtype, Shape shape)
   void *p = std::aligned_alloc(kAlignment, rounded);
   if (!p)
     throw std::bad_alloc();
+  adviseHugePages(p, rounded);
   std::memset(p, 0, rounded);
   storage_.reset(static_cast<uint8_t *>(p));
 }

@@ -15,6 +15,13 @@ namespace lamina {
 /// or read (missing, a directory, permission denied).
 std::vector<uint8_t> readFile(const std::string &path);
 
+/// Asks the kernel to back the pages of [p, p + bytes) with huge pages when
+/// the block is large (4 MiB or more), so that touching it costs a page
+/// fault per 2 MiB, not per 4 KiB (a data set of 200 MB: 50,000 faults,
+/// the largest cost of loading it on a virtual machine). A hint: nothing
+/// happens where the kernel does not offer them.
+void adviseHugePages(void *p, size_t bytes);
+
 /// Writes a file so that readers see either the old contents or the complete
 /// new ones, never a mix: data goes to `path + ".tmp"`, which commit() fsyncs
 /// and renames over `path`. If the AtomicFile is destroyed without commit()
