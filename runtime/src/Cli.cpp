@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <sys/stat.h>
 
@@ -214,11 +215,75 @@ std::string outputPath(const std::string &base, const std::string &name) {
   return base.substr(0, dot) + "." + name + base.substr(dot);
 }
 
+/// predict -o when every input is an uncompressed NPY file of its input's
+/// element type: each batch is read from the files into the pipeline's
+/// input buffers and its outputs appended to the NPY files, so neither is
+/// ever held whole or copied again. False (nothing done) otherwise.
+bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
+                      const Options &opt, std::ostream &err) {
+  std::vector<const TensorSpec *> specs;
+  for (const TensorSpec &t : m.inputs)
+    specs.push_back(&t);
+  std::vector<std::string> paths = assignData(specs, opt.data, "predict");
+  std::vector<std::unique_ptr<NpyRecords>> inputs;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    inputs.push_back(NpyRecords::open(paths[i], m.inputs[i]));
+    if (!inputs.back())
+      return false;
+  }
+  int64_t records = inputs.empty() ? 0 : inputs[0]->records();
+  for (size_t i = 1; i < inputs.size(); ++i)
+    if (inputs[i]->records() != records)
+      throw Error(paths[i] + ": has " + std::to_string(inputs[i]->records()) +
+                  " records but " + paths[0] + " has " +
+                  std::to_string(records) +
+                  "; inputs must have one record per sample");
+  if (records == 0)
+    return false;
+  Session s(m, pipes);
+  s.load(opt.checkpoint, false);
+  std::vector<std::string> outPaths;
+  std::vector<std::unique_ptr<NpyWriter>> writers;
+  for (const TensorSpec &o : m.outputs) {
+    outPaths.push_back(m.outputs.size() == 1 ? opt.output
+                                             : outputPath(opt.output, o.name));
+    Shape shape = o.sampleShape();
+    shape.insert(shape.begin(), records);
+    writers.push_back(
+        std::make_unique<NpyWriter>(outPaths.back(), o.dtype, shape));
+  }
+  s.predictStream(
+      records, evalBatch(m, opt),
+      [&](int64_t first, int64_t rows, std::vector<Tensor> &in) {
+        for (size_t i = 0; i < in.size(); ++i)
+          inputs[i]->read(first, rows, in[i]);
+      },
+      [&](int64_t, int64_t rows, const std::vector<Tensor> &out) {
+        for (size_t i = 0; i < out.size(); ++i)
+          writers[i]->append(out[i].row(0),
+                             out[i].rowBytes() * static_cast<size_t>(rows));
+      });
+  for (size_t i = 0; i < writers.size(); ++i) {
+    writers[i]->commit();
+    Shape shape = m.outputs[i].sampleShape();
+    shape.insert(shape.begin(), records);
+    err << "wrote " << m.outputs[i].name << " "
+        << formatType(m.outputs[i].dtype, shape) << " to " << outPaths[i]
+        << "\n";
+  }
+  if (opt.verbose)
+    err << "predict: read " << records << " records from the NPY input"
+        << (paths.size() == 1 ? "" : "s") << " batch by batch\n";
+  return true;
+}
+
 void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
                 std::ostream &out, std::ostream &err) {
   if (opt.checkpoint.empty())
     throw UsageError("predict needs --checkpoint FILE");
   requireFile("--checkpoint", opt.checkpoint);
+  if (!opt.output.empty() && predictStreaming(m, pipes, opt, err))
+    return;
   Dataset data = loadFromArgs(m, opt.data, false, "predict");
   Session s(m, pipes);
   s.load(opt.checkpoint, false);

@@ -7,9 +7,14 @@
 #include "lamina/Error.h"
 #include "lamina/File.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace lamina {
 
@@ -166,14 +171,22 @@ static ElemType npyElemType(const std::string &path, const std::string &descr) {
   throw unsupported("");
 }
 
-RawArray parseNpy(const std::string &path, std::vector<uint8_t> bytes) {
-  RawArray a;
-  a.path = path;
-  a.format = DataFormat::Npy;
-  if (!isNpy(bytes))
+namespace {
+/// What an NPY header says.
+struct NpyHeader {
+  ElemType type = ElemType::F32;
+  Shape shape;
+  size_t dataStart = 0;
+};
+
+/// Parses the preamble and header of an NPY file from its first `size`
+/// bytes (at least the whole header). Throws Error naming `path`.
+NpyHeader parseNpyHeader(const std::string &path, const uint8_t *bytes,
+                         size_t size) {
+  if (!isNpy(std::vector<uint8_t>(bytes, bytes + std::min<size_t>(size, 6))))
     throw Error(path + ": not an NPY file (it does not start with "
                        "\"\\x93NUMPY\"); is it a different format?");
-  if (bytes.size() < 10)
+  if (size < 10)
     throw Error(path + ": file is truncated inside the NPY preamble");
   int major = bytes[6];
   size_t lenBytes;
@@ -185,16 +198,17 @@ RawArray parseNpy(const std::string &path, std::vector<uint8_t> bytes) {
     throw Error(path + ": unsupported NPY format version " +
                 std::to_string(major) + "." + std::to_string(bytes[7]) +
                 " (supported: 1.0, 2.0, 3.0)");
-  if (bytes.size() < 8 + lenBytes)
+  if (size < 8 + lenBytes)
     throw Error(path + ": file is truncated inside the NPY preamble");
   size_t headerLen = 0;
   for (size_t i = 0; i < lenBytes; ++i)
     headerLen |= size_t(bytes[8 + i]) << (8 * i);
-  size_t dataStart = 8 + lenBytes + headerLen;
-  if (dataStart > bytes.size())
+  NpyHeader h;
+  h.dataStart = 8 + lenBytes + headerLen;
+  if (h.dataStart > size)
     throw Error(path + ": file is truncated inside the NPY header (it " +
                 "declares " + std::to_string(headerLen) + " header bytes, " +
-                std::to_string(bytes.size() - 8 - lenBytes) + " remain)");
+                std::to_string(size - 8 - lenBytes) + " remain)");
   std::string_view text(reinterpret_cast<const char *>(&bytes[8 + lenBytes]),
                         headerLen);
   NpyHeaderParser hp(path, text);
@@ -203,66 +217,146 @@ RawArray parseNpy(const std::string &path, std::vector<uint8_t> bytes) {
     throw Error(path + ": bad NPY header: no 'descr'");
   if (!hp.hasShape)
     throw Error(path + ": bad NPY header: no 'shape'");
-  a.type = npyElemType(path, hp.descr);
-  a.shape = hp.shape;
-  if (a.shape.empty())
+  h.type = npyElemType(path, hp.descr);
+  h.shape = hp.shape;
+  if (h.shape.empty())
     throw Error(path + ": the NPY array is 0-dimensional, so it has no " +
                 "records; save an array whose first dimension is the records");
   int nonUnit = 0;
-  for (int64_t d : a.shape)
+  for (int64_t d : h.shape)
     nonUnit += d > 1;
   // Fortran order is only a different layout when two dims exceed 1.
   if (hp.fortranOrder && nonUnit > 1)
     throw Error(path + ": the NPY array is in Fortran order; save it with " +
                 "np.save(path, np.ascontiguousarray(arr))");
-  uint64_t want = checkedBytes(path, a.shape, elemSize(a.type));
-  uint64_t have = bytes.size() - dataStart;
+  return h;
+}
+
+/// Checks that `have` bytes of data follow the header: exactly the shape's.
+void checkNpyData(const std::string &path, const NpyHeader &h, uint64_t have) {
+  uint64_t want = checkedBytes(path, h.shape, elemSize(h.type));
   if (have < want)
-    truncated(path, a.shape, a.type, have);
+    truncated(path, h.shape, h.type, have);
   if (have > want)
     throw Error(path + ": " + std::to_string(have - want) +
                 " unexpected bytes after the data declared by the NPY " +
-                "header (shape " + shapeText(a.shape) +
+                "header (shape " + shapeText(h.shape) +
                 "); the file is corrupt");
+}
+} // namespace
+
+RawArray parseNpy(const std::string &path, std::vector<uint8_t> bytes) {
+  NpyHeader h = parseNpyHeader(path, bytes.data(), bytes.size());
+  checkNpyData(path, h, bytes.size() - h.dataStart);
+  RawArray a;
+  a.path = path;
+  a.format = DataFormat::Npy;
+  a.type = h.type;
+  a.shape = h.shape;
   a.bytes = std::move(bytes);
-  a.offset = dataStart;
+  a.offset = h.dataStart;
   return a;
+}
+
+//===----------------------------------------------------------------------===//
+// NPY records read as they are needed
+//===----------------------------------------------------------------------===//
+
+std::unique_ptr<NpyRecords> NpyRecords::open(const std::string &path,
+                                             const TensorSpec &spec) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return nullptr;
+  std::unique_ptr<NpyRecords> r(new NpyRecords);
+  r->fd_ = fd;
+  r->path_ = path;
+  struct stat st;
+  uint8_t head[1 << 16];
+  ssize_t got = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+                    ? ::pread(fd, head, sizeof(head), 0)
+                    : -1;
+  // Not a plain NPY file (gzip, another format, a pipe): loaded whole.
+  if (got < 6 || !isNpy(std::vector<uint8_t>(head, head + 6)))
+    return nullptr;
+  NpyHeader h = parseNpyHeader(path, head, static_cast<size_t>(got));
+  checkNpyData(path, h, static_cast<uint64_t>(st.st_size) - h.dataStart);
+  ElemType want = spec.dtype == DType::F32   ? ElemType::F32
+                  : spec.dtype == DType::F64 ? ElemType::F64
+                                             : ElemType::I32;
+  RawArray shape;
+  shape.shape = h.shape;
+  // Another element type is converted by the whole-file reader, which also
+  // reports a record size that does not fit.
+  if (h.type != want || shape.recordNumel() != spec.sampleNumel() ||
+      h.shape[0] == 0)
+    return nullptr;
+  r->dataStart_ = h.dataStart;
+  r->records_ = h.shape[0];
+  r->recordBytes_ =
+      static_cast<uint64_t>(shape.recordNumel()) * elemSize(h.type);
+  return r;
+}
+
+NpyRecords::~NpyRecords() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+void NpyRecords::read(int64_t first, int64_t count, Tensor &dst) {
+  uint8_t *p = dst.row(0);
+  uint64_t left = static_cast<uint64_t>(count) * recordBytes_;
+  uint64_t at = dataStart_ + static_cast<uint64_t>(first) * recordBytes_;
+  while (left > 0) {
+    ssize_t n = ::pread(fd_, p, left, static_cast<off_t>(at));
+    if (n <= 0)
+      throw Error(path_ + ": read error at record " +
+                  std::to_string((at - dataStart_) / recordBytes_) +
+                  (n < 0 ? ": " + std::string(std::strerror(errno))
+                         : std::string(": the file was cut short")));
+    p += n;
+    at += static_cast<uint64_t>(n);
+    left -= static_cast<uint64_t>(n);
+  }
 }
 
 //===----------------------------------------------------------------------===//
 // NPY output
 //===----------------------------------------------------------------------===//
 
-void writeNpy(const std::string &path, const Tensor &t) {
-  const char *descr = t.dtype() == DType::F32   ? "<f4"
-                      : t.dtype() == DType::F64 ? "<f8"
-                                                : "<i4";
-  std::string shape = "(";
-  for (int64_t d : t.shape())
-    shape += std::to_string(d) + ", ";
-  if (t.rank() > 1)
-    shape.resize(shape.size() - 2);
-  else if (t.rank() == 1)
-    shape.resize(shape.size() - 1);
-  shape += ")";
+NpyWriter::NpyWriter(const std::string &path, DType dtype, const Shape &shape)
+    : file_(path) {
+  const char *descr = dtype == DType::F32   ? "<f4"
+                      : dtype == DType::F64 ? "<f8"
+                                            : "<i4";
+  std::string dims = "(";
+  for (int64_t d : shape)
+    dims += std::to_string(d) + ", ";
+  if (shape.size() > 1)
+    dims.resize(dims.size() - 2);
+  else if (shape.size() == 1)
+    dims.resize(dims.size() - 1);
+  dims += ")";
   std::string header = std::string("{'descr': '") + descr +
-                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+                       "', 'fortran_order': False, 'shape': " + dims + ", }";
   // Pad with spaces so the data starts on a 64-byte boundary.
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
   if (header.size() > 0xffff)
     throw Error(path + ": NPY header too long");
-  AtomicFile f(path);
-  f.write(kNpyMagic, 6);
+  file_.write(kNpyMagic, 6);
   uint8_t version[2] = {1, 0};
-  f.write(version, 2);
+  file_.write(version, 2);
   uint8_t len[2] = {static_cast<uint8_t>(header.size() & 0xff),
                     static_cast<uint8_t>(header.size() >> 8)};
-  f.write(len, 2);
-  f.write(header);
-  f.write(t.raw(), t.byteSize());
-  f.commit();
+  file_.write(len, 2);
+  file_.write(header);
+}
+
+void writeNpy(const std::string &path, const Tensor &t) {
+  NpyWriter w(path, t.dtype(), t.shape());
+  w.append(t.raw(), t.byteSize());
+  w.commit();
 }
 
 } // namespace lamina

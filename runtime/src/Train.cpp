@@ -275,10 +275,29 @@ EvalResult Session::evaluate(const Dataset &data, int64_t batch) {
 }
 
 std::vector<Tensor> Session::predict(const Dataset &data, int64_t batch) {
+  std::vector<Tensor> outputs = batchTensors(model_.outputs, data.size);
+  std::vector<int64_t> order = identityOrder(data.size);
+  predictStream(
+      data.size, batch,
+      [&](int64_t first, int64_t rows, std::vector<Tensor> &in) {
+        gather(data.inputs, in, order, first, rows);
+      },
+      [&](int64_t first, int64_t rows, const std::vector<Tensor> &out) {
+        for (size_t i = 0; i < out.size(); ++i)
+          if (size_t bytes = out[i].rowBytes() * static_cast<size_t>(rows))
+            std::memcpy(outputs[i].row(first), out[i].row(0), bytes);
+      });
+  return outputs;
+}
+
+void Session::predictStream(
+    int64_t records, int64_t batch,
+    const std::function<void(int64_t, int64_t, std::vector<Tensor> &)> &fill,
+    const std::function<void(int64_t, int64_t, const std::vector<Tensor> &)>
+        &sink) {
   assert(batch > 0 && "batch must be positive");
   const Pipeline &p = pipelines_.predict;
-  std::vector<Tensor> outputs = batchTensors(model_.outputs, data.size);
-  int64_t rows = std::min(batch, data.size);
+  int64_t rows = std::min(batch, records);
   std::vector<Tensor> in = batchTensors(model_.inputs, rows);
   std::vector<Tensor> out = batchTensors(model_.outputs, rows);
   PipelineArgs args;
@@ -289,19 +308,15 @@ std::vector<Tensor> Session::predict(const Dataset &data, int64_t batch) {
   for (const TensorSpec &o : model_.outputs)
     outNames.push_back(o.arg);
   std::vector<size_t> outSlots = bindOutputs(args, outNames, out);
-  std::vector<int64_t> order = identityOrder(data.size);
-  for (int64_t b = 0; b < data.size; b += rows) {
-    int64_t n = std::min(rows, data.size - b);
-    gather(data.inputs, in, order, b, n);
+  for (int64_t b = 0; b < records; b += rows) {
+    int64_t n = std::min(rows, records - b);
+    fill(b, n, in);
     args.setInt32At(batchSlot, static_cast<int32_t>(n));
     rebind(args, inSlots, in, n);
     rebind(args, outSlots, out, n);
     run(p, predictBinding_, args, {true, b, b + n - 1});
-    for (size_t i = 0; i < out.size(); ++i)
-      if (size_t bytes = out[i].rowBytes() * static_cast<size_t>(n))
-        std::memcpy(outputs[i].row(b), out[i].row(0), bytes);
+    sink(b, n, out);
   }
-  return outputs;
 }
 
 std::vector<double> Session::timeCalls(Timed which, int64_t batch, double lr,

@@ -15,10 +15,12 @@
 #ifndef LAMINA_RUNTIME_DATA_H
 #define LAMINA_RUNTIME_DATA_H
 
+#include "lamina/File.h"
 #include "lamina/Model.h"
 #include "lamina/Tensor.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -106,6 +108,47 @@ Dataset loadDataset(const ModelDesc &model,
 /// Writes `t` as an NPY (version 1) file in C order: '<f4', '<f8' or '<i4'.
 /// The file is replaced atomically. Throws Error on failure.
 void writeNpy(const std::string &path, const Tensor &t);
+
+/// An NPY file written as its rows come: the header (dtype and the whole
+/// shape) first, then append() the data in order, then commit(), which
+/// replaces `path` atomically (abandoned if never committed).
+class NpyWriter {
+public:
+  NpyWriter(const std::string &path, DType dtype, const Shape &shape);
+  void append(const void *data, size_t bytes) { file_.write(data, bytes); }
+  void commit() { file_.commit(); }
+
+private:
+  AtomicFile file_;
+};
+
+/// The records of an uncompressed NPY file, read a batch at a time into a
+/// tensor with no conversion: `predict` streams its inputs so (the file is
+/// never held whole).
+class NpyRecords {
+public:
+  /// The records of `path` for `spec`, or nullptr when the file is not an
+  /// uncompressed NPY of `spec`'s element type and sample size (the caller
+  /// loads it whole, converting it or reporting what is wrong). Throws
+  /// Error for a corrupt or truncated NPY file.
+  static std::unique_ptr<NpyRecords> open(const std::string &path,
+                                          const TensorSpec &spec);
+  ~NpyRecords();
+  NpyRecords(const NpyRecords &) = delete;
+  NpyRecords &operator=(const NpyRecords &) = delete;
+
+  int64_t records() const { return records_; }
+  /// Reads records [first, first + count) into the first rows of `dst`.
+  /// Throws Error naming the file and record if the read fails.
+  void read(int64_t first, int64_t count, Tensor &dst);
+
+private:
+  NpyRecords() = default;
+  int fd_ = -1;
+  std::string path_;
+  uint64_t dataStart_ = 0, recordBytes_ = 0;
+  int64_t records_ = 0;
+};
 
 } // namespace lamina
 

@@ -9,6 +9,7 @@
 #include "lamina/Tensor.h"
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -92,6 +93,15 @@ public:
   /// The model outputs for `data`'s inputs through lamina_predict: one tensor
   /// per descriptor output, of shape [data.size, ...].
   std::vector<Tensor> predict(const Dataset &data, int64_t batch);
+  /// The model outputs for `records` records through lamina_predict, in
+  /// batches of `batch` rows: `fill(first, rows, inputs)` puts records
+  /// [first, first + rows) into the first rows of each input tensor, and
+  /// `sink(first, rows, outputs)` takes the outputs of those rows.
+  void predictStream(
+      int64_t records, int64_t batch,
+      const std::function<void(int64_t, int64_t, std::vector<Tensor> &)> &fill,
+      const std::function<void(int64_t, int64_t, const std::vector<Tensor> &)>
+          &sink);
 
   /// The pipelines `timeCalls` runs.
   enum class Timed { Train, Eval, Predict };
