@@ -773,10 +773,11 @@ def gen_conv(c):
 
 
 def gen_conv_tiled(c):
-    """Stride-1, ungrouped convolutions large enough for the register-tiled
-    kernels (ConvTiles.h: at least a vector of flat positions per sample):
-    channel counts that leave partial tiles, kernels up to 5, padding up to
-    K + 1 (more than K - 1 pads dy by a negative amount in dL/dx)."""
+    """Ungrouped convolutions large enough for the register-tiled kernels
+    (ConvTiles.h: at least a vector of flat positions per sample): channel
+    counts that leave partial tiles, kernels up to 5, padding up to K + 1
+    (more than K - 1 pads dy by a negative amount in dL/dx), and strides 2
+    and 3, whose gradients run the tiles over dy spread by the stride."""
     rng = c.rng
     spatial = int(rng.choice([1, 2]))
     op = "conv%dd" % spatial
@@ -784,6 +785,7 @@ def gen_conv_tiled(c):
     k = [int(rng.randint(1, 6)) for _ in range(spatial)]
     pb = [int(rng.randint(0, ki + 2)) for ki in k]
     pa = [int(rng.randint(0, ki + 2)) for ki in k]
+    st = [int(rng.choice([1, 1, 2, 3])) for _ in k]
     lo = 5 if spatial == 2 else 17
     size = [max(int(rng.randint(lo, lo + 12)), ki) for ki in k]
     n = BATCH if rng.rand() < 0.5 else int(rng.randint(1, 3))
@@ -793,6 +795,8 @@ def gen_conv_tiled(c):
     w = c.leaf("W", "param", c.rand(wshape))
     b = c.leaf("b", "param", c.rand((cout,))) if rng.rand() < 0.5 else None
     attrs = ["padding = %s" % ints(pb + pa)]
+    if any(v != 1 for v in st):
+        attrs.append("stride = %s" % ints(st))
     c.lines.append("output %s = %s(%s);" % (
         y, op, ", ".join([x, w] + ([b] if b else []) + attrs)))
     pad = []
@@ -801,7 +805,8 @@ def gen_conv_tiled(c):
     conv = F.conv1d if spatial == 1 else F.conv2d
 
     def fn(t):
-        return {y: conv(F.pad(t[x], pad), t[w], t[b] if b else None)}
+        return {y: conv(F.pad(t[x], pad), t[w], t[b] if b else None,
+                        stride=st)}
     c.fn = fn
     c.outputs = [y]
     c.out_batch = n == BATCH

@@ -218,8 +218,11 @@ inline Expected<TensorType> inferConvType(const Node &n, unsigned spatial,
 
 /// The flat-row geometry of conv node n (conv1d, conv2d, conv_grad_input,
 /// conv_grad_weight) when it is computed by the register-tiled kernels of
-/// ConvTiles.h: stride 1, dilation 1, one group, and at least a vector of
-/// flat positions per sample. Other convolutions use the direct loops below.
+/// ConvTiles.h: dilation 1, one group, stride 1 for the forward conv (its
+/// gradients read dy spread by the stride: a stride-1 correlation over
+/// zeros in between, more multiply-adds at many times the speed of the
+/// direct loops), and at least a vector of flat positions per sample.
+/// Other convolutions use the direct loops below.
 inline std::optional<FlatGeometry> flatGeometry(const Node &n,
                                                 LowerContext &ctx) {
   bool gradInput = n.kind() == OpKind::ConvGradInput;
@@ -229,7 +232,7 @@ inline std::optional<FlatGeometry> flatGeometry(const Node &n,
   if (cg.groups != 1)
     return std::nullopt;
   for (unsigned d = 0; d < spatial; ++d)
-    if (cg.stride[d] != 1 || cg.dilation[d] != 1)
+    if ((cg.stride[d] != 1 && !gradInput && !gradWeight) || cg.dilation[d] != 1)
       return std::nullopt;
   // The output and kernel extents of the correlation computed.
   const Shape &out = gradWeight ? n.input(1).shape() : n.shape();
@@ -239,10 +242,17 @@ inline std::optional<FlatGeometry> flatGeometry(const Node &n,
   g.cols = out.back();
   g.kCols = k.back();
   g.left = cg.before.back();
+  g.upCols = cg.stride.back();
   if (spatial == 2) {
     g.rows = out[2];
     g.kRows = k[2];
     g.top = cg.before[0];
+    g.upRows = cg.stride[0];
+  }
+  if (gradWeight) {
+    // The correlation runs over dy spread by the stride.
+    g.rows = (g.rows - 1) * g.upRows + 1;
+    g.cols = (g.cols - 1) * g.upCols + 1;
   }
   if (gradInput) {
     // dx is the correlation of dy with the flipped kernel, dy padded by

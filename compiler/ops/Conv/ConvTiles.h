@@ -41,25 +41,37 @@ struct FlatGeometry {
   int64_t rows = 1, cols = 1;   // output extents OH, OW
   int64_t kRows = 1, kCols = 1; // kernel extents KH, KW
   int64_t top = 0, left = 0;    // zeros before the input; may be negative
+  /// The gradients of a strided conv read dy spread out by the stride, with
+  /// zeros between (dy_up[s p] = dy[p]): then they are stride-1
+  /// correlations. The spread of dy's rows and columns (1: none).
+  int64_t upRows = 1, upCols = 1;
   int64_t pitch() const { return cols + kCols - 1; }
   /// The flat positions a sample's outputs span.
   int64_t positions() const { return (rows - 1) * pitch() + cols; }
 };
 
+/// ceil(a / b) for b > 0.
+inline int64_t ceilDiv(int64_t a, int64_t b) {
+  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
 /// In[b, c, q / Wp - top, q % Wp - left] as f(q, c, b) (Halide order), zero
-/// outside In's logical extents; In is input `i` of `n`. Stored per call:
-/// zeros, then each input row copied to its place with vector loads and
-/// stores (reading In at q / Wp and q % Wp would gather lane by lane).
+/// outside In's logical extents; In is input `i` of `n`, spread by
+/// (upRows, upCols): row r, column c of In land on row upRows r, column
+/// upCols c. Stored per call: zeros, then each input row copied to its
+/// place with vector loads (reading In at q / Wp and q % Wp would gather
+/// lane by lane).
 inline Halide::Func flatInput(const Node &n, unsigned i, const FlatGeometry &g,
-                              LowerContext &ctx) {
+                              LowerContext &ctx, int64_t upRows = 1,
+                              int64_t upCols = 1) {
   const Node &in = n.input(i);
   const Shape &s = in.shape();
   int64_t pitch = g.pitch(), cols = s.back();
   int64_t rows = g.spatial == 2 ? s[2] : 1;
   // The input columns and rows that land inside the flat rows.
-  int64_t c0 = std::max<int64_t>(0, -g.left);
-  int64_t c1 = std::min<int64_t>(cols, pitch - g.left);
-  int64_t r0 = std::max<int64_t>(0, -g.top);
+  int64_t c0 = std::max<int64_t>(0, ceilDiv(-g.left, upCols));
+  int64_t c1 = std::min<int64_t>(cols, ceilDiv(pitch - g.left, upCols));
+  int64_t r0 = std::max<int64_t>(0, ceilDiv(-g.top, upRows));
   Halide::Var q("q"), c("c"), b("b");
   Halide::Func f(ctx.name(n) + "_flat" + std::to_string(i));
   f(q, c, b) = Halide::cast(ctx.type(in), 0);
@@ -77,16 +89,17 @@ inline Halide::Func flatInput(const Node &n, unsigned i, const FlatGeometry &g,
   if (g.spatial == 2)
     idx.push_back(r.y);
   idx.push_back(r.x);
-  Halide::Expr at = (r.y + static_cast<int>(g.top)) * static_cast<int>(pitch) +
-                    r.x + static_cast<int>(g.left);
+  Halide::Expr at = (r.y * static_cast<int>(upRows) + static_cast<int>(g.top)) *
+                        static_cast<int>(pitch) +
+                    r.x * static_cast<int>(upCols) + static_cast<int>(g.left);
   f(at, c, b) = LowerContext::call(ctx.input(n, i), idx);
   Halide::Stage copy = f.update(0);
   copy.reorder(r.x, r.y, c, b);
   int64_t width = c1 - c0;
   int cw = width >= vw ? vw : width >= 8 ? 8 : width >= 4 ? 4 : 0;
   // The lanes of a vector are consecutive columns of one row, stored at
-  // consecutive flat positions: distinct, so no two lanes race (Halide
-  // cannot prove it for a store index computed from RVars).
+  // distinct flat positions (consecutive, or upCols apart), so no two lanes
+  // race (Halide cannot prove it for a store index computed from RVars).
   if (cw)
     copy.allow_race_conditions().vectorize(r.x, cw,
                                            Halide::TailStrategy::GuardWithIf);
@@ -109,7 +122,7 @@ inline Halide::Func
 lowerFlatCorrelation(const Node &n, LowerContext &ctx, const FlatGeometry &g,
                      int64_t channels, const FlatWeight &weight,
                      const Halide::Expr &init, const Halide::Var &o) {
-  Halide::Func src = flatInput(n, 0, g, ctx);
+  Halide::Func src = flatInput(n, 0, g, ctx, g.upRows, g.upCols);
   Halide::RDom r({{0, static_cast<int>(g.kCols)},
                   {0, static_cast<int>(g.kRows)},
                   {0, static_cast<int>(channels)}},
@@ -244,7 +257,7 @@ inline Halide::Func lowerFlatGradWeight(const Node &n, LowerContext &ctx,
   Halide::Func xf = flatInput(n, 0, g, ctx);
   FlatGeometry dg = g;
   dg.top = dg.left = 0;
-  Halide::Func dyf = flatInput(n, 1, dg, ctx);
+  Halide::Func dyf = flatInput(n, 1, dg, ctx, g.upRows, g.upCols);
   int64_t vectors = (g.positions() + vw - 1) / vw;
   Halide::RDom r(
       {{0, static_cast<int>(vectors)}, {0, ctx.extent(n.input(0).shape(), 0)}},
