@@ -8,9 +8,13 @@
 // follows another within that time starts at once. Every executable
 // installs it with halide_set_custom_do_par_for (runtime/src/Main.cpp).
 //
-// Iterations are claimed one at a time from a shared ticket, so the work
-// balances itself. A parallel loop started from inside another (nested) or
-// from a second thread while one runs is run serially by its caller.
+// Each loop is cut into one chunk of consecutive iterations per thread,
+// and thread p runs chunk p first: consecutive loops over the batch keep
+// each sample on one core, whose cache holds its data (data written by one
+// core and read by the other cost more than the second core saved). A
+// thread that is done steals the chunks not yet claimed. A parallel loop
+// started from inside another (nested) or from a second thread while one
+// runs is run serially by its caller.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LAMINA_ABI_THREADPOOL_H
