@@ -194,15 +194,67 @@ void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
   }
 }
 
+/// The records of `paths[i]` for `specs[i]`, each read a batch at a time,
+/// when every file is an uncompressed NPY file of its tensor's element type
+/// and sample size, with the same number of records (at least one); empty
+/// otherwise (the files are loaded whole, converted and checked).
+std::vector<std::unique_ptr<NpyRecords>>
+openRecords(const std::vector<const TensorSpec *> &specs,
+            const std::vector<std::string> &paths) {
+  std::vector<std::unique_ptr<NpyRecords>> files;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    files.push_back(NpyRecords::open(paths[i], *specs[i]));
+    if (!files.back())
+      return {};
+  }
+  for (size_t i = 1; i < files.size(); ++i)
+    if (files[i]->records() != files[0]->records())
+      throw Error(paths[i] + ": has " + std::to_string(files[i]->records()) +
+                  " records but " + paths[0] + " has " +
+                  std::to_string(files[0]->records()) +
+                  "; every file must have one record per sample");
+  return files;
+}
+
+/// Reads records [first, first + rows) of files[from..] into `dst`.
+void readRecords(const std::vector<std::unique_ptr<NpyRecords>> &files,
+                 size_t from, int64_t first, int64_t rows,
+                 std::vector<Tensor> &dst) {
+  for (size_t i = 0; i < dst.size(); ++i)
+    files[from + i]->read(first, rows, dst[i]);
+}
+
 void runEval(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
-             std::ostream &out) {
+             std::ostream &out, std::ostream &err) {
   if (opt.checkpoint.empty())
     throw UsageError("eval needs --checkpoint FILE");
   requireFile("--checkpoint", opt.checkpoint);
-  Dataset data = loadFromArgs(m, opt.data, true, "eval");
+  std::vector<const TensorSpec *> specs;
+  for (const std::vector<TensorSpec> *list : {&m.inputs, &m.labels})
+    for (const TensorSpec &t : *list)
+      specs.push_back(&t);
+  // NPY files of the tensors' element types are read a batch at a time;
+  // anything else is loaded whole and converted first.
+  std::vector<std::unique_ptr<NpyRecords>> files =
+      openRecords(specs, assignData(specs, opt.data, "eval"));
+  Dataset data;
+  if (files.empty())
+    data = loadFromArgs(m, opt.data, true, "eval");
   Session s(m, pipes);
   s.load(opt.checkpoint, false);
-  EvalResult r = s.evaluate(data, evalBatch(m, opt));
+  EvalResult r =
+      files.empty()
+          ? s.evaluate(data, evalBatch(m, opt))
+          : s.evaluateStream(
+                files[0]->records(), evalBatch(m, opt),
+                [&](int64_t first, int64_t rows, std::vector<Tensor> &in,
+                    std::vector<Tensor> &labels) {
+                  readRecords(files, 0, first, rows, in);
+                  readRecords(files, in.size(), first, rows, labels);
+                });
+  if (opt.verbose && !files.empty())
+    err << "eval: read " << r.samples
+        << " records from the NPY files batch by batch\n";
   out << formatResult(m, r, "") << "  (" << r.samples << " records)\n";
 }
 
@@ -224,25 +276,14 @@ bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
   std::vector<const TensorSpec *> specs;
   for (const TensorSpec &t : m.inputs)
     specs.push_back(&t);
-  std::vector<std::string> paths = assignData(specs, opt.data, "predict");
-  std::vector<std::unique_ptr<NpyRecords>> inputs;
-  for (size_t i = 0; i < paths.size(); ++i) {
-    inputs.push_back(NpyRecords::open(paths[i], m.inputs[i]));
-    if (!inputs.back())
-      return false;
-  }
-  int64_t records = inputs.empty() ? 0 : inputs[0]->records();
-  for (size_t i = 1; i < inputs.size(); ++i)
-    if (inputs[i]->records() != records)
-      throw Error(paths[i] + ": has " + std::to_string(inputs[i]->records()) +
-                  " records but " + paths[0] + " has " +
-                  std::to_string(records) +
-                  "; inputs must have one record per sample");
-  if (records == 0)
+  std::vector<std::unique_ptr<NpyRecords>> inputs =
+      openRecords(specs, assignData(specs, opt.data, "predict"));
+  if (inputs.empty())
     return false;
+  int64_t records = inputs[0]->records();
   Session s(m, pipes);
   s.load(opt.checkpoint, false);
-  std::vector<std::string> outPaths;
+  std::vector<std::string> outPaths, wrote;
   std::vector<std::unique_ptr<NpyWriter>> writers;
   for (const TensorSpec &o : m.outputs) {
     outPaths.push_back(m.outputs.size() == 1 ? opt.output
@@ -251,12 +292,13 @@ bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
     shape.insert(shape.begin(), records);
     writers.push_back(
         std::make_unique<NpyWriter>(outPaths.back(), o.dtype, shape));
+    wrote.push_back("wrote " + o.name + " " + formatType(o.dtype, shape) +
+                    " to " + outPaths.back());
   }
   s.predictStream(
       records, evalBatch(m, opt),
       [&](int64_t first, int64_t rows, std::vector<Tensor> &in) {
-        for (size_t i = 0; i < in.size(); ++i)
-          inputs[i]->read(first, rows, in[i]);
+        readRecords(inputs, 0, first, rows, in);
       },
       [&](int64_t, int64_t rows, const std::vector<Tensor> &out) {
         for (size_t i = 0; i < out.size(); ++i)
@@ -265,15 +307,11 @@ bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
       });
   for (size_t i = 0; i < writers.size(); ++i) {
     writers[i]->commit();
-    Shape shape = m.outputs[i].sampleShape();
-    shape.insert(shape.begin(), records);
-    err << "wrote " << m.outputs[i].name << " "
-        << formatType(m.outputs[i].dtype, shape) << " to " << outPaths[i]
-        << "\n";
+    err << wrote[i] << "\n";
   }
   if (opt.verbose)
     err << "predict: read " << records << " records from the NPY input"
-        << (paths.size() == 1 ? "" : "s") << " batch by batch\n";
+        << (inputs.size() == 1 ? "" : "s") << " batch by batch\n";
   return true;
 }
 
@@ -409,7 +447,7 @@ int runCli(int argc, const char *const *argv, const ModelSource &src,
       cli::runTrain(m, src.pipelines, opt, out, err, interactive);
       break;
     case cli::Command::Eval:
-      cli::runEval(m, src.pipelines, opt, out);
+      cli::runEval(m, src.pipelines, opt, out, err);
       break;
     case cli::Command::Predict:
       cli::runPredict(m, src.pipelines, opt, out, err);

@@ -121,7 +121,10 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
                   "), or NAME=PATH pairs; INPUTS are the input files "
                   "only. Files are IDX (.gz or not; u8 values scaled to "
                   "[0, 1]), CSV (one record per row) or NPY. A record "
-                  "holds one sample: 28x28 images feed [batch, 784].",
+                  "holds one sample: 28x28 images feed [batch, 784]. "
+                  "eval and predict -o read NPY files of the tensors' "
+                  "element types a batch at a time; other files are "
+                  "loaded whole first.",
               0);
 
   out << "\nOptions:\n";

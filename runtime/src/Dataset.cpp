@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 namespace lamina {
 
@@ -28,6 +29,74 @@ template <typename S> static S loadElem(const uint8_t *p, bool bigEndian) {
   S v;
   std::memcpy(&v, tmp, sizeof(S));
   return v;
+}
+
+/// The errors of a value that does not fit its tensor, shared by the
+/// whole-file reader and the records streamed by NpyRecords.
+static Error classOutOfRange(const std::string &path, const std::string &record,
+                             double v, const TensorSpec &spec) {
+  return Error(path + ": " + record + ": class " +
+               std::to_string(static_cast<int64_t>(v)) + " is out of range; " +
+               spec.describe() + " holds " + std::to_string(spec.classes) +
+               " classes, 0 to " + std::to_string(spec.classes - 1));
+}
+
+// A NaN or infinity would flow silently through relu and pooling.
+static Error notFinite(const std::string &path, const std::string &record,
+                       int64_t value, double v, const TensorSpec &spec) {
+  return Error(path + ": " + record + ", value " + std::to_string(value) +
+               " is " + (std::isnan(v) ? "nan" : "infinite") + "; " +
+               spec.describe() + " needs finite numbers");
+}
+
+template <typename T>
+static void checkValues(const std::string &path, const TensorSpec &spec,
+                        const T *v, int64_t first, int64_t n,
+                        int64_t perRecord) {
+  bool bad = false;
+  if constexpr (std::is_integral_v<T>) {
+    if (spec.classes <= 0)
+      return;
+    for (int64_t i = 0; i < n; ++i)
+      bad |= v[i] < 0 || v[i] >= spec.classes;
+  } else {
+    // NaN and infinity have every exponent bit set; an integer test of the
+    // bits vectorizes (a floating-point reduction may not be reordered).
+    using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+    constexpr auto exponent =
+        static_cast<Bits>(sizeof(T) == 4 ? 0x7f800000u : 0x7ff0000000000000u);
+    for (int64_t i = 0; i < n; ++i) {
+      Bits b;
+      std::memcpy(&b, v + i, sizeof(b));
+      bad |= (b & exponent) == exponent;
+    }
+  }
+  if (!bad)
+    return;
+  for (int64_t i = 0; i < n; ++i) {
+    auto x = static_cast<double>(v[i]);
+    std::string record = "record " + std::to_string(first + i / perRecord);
+    if constexpr (std::is_integral_v<T>) {
+      if (x < 0 || x >= static_cast<double>(spec.classes))
+        throw classOutOfRange(path, record, x, spec);
+    } else if (!std::isfinite(x)) {
+      throw notFinite(path, record, i % perRecord, x, spec);
+    }
+  }
+}
+
+void checkRecords(const std::string &path, const TensorSpec &spec,
+                  const Tensor &t, int64_t first, int64_t rows) {
+  int64_t perRecord = spec.sampleNumel();
+  int64_t n = rows * perRecord;
+  switch (t.dtype()) {
+  case DType::F32:
+    return checkValues(path, spec, t.data<float>(), first, n, perRecord);
+  case DType::F64:
+    return checkValues(path, spec, t.data<double>(), first, n, perRecord);
+  case DType::I32:
+    return checkValues(path, spec, t.data<int32_t>(), first, n, perRecord);
+  }
 }
 
 template <typename S, typename D>
@@ -50,20 +119,13 @@ static void convertAll(const RawArray &a, D *out, int64_t n, double scale,
                     " holds integers (class indices)");
       }
       if (spec.classes > 0 && (v < 0 || v >= spec.classes))
-        throw Error(a.path + ": " + a.recordName(i / perRecord) + ": class " +
-                    std::to_string(static_cast<int64_t>(v)) +
-                    " is out of range; " + spec.describe() + " holds " +
-                    std::to_string(spec.classes) + " classes, 0 to " +
-                    std::to_string(spec.classes - 1));
+        throw classOutOfRange(a.path, a.recordName(i / perRecord), v, spec);
       out[i] = static_cast<D>(s);
     } else {
       double v = static_cast<double>(s);
-      // A NaN or infinity would flow silently through relu and pooling.
       if (!std::isfinite(v))
-        throw Error(a.path + ": " + a.recordName(i / perRecord) + ", value " +
-                    std::to_string(i % perRecord) + " is " +
-                    (std::isnan(v) ? "nan" : "infinite") + "; " +
-                    spec.describe() + " needs finite numbers");
+        throw notFinite(a.path, a.recordName(i / perRecord), i % perRecord, v,
+                        spec);
       out[i] = static_cast<D>(v * scale);
     }
   }

@@ -270,6 +270,7 @@ std::unique_ptr<NpyRecords> NpyRecords::open(const std::string &path,
   std::unique_ptr<NpyRecords> r(new NpyRecords);
   r->fd_ = fd;
   r->path_ = path;
+  r->spec_ = spec;
   struct stat st;
   uint8_t head[1 << 16];
   ssize_t got = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
@@ -317,6 +318,7 @@ void NpyRecords::read(int64_t first, int64_t count, Tensor &dst) {
     at += static_cast<uint64_t>(n);
     left -= static_cast<uint64_t>(n);
   }
+  checkRecords(path_, spec_, dst, first, count);
 }
 
 //===----------------------------------------------------------------------===//

@@ -236,11 +236,23 @@ std::string formatResult(const ModelDesc &model, const EvalResult &r,
 }
 
 EvalResult Session::evaluate(const Dataset &data, int64_t batch) {
+  std::vector<int64_t> order = identityOrder(data.size);
+  return evaluateStream(data.size, batch,
+                        [&](int64_t first, int64_t rows,
+                            std::vector<Tensor> &in,
+                            std::vector<Tensor> &labels) {
+                          gather(data.inputs, in, order, first, rows);
+                          gather(data.labels, labels, order, first, rows);
+                        });
+}
+
+EvalResult Session::evaluateStream(int64_t records, int64_t batch,
+                                   const EvalFill &fill) {
   assert(batch > 0 && "batch must be positive");
   const Pipeline &p = pipelines_.eval;
   EvalResult r;
   r.metrics.assign(model_.metrics.size(), 0.0);
-  int64_t rows = std::min(batch, data.size);
+  int64_t rows = std::min(batch, records);
   std::vector<Tensor> in = batchTensors(model_.inputs, rows);
   std::vector<Tensor> lbl = batchTensors(model_.labels, rows);
   Scalars s = makeScalars();
@@ -250,11 +262,9 @@ EvalResult Session::evaluate(const Dataset &data, int64_t batch) {
   std::vector<size_t> lblSlots = bindInputs(args, model_.labels, lbl);
   bindInputs(args, model_.params, params_);
   bindScalars(args, s);
-  std::vector<int64_t> order = identityOrder(data.size);
-  for (int64_t b = 0; b < data.size; b += rows) {
-    int64_t n = std::min(rows, data.size - b);
-    gather(data.inputs, in, order, b, n);
-    gather(data.labels, lbl, order, b, n);
+  for (int64_t b = 0; b < records; b += rows) {
+    int64_t n = std::min(rows, records - b);
+    fill(b, n, in, lbl);
     args.setInt32At(batchSlot, static_cast<int32_t>(n));
     rebind(args, inSlots, in, n);
     rebind(args, lblSlots, lbl, n);

@@ -82,6 +82,12 @@ RawArray parseCsv(const std::string &path, const std::vector<uint8_t> &bytes);
 /// an i32 tensor.
 Tensor toSamples(const RawArray &a, const TensorSpec &spec);
 
+/// Checks records [first, first + rows) of `path`, held in the first rows of
+/// `t`, as toSamples checks a whole file: finite floats, class indices in
+/// range. Throws Error naming the file and record.
+void checkRecords(const std::string &path, const TensorSpec &spec,
+                  const Tensor &t, int64_t first, int64_t rows);
+
 /// readArray + toSamples.
 Tensor loadSamples(const std::string &path, const TensorSpec &spec);
 
@@ -138,14 +144,16 @@ public:
   NpyRecords &operator=(const NpyRecords &) = delete;
 
   int64_t records() const { return records_; }
-  /// Reads records [first, first + count) into the first rows of `dst`.
-  /// Throws Error naming the file and record if the read fails.
+  /// Reads records [first, first + count) into the first rows of `dst` and
+  /// checks them (checkRecords). Throws Error naming the file and record if
+  /// the read fails or a value does not fit.
   void read(int64_t first, int64_t count, Tensor &dst);
 
 private:
   NpyRecords() = default;
   int fd_ = -1;
   std::string path_;
+  TensorSpec spec_;
   uint64_t dataStart_ = 0, recordBytes_ = 0;
   int64_t records_ = 0;
 };

@@ -89,6 +89,13 @@ public:
   /// Mean loss and metrics of `data` through lamina_eval, in batches of
   /// `batch` rows (the last one may be short).
   EvalResult evaluate(const Dataset &data, int64_t batch);
+  /// `fill(first, rows, inputs, labels)` puts records [first, first + rows)
+  /// into the first rows of each input and label tensor.
+  using EvalFill = std::function<void(int64_t, int64_t, std::vector<Tensor> &,
+                                      std::vector<Tensor> &)>;
+  /// evaluate() over `records` records that `fill` reads as they are needed.
+  EvalResult evaluateStream(int64_t records, int64_t batch,
+                            const EvalFill &fill);
 
   /// The model outputs for `data`'s inputs through lamina_predict: one tensor
   /// per descriptor output, of shape [data.size, ...].
