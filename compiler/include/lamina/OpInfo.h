@@ -130,7 +130,8 @@ struct OpInfo {
   /// parameter's update). It then computes n's result in that Func's tiles
   /// (matmul and dense: the sum in registers, the epilogue as each tile is
   /// stored; stride-1 conv and conv_grad_input: the epilogue as the tiles
-  /// of the flat rows are copied out), so n's result is never stored.
+  /// of the flat rows are copied out; the pooling gradients: n's values
+  /// inlined into the epilogue's vectors), so n's result is never stored.
   bool tilesEpilogue = false;
   /// The number of leading dims of n's result that n computes row by row:
   /// result row (i0, .., ik-1) reads only row (i0, .., ik-1) of each operand

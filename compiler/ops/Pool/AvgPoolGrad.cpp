@@ -31,6 +31,7 @@ extern const OpInfo AvgPoolGradInfo = [] {
   op.lower = lower;
   op.rowDims = poolRowDims;
   op.schedule = schedule;
+  op.tilesEpilogue = true;
   op.form = DslForm::None;
   op.operandDoc = "dy";
   return op;

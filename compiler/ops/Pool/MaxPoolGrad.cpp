@@ -31,6 +31,7 @@ extern const OpInfo MaxPoolGradInfo = [] {
   op.lower = lower;
   op.rowDims = poolRowDims;
   op.schedule = schedule;
+  op.tilesEpilogue = true;
   op.form = DslForm::None;
   op.operandDoc = "x, dy";
   return op;

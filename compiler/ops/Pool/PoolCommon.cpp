@@ -272,40 +272,58 @@ static Halide::Expr poolTree(std::vector<Halide::Expr> e, bool isMax) {
   return e[0];
 }
 
-/// The vector width for a pooling Func's innermost dim of `extent`: the
-/// widest of at most a 256-bit vector (8 f32, 4 f64) that divides the
-/// extent (14 -> 7, 10 -> 5), or 0 (scalar) if none does. There is never a
-/// partial last vector: Halide 14 loses the predicate of such a tail's
-/// stores once it deinterleaves the stride-2 window reads of a gradient,
-/// writing past the row (and the predicated strided loads of a forward
-/// tail cost as much as a scalar loop anyway).
-static int poolVectorWidth(const Node &n, int64_t extent) {
+/// How a pooling Func's innermost dim of `extent` is vectorized.
+struct PoolVectors {
+  int width = 0; // 0: scalar
+  Halide::TailStrategy tail = Halide::TailStrategy::GuardWithIf;
+};
+
+/// The vectors of a pure stage: the widest power of two of at most the
+/// target's width that fits in the extent (14 -> 8), the last vector shifted
+/// inwards to overlap the one before it (a few values computed twice, no
+/// predicated store); for an update stage, whose values may not be
+/// recomputed, and extents under 4: the widest of at most a 256-bit vector
+/// that divides the extent (10 -> 5), or scalar. There is never a
+/// predicated tail: Halide 14 loses the predicate of such a tail's stores
+/// once it deinterleaves the stride-2 window reads of a gradient, writing
+/// past the row (and the predicated strided loads of a forward tail cost
+/// as much as a scalar loop anyway).
+static PoolVectors poolVectors(const Node &n, int64_t extent, LowerContext &ctx,
+                               bool pure) {
+  if (pure && extent >= 4) {
+    int w = 4;
+    while (w * 2 <= std::min<int64_t>(extent, ctx.vectorWidth(n)))
+      w *= 2;
+    return {w, Halide::TailStrategy::ShiftInwards};
+  }
   int vw = 32 / static_cast<int>(dtypeSize(n.dtype()));
   for (int w = vw; w >= 2; --w)
     if (extent % w == 0)
-      return w;
-  return 0;
+      return {w};
+  return {};
 }
 
 namespace {
 /// The column tiling of a pooling gradient (see schedulePoolGrad): `s`
 /// columns per window step along the width, unrolled, under vectors of
-/// `vw` window columns. Tiled only when both divide exactly, so no store is
-/// predicated; s == 1 means not tiled (vw then vectorizes the columns).
+/// window columns. Tiled only when s divides the width, so no store is
+/// predicated; s == 1 means not tiled (the vectors then run along the
+/// columns).
 struct PoolGradTiles {
   int s = 1;
-  int vw = 0;
+  PoolVectors v;
 };
 } // namespace
 
-static PoolGradTiles poolGradTiles(const Node &n) {
+static PoolGradTiles poolGradTiles(const Node &n, LowerContext &ctx) {
   PoolGeometry g = PoolGeometry::of(n, n.rank() - 2);
   int64_t s = g.stride.back(), width = n.shape().back();
   if (s > 1 && s <= 4 && width % s == 0) {
-    if (int vw = poolVectorWidth(n, width / s))
-      return {static_cast<int>(s), vw};
+    PoolVectors v = poolVectors(n, width / s, ctx, true);
+    if (v.width)
+      return {static_cast<int>(s), v};
   }
-  return {1, poolVectorWidth(n, width)};
+  return {1, poolVectors(n, width, ctx, true)};
 }
 
 /// maxpool / avgpool forward.
@@ -477,15 +495,16 @@ Halide::Func lowerMaxPoolGrad(const Node &n, LowerContext &ctx) {
     terms.push_back(Halide::select(hit, ctx.read(n, 1, w.p), zero));
   }
   LowerContext::define(f, v, poolTree(terms, false));
-  // One sample's arg-maxes at a time, inside the parallel loop over the
-  // batch, vectorized along the window columns.
-  first.compute_at(f, v[0]);
-  if (int vw = poolVectorWidth(n, dy.shape().back())) {
-    first.vectorize(pv.back(), vw, Halide::TailStrategy::GuardWithIf);
+  // schedulePoolGrad computes the arg-maxes where f (or its epilogue) needs
+  // them.
+  ctx.setReduction(n, first);
+  if (PoolVectors pure = poolVectors(n, dy.shape().back(), ctx, true);
+      pure.width)
+    first.vectorize(pv.back(), pure.width, pure.tail);
+  if (PoolVectors upd = poolVectors(n, dy.shape().back(), ctx, false);
+      upd.width)
     for (int u = 0; u < first.num_update_definitions(); ++u)
-      first.update(u).vectorize(pv.back(), vw,
-                                Halide::TailStrategy::GuardWithIf);
-  }
+      first.update(u).vectorize(pv.back(), upd.width, upd.tail);
   return f;
 }
 
@@ -525,17 +544,18 @@ Halide::Func lowerAvgPoolGrad(const Node &n, LowerContext &ctx) {
 void schedulePool(const Node &n, Halide::Func &f, LowerContext &ctx) {
   f.compute_root();
   std::vector<Halide::Var> args = f.args();
-  int vw = poolVectorWidth(n, n.shape().back());
-  if (vw)
-    f.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
+  PoolVectors pure = poolVectors(n, n.shape().back(), ctx, true);
+  PoolVectors upd = poolVectors(n, n.shape().back(), ctx, false);
+  if (pure.width)
+    f.vectorize(args[0], pure.width, pure.tail);
   if (ctx.parallel(n))
     f.parallel(args.back());
   for (int u = 0; u < f.num_update_definitions(); ++u) {
     Halide::Stage s = f.update(u);
     // The window loop runs outside the vector of outputs.
     reorderReductionInsideVector(f, u);
-    if (vw)
-      s.vectorize(args[0], vw, Halide::TailStrategy::GuardWithIf);
+    if (upd.width)
+      s.vectorize(args[0], upd.width, upd.tail);
     if (ctx.parallel(n))
       s.parallel(args.back());
   }
@@ -544,18 +564,24 @@ void schedulePool(const Node &n, Halide::Func &f, LowerContext &ctx) {
 /// Schedule of the gradients: compute_root, parallel over the batch. With
 /// a stride s > 1 along the width, columns are taken s at a time (unrolled)
 /// so each window index is affine in the vector lane: dy and the arg-maxes
-/// are dense loads and the s stores interleave into dense ones.
+/// are dense loads and the s stores interleave into dense ones. `f` may be
+/// an epilogue of n (OpInfo::tilesEpilogue: a relu mask), into which n's
+/// values are inlined; maxpool_grad's arg-maxes are computed per row of the
+/// outermost dim (a sample, or a sample's channel), inside the parallel
+/// loop.
 void schedulePoolGrad(const Node &n, Halide::Func &f, LowerContext &ctx) {
   f.compute_root();
   std::vector<Halide::Var> args = f.args();
-  PoolGradTiles t = poolGradTiles(n);
+  if (n.kind() == OpKind::MaxPoolGrad)
+    ctx.reductionOf(n).compute_at(f, args.back());
+  PoolGradTiles t = poolGradTiles(n, ctx);
   if (t.s > 1) {
     Halide::Var wo(args[0].name() + "_o"), wi(args[0].name() + "_i");
     f.split(args[0], wo, wi, t.s, Halide::TailStrategy::GuardWithIf)
         .unroll(wi)
-        .vectorize(wo, t.vw, Halide::TailStrategy::GuardWithIf);
-  } else if (t.vw) {
-    f.vectorize(args[0], t.vw, Halide::TailStrategy::GuardWithIf);
+        .vectorize(wo, t.v.width, t.v.tail);
+  } else if (t.v.width) {
+    f.vectorize(args[0], t.v.width, t.v.tail);
   }
   if (ctx.parallel(n))
     f.parallel(args.back());
