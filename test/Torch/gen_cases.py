@@ -780,7 +780,6 @@ def gen_conv_tiled(c):
     and 3, whose gradients run the tiles over dy spread by the stride."""
     rng = c.rng
     spatial = int(rng.choice([1, 2]))
-    op = "conv%dd" % spatial
     cin, cout = int(rng.randint(1, 8)), int(rng.randint(1, 10))
     k = [int(rng.randint(1, 6)) for _ in range(spatial)]
     pb = [int(rng.randint(0, ki + 2)) for ki in k]
@@ -788,6 +787,29 @@ def gen_conv_tiled(c):
     st = [int(rng.choice([1, 1, 2, 3])) for _ in k]
     lo = 5 if spatial == 2 else 17
     size = [max(int(rng.randint(lo, lo + 12)), ki) for ki in k]
+    conv_case(c, cin, cout, k, pb, pa, st, size)
+
+
+def gen_conv_scatter(c):
+    """Stride-1 2-D convolutions padded by less than half the kernel, whose
+    dL/dx is a scatter from dy's flat rows (ConvTiles.h, scatterGradInput;
+    LeNet-5's conv2 is one): kernels 3 to 5, channel counts that leave
+    partial tiles of input channels, x an input so dL/dx is compared."""
+    rng = c.rng
+    cin, cout = int(rng.randint(1, 9)), int(rng.randint(1, 18))
+    k = [int(rng.randint(3, 6)) for _ in range(2)]
+    pb = [int(rng.randint(0, (ki - 1) // 2)) for ki in k]
+    pa = [int(rng.randint(0, (ki - 1) // 2)) for ki in k]
+    size = [int(rng.randint(8, 17)) for _ in k]
+    conv_case(c, cin, cout, k, pb, pa, [1, 1], size)
+
+
+def conv_case(c, cin, cout, k, pb, pa, st, size):
+    """An ungrouped conv1d or conv2d case (by len(k)), x an input, an
+    optional bias, padding pb before and pa after, stride st."""
+    rng = c.rng
+    spatial = len(k)
+    op = "conv%dd" % spatial
     n = BATCH if rng.rand() < 0.5 else int(rng.randint(1, 3))
     x = c.leaf("x", "input", c.rand((n, cin) + tuple(size)), batch=n == BATCH)
     y = c.name("y")
@@ -895,6 +917,7 @@ FAMILIES = collections.OrderedDict([
     ("conv", (gen_conv, 60)),
     ("pool", (gen_pool, 60)),
     ("conv_tiled", (gen_conv_tiled, 12)),
+    ("conv_scatter", (gen_conv_scatter, 8)),
 ])
 
 

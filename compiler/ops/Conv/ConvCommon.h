@@ -393,6 +393,8 @@ inline Halide::Func lowerConvGradInput(const Node &n, LowerContext &ctx) {
   ConvGeometry g = ConvGeometry::of(n, spatial);
   const Shape &ws = n.input(1).shape();
   if (std::optional<FlatGeometry> fg = flatGeometry(n, ctx)) {
+    if (std::optional<ScatterGeometry> sg = scatterGradInput(n, ctx, *fg))
+      return lowerScatterGradInput(n, ctx, *sg);
     // w'[c, o, kh, kw] = w[o, c, KH - 1 - kh, KW - 1 - kw].
     int kh1 = static_cast<int>(fg->kRows - 1),
         kw1 = static_cast<int>(fg->kCols - 1);
@@ -509,6 +511,11 @@ inline void scheduleConv(const Node &n, Halide::Func &out, LowerContext &ctx) {
   if (std::optional<FlatGeometry> fg = flatGeometry(n, ctx)) {
     if (n.kind() == OpKind::ConvGradWeight)
       scheduleFlatGradWeight(n, out, ctx, *fg);
+    else if (std::optional<ScatterGeometry> sg =
+                 n.kind() == OpKind::ConvGradInput
+                     ? scatterGradInput(n, ctx, *fg)
+                     : std::nullopt)
+      scheduleScatterGradInput(n, out, ctx, *fg, *sg);
     else
       scheduleFlatCorrelation(n, out, ctx, *fg);
     return;

@@ -9,12 +9,19 @@
 //
 // The forward pass and the gradient with respect to the input (a
 // correlation of dy with the flipped kernel) compute a register tile of
-// 4 output channels x 3 vectors of positions, the reduction over (c, kh, kw)
-// outside the unrolled tile: each step is 3 vector loads of the input,
-// 4 broadcast weights and 12 FMAs into accumulators that never leave the
-// registers. The tiles of a sample's flat rows are stored for 4 channels at
-// a time and copied into the output (with any epilogue: bias is the
-// accumulators' initial value, relu or a mask is applied at the copy).
+// output channels x vectors of positions (chooseFlatTile, e.g. 8 x 3 within
+// AVX-512's registers), the reduction over (c, kh, kw) outside the unrolled
+// tile: each step is 3 vector loads of the input, 8 broadcast weights and
+// 24 FMAs into accumulators that never leave the registers. The tiles of a
+// sample's flat rows are stored for a tile of channels at a time and copied
+// into the output (with any epilogue: bias is the accumulators' initial
+// value, relu or a mask is applied at the copy).
+//
+// Where dy's padding is under half the kernel, most taps of that
+// correlation read dy's zero padding; dL/dx is then a scatter from dy's
+// side (scatterGradInput): per tap, a register tile of input channels x
+// vectors of dy's flat positions summed over the output channels, added
+// into the flat rows of the full correlation, from which dx is copied.
 //
 // The gradient with respect to the weight, dw[o, c, kh, kw] = sum over the
 // batch and p of x_flat[p + kh Wp + kw] dy_flat[p], keeps one vector of
@@ -30,6 +37,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace lamina {
@@ -182,18 +190,20 @@ inline FlatTile chooseFlatTile(int64_t positions, int64_t channels, int vw,
 /// Computes the flat correlation of anchor n into `out` (n's result or its
 /// epilogue, [b, o, rows.., cols]): per sample and 4 output channels, the
 /// flat rows in register tiles (see the file comment), then the copy.
-inline void scheduleFlatCorrelation(const Node &n, Halide::Func &out,
-                                    LowerContext &ctx, const FlatGeometry &g) {
-  Halide::Func sum = ctx.reductionOf(n);
+/// The loops of `out` ([b, o, rows.., cols], n's result or its epilogue's)
+/// when its values come from flat rows computed per sample and tile of `to`
+/// output channels: per sample (parallel), per tile of channels, the copy
+/// vectorized along the columns. Returns the loop of the tiles, where the
+/// flat rows are computed.
+inline Halide::Var scheduleFlatCopy(const Node &n, Halide::Func &out,
+                                    LowerContext &ctx, const FlatGeometry &g,
+                                    int to) {
   int vw = ctx.vectorWidth(n);
-  FlatTile t = chooseFlatTile(g.positions(), n.shape()[1], vw, ctx.target());
-  int tile = t.vectors * vw, to = t.channels;
-  const auto shift = Halide::TailStrategy::ShiftInwards;
-
   std::vector<Halide::Var> a = out.args(); // w, (h), o, b
   size_t od = a.size() - 2;
   Halide::Var oo("oo"), oi("oi");
-  out.compute_root().split(a[od], oo, oi, to, shift);
+  out.compute_root().split(a[od], oo, oi, to,
+                           Halide::TailStrategy::ShiftInwards);
   std::vector<Halide::VarOrRVar> order(a.begin(), a.begin() + od);
   order.push_back(oi);
   order.push_back(oo);
@@ -204,8 +214,19 @@ inline void scheduleFlatCorrelation(const Node &n, Halide::Func &out,
     out.vectorize(a[0], copyWidth, Halide::TailStrategy::GuardWithIf);
   if (ctx.parallel(n))
     out.parallel(a.back());
+  return oo;
+}
 
-  // The flat rows of 4 channels of one sample, computed tile by tile.
+inline void scheduleFlatCorrelation(const Node &n, Halide::Func &out,
+                                    LowerContext &ctx, const FlatGeometry &g) {
+  Halide::Func sum = ctx.reductionOf(n);
+  int vw = ctx.vectorWidth(n);
+  FlatTile t = chooseFlatTile(g.positions(), n.shape()[1], vw, ctx.target());
+  int tile = t.vectors * vw, to = t.channels;
+  const auto shift = Halide::TailStrategy::ShiftInwards;
+  Halide::Var oo = scheduleFlatCopy(n, out, ctx, g, to);
+
+  // The flat rows of `to` channels of one sample, computed tile by tile.
   Halide::Func rowsOf = sum.in();
   std::vector<Halide::Var> fa = rowsOf.args(); // p, o, b
   Halide::Var po("po"), pi("pi");
@@ -230,6 +251,130 @@ inline void scheduleFlatCorrelation(const Node &n, Halide::Func &out,
   uorder.push_back(sa[2]);
   sum.update(0).reorder(uorder).vectorize(sa[0], vw).unroll(sa[0]).unroll(
       sa[1]);
+}
+
+/// dL/dx of a stride-1 convolution as a scatter, read from dy's side: dy's
+/// flat rows at pitch Wp = OW + KW - 1 (top and left 0), and per tap
+/// (kh, kw) and tile of positions p the sums over o of w[o, c, kh, kw]
+/// dy_flat[o, p] (a register tile of input channels x vectors of p, the
+/// reduction over o outside it) added into the "full" flat rows at
+/// p + kh Wp + kw; full holds OH + KH - 1 rows of Wp, of which dx is the
+/// part from row and column `before` (the forward conv's padding). The
+/// correlation over dy padded by K - 1 - before (scheduleFlatCorrelation)
+/// reads zeros on those rows and columns; without padding, as in LeNet-5's
+/// conv2 (dy 10x10, dx 14x14, 5x5), that is 60% of its multiply-adds.
+struct ScatterGeometry {
+  FlatGeometry dy; // dy's flat rows: rows, cols of dy; the kernel
+  FlatTile tile;   // input channels x vectors of dy's positions
+  int64_t tiles = 1;
+  int64_t before = 0, beforeCols = 0; // the forward conv's padding
+};
+
+/// The scatter form of conv_grad_input node n, whose flat correlation is
+/// `g`, when it computes a fifth fewer values counting its additions into
+/// full (stride 1 only).
+inline std::optional<ScatterGeometry>
+scatterGradInput(const Node &n, LowerContext &ctx, const FlatGeometry &g) {
+  if (g.upRows != 1 || g.upCols != 1)
+    return std::nullopt;
+  const Shape &dys = n.input(0).shape();
+  ScatterGeometry sg;
+  sg.dy.spatial = g.spatial;
+  sg.dy.cols = dys.back();
+  sg.dy.kCols = g.kCols;
+  sg.dy.kRows = g.kRows;
+  if (g.spatial == 2)
+    sg.dy.rows = dys[2];
+  sg.before = g.kRows - 1 - g.top;
+  sg.beforeCols = g.kCols - 1 - g.left;
+  int vw = ctx.vectorWidth(n);
+  int64_t channels = n.shape()[1], outChannels = dys[1];
+  if (sg.dy.positions() < vw)
+    return std::nullopt;
+  sg.tile = chooseFlatTile(sg.dy.positions(), channels, vw, ctx.target());
+  int64_t span = sg.tile.vectors * vw;
+  sg.tiles = (sg.dy.positions() + span - 1) / span;
+  FlatTile ct = chooseFlatTile(g.positions(), channels, vw, ctx.target());
+  int64_t cspan = ct.vectors * vw;
+  auto work = [&](int64_t positions, int64_t to) {
+    return static_cast<double>(positions) *
+           static_cast<double>((channels + to - 1) / to * to);
+  };
+  double scatter = work(sg.tiles * span, sg.tile.channels) *
+                   (1 + 1.5 / static_cast<double>(outChannels));
+  double correlation =
+      work((g.positions() + cspan - 1) / cspan * cspan, ct.channels);
+  if (scatter > 0.8 * correlation)
+    return std::nullopt;
+  return sg;
+}
+
+/// The scatter form's dx for node n (dy input 0, w input 1) as a pure Func
+/// reading full; full and its tiles are scheduled here, its place in the
+/// result's loops by scheduleScatterGradInput.
+inline Halide::Func lowerScatterGradInput(const Node &n, LowerContext &ctx,
+                                          const ScatterGeometry &sg) {
+  const FlatGeometry &d = sg.dy;
+  int vw = ctx.vectorWidth(n);
+  int span = sg.tile.vectors * vw, to = sg.tile.channels;
+  int pitch = static_cast<int>(d.pitch());
+  Halide::Func dyf = flatInput(n, 0, d, ctx);
+  Halide::Var p("p"), c("c"), kh("kh"), kw("kw"), b("b"), q("q");
+  Halide::RDom ro(0, static_cast<int>(n.input(0).shape()[1]),
+                  ctx.name(n) + "_o");
+  Halide::Expr w = n.rank() == 3 ? ctx.read(n, 1, {ro, c, kw})
+                                 : ctx.read(n, 1, {ro, c, kh, kw});
+  Halide::Func col(ctx.name(n) + "_col");
+  col(p, c, kh, kw, b) = ctx.constant(n, 0);
+  col(p, c, kh, kw, b) += w * dyf(p, ro, b);
+  Halide::RDom r({{0, static_cast<int>(sg.tiles * span)},
+                  {0, static_cast<int>(d.kCols)},
+                  {0, static_cast<int>(d.kRows)}},
+                 ctx.name(n) + "_taps");
+  Halide::Func full(ctx.name(n) + "_full");
+  full(q, c, b) = ctx.constant(n, 0);
+  full(r.x + r.z * pitch + r.y, c, b) += col(r.x, c, r.z, r.y, b);
+  ctx.setReduction(n, full);
+
+  full.vectorize(q, vw, Halide::TailStrategy::GuardWithIf);
+  Halide::RVar po("po"), pi("pi");
+  // The lanes of a vector add into distinct positions of full.
+  full.update(0)
+      .allow_race_conditions()
+      .split(r.x, po, pi, span)
+      .reorder(pi, c, po, r.y, r.z, b)
+      .vectorize(pi, vw)
+      .unroll(pi)
+      .unroll(c);
+  std::vector<Halide::Var> ca = col.args(); // p, c, kh, kw, b
+  col.compute_at(full, po)
+      .bound_storage(ca[0], span)
+      .bound_storage(ca[1], to)
+      .vectorize(ca[0], vw)
+      .unroll(ca[0])
+      .unroll(ca[1]);
+  col.update(0)
+      .reorder(ca[0], ca[1], Halide::RVar(ro), ca[2], ca[3], ca[4])
+      .vectorize(ca[0], vw)
+      .unroll(ca[0])
+      .unroll(ca[1]);
+
+  std::vector<Halide::Var> v = ctx.vars(n); // b, c, (h), w
+  Halide::Expr at = v.back() + static_cast<int>(sg.beforeCols);
+  if (d.spatial == 2)
+    at += (v[2] + static_cast<int>(sg.before)) * pitch;
+  Halide::Func out(ctx.name(n));
+  LowerContext::define(out, v, full(at, v[1], v[0]));
+  return out;
+}
+
+/// Computes lowerScatterGradInput's result into `out` (n's or its
+/// epilogue's): per sample and tile of input channels, full, then the copy.
+inline void scheduleScatterGradInput(const Node &n, Halide::Func &out,
+                                     LowerContext &ctx, const FlatGeometry &g,
+                                     const ScatterGeometry &sg) {
+  Halide::Var oo = scheduleFlatCopy(n, out, ctx, g, sg.tile.channels);
+  ctx.reductionOf(n).compute_at(out, oo);
 }
 
 /// The output channels in a register tile of the weight gradient: whole
