@@ -100,6 +100,12 @@ Halide::Func LowerContext::reductionOf(const Node &n) const {
   return it->second;
 }
 
+Halide::Func LowerContext::auxOf(const Node &n) const {
+  auto it = aux_.find(n.id());
+  assert(it != aux_.end() && "node has no auxiliary Func");
+  return it->second;
+}
+
 void LowerContext::setFunc(const Node &n, Halide::Func f) {
   funcs_[n.id()] = std::move(f);
 }

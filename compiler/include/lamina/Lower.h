@@ -96,6 +96,11 @@ public:
     reductions_[n.id()] = std::move(f);
   }
   Halide::Func reductionOf(const Node &n) const;
+  /// A Func n's schedule needs besides its reduction (a strided conv's
+  /// weight gradient over the phase planes, before it is gathered into the
+  /// kernel's layout).
+  void setAux(const Node &n, Halide::Func f) { aux_[n.id()] = std::move(f); }
+  Halide::Func auxOf(const Node &n) const;
 
   const Halide::Target &target() const { return target_; }
   /// Constrains buffer parameter `p` (an input's or a kernel output's) to a
@@ -142,7 +147,7 @@ private:
   Halide::Target target_;
   Halide::Param<int32_t> batch_{"batch"};
   std::map<unsigned, Halide::Func> funcs_;
-  std::map<unsigned, Halide::Func> reductions_;
+  std::map<unsigned, Halide::Func> reductions_, aux_;
   std::map<unsigned, std::string> names_;
   std::map<unsigned, Halide::ImageParam> images_;
   std::map<unsigned, Halide::Param<double>> scalars_;

@@ -218,11 +218,12 @@ inline Expected<TensorType> inferConvType(const Node &n, unsigned spatial,
 
 /// The flat-row geometry of conv node n (conv1d, conv2d, conv_grad_input,
 /// conv_grad_weight) when it is computed by the register-tiled kernels of
-/// ConvTiles.h: dilation 1, one group, stride 1 for the forward conv (its
-/// gradients read dy spread by the stride: a stride-1 correlation over
-/// zeros in between, more multiply-adds at many times the speed of the
-/// direct loops), and at least a vector of flat positions per sample.
-/// Other convolutions use the direct loops below.
+/// ConvTiles.h: dilation 1, one group, stride 1 but for conv_grad_input
+/// (which reads dy spread by the stride: a stride-1 correlation over zeros
+/// in between, more multiply-adds at many times the speed of the direct
+/// loops), and at least a vector of flat positions per sample. A strided
+/// conv and its weight gradient run on phase planes (phaseGeometry); other
+/// convolutions use the direct loops below.
 inline std::optional<FlatGeometry> flatGeometry(const Node &n,
                                                 LowerContext &ctx) {
   bool gradInput = n.kind() == OpKind::ConvGradInput;
@@ -232,7 +233,7 @@ inline std::optional<FlatGeometry> flatGeometry(const Node &n,
   if (cg.groups != 1)
     return std::nullopt;
   for (unsigned d = 0; d < spatial; ++d)
-    if ((cg.stride[d] != 1 && !gradInput && !gradWeight) || cg.dilation[d] != 1)
+    if ((cg.stride[d] != 1 && !gradInput) || cg.dilation[d] != 1)
       return std::nullopt;
   // The output and kernel extents of the correlation computed.
   const Shape &out = gradWeight ? n.input(1).shape() : n.shape();
@@ -249,11 +250,6 @@ inline std::optional<FlatGeometry> flatGeometry(const Node &n,
     g.top = cg.before[0];
     g.upRows = cg.stride[0];
   }
-  if (gradWeight) {
-    // The correlation runs over dy spread by the stride.
-    g.rows = (g.rows - 1) * g.upRows + 1;
-    g.cols = (g.cols - 1) * g.upCols + 1;
-  }
   if (gradInput) {
     // dx is the correlation of dy with the flipped kernel, dy padded by
     // K - 1 - before.
@@ -263,6 +259,232 @@ inline std::optional<FlatGeometry> flatGeometry(const Node &n,
   if (g.positions() < ctx.vectorWidth(n))
     return std::nullopt;
   return g;
+}
+
+/// A strided convolution as a stride-1 one over phase planes: with
+/// kh - before = s q + a (0 <= a < s), x[s h + kh - before] is plane a's
+/// row h + q, X_a[i] = x[s i + a]. The planes of the residues a that some
+/// tap has, for every channel, are the "virtual channels" (c, a, b) of a
+/// stride-1 correlation whose virtual kernel spans the taps' q, weight zero
+/// where no tap is: a 3x3 stride-2 conv is 4 planes of 2x2 (16 slots for 9
+/// taps), a 1x1 stride-2 one a single plane of 1x1.
+struct PhaseGeometry {
+  FlatGeometry g; // the stride-1 correlation over the planes
+  int64_t strideRows = 1, strideCols = 1;
+  std::vector<int> phaseRows{0}, phaseCols{0}; // the residues a, b used
+  int64_t qRows = 0, qCols = 0;                // the least q (<= 0)
+  int64_t before = 0, beforeCols = 0;          // the conv's padding
+  int64_t kRows = 1, kCols = 1;                // the real kernel
+  int64_t phases() const {
+    return static_cast<int64_t>(phaseRows.size() * phaseCols.size());
+  }
+};
+
+/// The phase planes of a strided conv1d/conv2d or its weight gradient:
+/// dilation 1, one group, a stride above 1, at least a vector of flat
+/// positions per sample.
+inline std::optional<PhaseGeometry> phaseGeometry(const Node &n,
+                                                  LowerContext &ctx) {
+  bool gradWeight = n.kind() == OpKind::ConvGradWeight;
+  if (n.kind() == OpKind::ConvGradInput)
+    return std::nullopt;
+  unsigned spatial = n.rank() - 2;
+  ConvGeometry cg = ConvGeometry::of(n, spatial);
+  bool strided = false;
+  for (unsigned d = 0; d < spatial; ++d) {
+    if (cg.dilation[d] != 1)
+      return std::nullopt;
+    strided |= cg.stride[d] != 1;
+  }
+  if (cg.groups != 1 || !strided)
+    return std::nullopt;
+  const Shape &out = gradWeight ? n.input(1).shape() : n.shape();
+  const Shape &k = gradWeight ? n.shape() : n.input(1).shape();
+  PhaseGeometry pg;
+  // Per dim: the residues used, the least and greatest q.
+  auto dim = [&](unsigned d, std::vector<int> &phases, int64_t &q0,
+                 int64_t &kExtent, int64_t &stride, int64_t &before) {
+    int64_t s = cg.stride[d], q1 = 0;
+    stride = s;
+    before = cg.before[d];
+    kExtent = k[2 + d];
+    phases.clear();
+    q0 = 0;
+    for (int64_t kk = 0; kk < k[2 + d]; ++kk) {
+      int64_t t = kk - before, a = ((t % s) + s) % s, q = (t - a) / s;
+      if (std::find(phases.begin(), phases.end(), a) == phases.end())
+        phases.push_back(static_cast<int>(a));
+      q0 = kk == 0 ? q : std::min(q0, q);
+      q1 = kk == 0 ? q : std::max(q1, q);
+    }
+    std::sort(phases.begin(), phases.end());
+    return q1 - q0 + 1;
+  };
+  pg.g.spatial = spatial;
+  pg.g.cols = out.back();
+  pg.g.kCols = dim(spatial - 1, pg.phaseCols, pg.qCols, pg.kCols, pg.strideCols,
+                   pg.beforeCols);
+  pg.g.left = -pg.qCols;
+  if (spatial == 2) {
+    pg.g.rows = out[2];
+    pg.g.kRows =
+        dim(0, pg.phaseRows, pg.qRows, pg.kRows, pg.strideRows, pg.before);
+    pg.g.top = -pg.qRows;
+  }
+  if (pg.g.positions() < ctx.vectorWidth(n))
+    return std::nullopt;
+  return pg;
+}
+
+/// The phase planes of input 0 (x) of n as flat rows (Halide order q,
+/// virtual channel, b): virtual channel c P + ph holds plane
+/// (phaseRows[ph / B], phaseCols[ph % B]) of channel c (P planes, B column
+/// phases), zero outside x. Stored per call like flatInput.
+inline Halide::Func phaseInput(const Node &n, const PhaseGeometry &pg,
+                               LowerContext &ctx) {
+  const Node &in = n.input(0);
+  const Shape &s = in.shape();
+  const FlatGeometry &g = pg.g;
+  int64_t pitch = g.pitch(), cols = s.back();
+  int64_t rows = g.spatial == 2 ? s[2] : 1;
+  int nph = static_cast<int>(pg.phases());
+  int nb = static_cast<int>(pg.phaseCols.size());
+  // The plane rows and columns that land inside the flat rows.
+  int64_t planeCols = std::min<int64_t>(
+      ceilDiv(cols - pg.phaseCols[0], pg.strideCols), pitch - g.left);
+  int64_t planeRows =
+      std::min<int64_t>(ceilDiv(rows - pg.phaseRows[0], pg.strideRows),
+                        g.rows + g.kRows - 1 - g.top);
+  Halide::Var q("q"), c("c"), b("b");
+  Halide::Func f(ctx.name(n) + "_phases");
+  f(q, c, b) = Halide::cast(ctx.type(in), 0);
+  int vw = ctx.vectorWidth(n);
+  f.compute_root().vectorize(q, vw, Halide::TailStrategy::GuardWithIf);
+  bool par = ctx.parallel(n, s[0]);
+  if (par)
+    f.parallel(b);
+  if (planeCols <= 0 || planeRows <= 0)
+    return f;
+  auto table = [](const std::vector<int> &v, const Halide::Expr &i) {
+    std::vector<Halide::Expr> e(v.begin(), v.end());
+    return e.size() == 1 ? e[0] : Halide::mux(i, e);
+  };
+  Halide::Expr ph = c % nph;
+  Halide::Expr a = table(pg.phaseRows, ph / nb),
+               bc = table(pg.phaseCols, ph % nb);
+  Halide::RDom r(
+      {{0, static_cast<int>(planeCols)}, {0, static_cast<int>(planeRows)}},
+      ctx.name(n) + "_planes");
+  Halide::Expr row = r.y * static_cast<int>(pg.strideRows) + a;
+  Halide::Expr col = r.x * static_cast<int>(pg.strideCols) + bc;
+  Halide::Expr inside = col < static_cast<int>(cols);
+  std::vector<Halide::Expr> idx{b, c / nph};
+  if (g.spatial == 2) {
+    inside = inside && row < static_cast<int>(rows);
+    idx.push_back(Halide::min(row, static_cast<int>(rows - 1)));
+  }
+  idx.push_back(Halide::min(col, static_cast<int>(cols - 1)));
+  Halide::Expr at = (r.y + static_cast<int>(g.top)) * static_cast<int>(pitch) +
+                    r.x + static_cast<int>(g.left);
+  f(at, c, b) = Halide::select(inside, LowerContext::call(ctx.input(n, 0), idx),
+                               Halide::cast(ctx.type(in), 0));
+  Halide::Stage copy = f.update(0);
+  copy.reorder(r.x, r.y, c, b);
+  int cw = planeCols >= vw ? vw : planeCols >= 8 ? 8 : planeCols >= 4 ? 4 : 0;
+  // The lanes are consecutive columns of one plane row: distinct positions.
+  if (cw)
+    copy.allow_race_conditions().vectorize(r.x, cw,
+                                           Halide::TailStrategy::GuardWithIf);
+  if (par)
+    copy.parallel(b);
+  return f;
+}
+
+/// The real tap (kh or kw) of virtual tap `v` of phase `a` in one dim, and
+/// whether it exists.
+inline std::pair<Halide::Expr, Halide::Expr>
+phaseTap(const Halide::Expr &v, const Halide::Expr &a, int64_t q0,
+         int64_t stride, int64_t before, int64_t k) {
+  Halide::Expr kk = (v + static_cast<int>(q0)) * static_cast<int>(stride) + a +
+                    static_cast<int>(before);
+  return {Halide::clamp(kk, 0, static_cast<int>(k - 1)),
+          kk >= 0 && kk < static_cast<int>(k)};
+}
+
+/// A strided conv1d/conv2d over its phase planes: the weight over the
+/// virtual kernel is stored per call (zero where no tap is), then the flat
+/// correlation.
+inline Halide::Func lowerPhaseConv(const Node &n, LowerContext &ctx,
+                                   const PhaseGeometry &pg) {
+  int nph = static_cast<int>(pg.phases());
+  int nb = static_cast<int>(pg.phaseCols.size());
+  auto table = [](const std::vector<int> &v, const Halide::Expr &i) {
+    std::vector<Halide::Expr> e(v.begin(), v.end());
+    return e.size() == 1 ? e[0] : Halide::mux(i, e);
+  };
+  Halide::Var vo("vo"), vc("vc"), vh("vh"), vw("vw");
+  Halide::Expr ph = vc % nph;
+  auto [kw, okw] = phaseTap(vw, table(pg.phaseCols, ph % nb), pg.qCols,
+                            pg.strideCols, pg.beforeCols, pg.kCols);
+  Halide::Expr w, ok = okw;
+  if (pg.g.spatial == 1) {
+    w = ctx.read(n, 1, {vo, vc / nph, kw});
+  } else {
+    auto [kh, okh] = phaseTap(vh, table(pg.phaseRows, ph / nb), pg.qRows,
+                              pg.strideRows, pg.before, pg.kRows);
+    w = ctx.read(n, 1, {vo, vc / nph, kh, kw});
+    ok = ok && okh;
+  }
+  Halide::Func wv(ctx.name(n) + "_phase_w");
+  wv(vw, vh, vc, vo) = Halide::select(ok, w, ctx.constant(n, 0));
+  wv.compute_root();
+  auto weight = [&](Halide::Expr o, Halide::Expr c, Halide::Expr kh,
+                    Halide::Expr kwv) { return wv(kwv, kh, c, o); };
+  Halide::Var o("o");
+  Halide::Expr init =
+      n.numInputs() == 3 ? ctx.read(n, 2, {o}) : ctx.constant(n, 0);
+  return lowerFlatCorrelation(n, ctx, pg.g, n.input(1).shape()[1] * nph, weight,
+                              init, o, phaseInput(n, pg, ctx));
+}
+
+/// A strided conv's weight gradient over the phase planes of x: the flat
+/// weight gradient over the virtual kernel (recorded with setAux for
+/// scheduleConv), gathered into dw[o, c, kh, kw].
+inline Halide::Func lowerPhaseGradWeight(const Node &n, LowerContext &ctx,
+                                         const PhaseGeometry &pg) {
+  Halide::Func virt = lowerFlatGradWeight(n, ctx, pg.g, phaseInput(n, pg, ctx));
+  ctx.setAux(n, virt);
+  int nb = static_cast<int>(pg.phaseCols.size());
+  int nph = static_cast<int>(pg.phases());
+  // The plane and virtual tap of real tap k in one dim.
+  auto where = [](const std::vector<int> &phases, int64_t k, int64_t q0,
+                  int64_t stride, int64_t before, const Halide::Expr &kk) {
+    std::vector<Halide::Expr> plane, tap;
+    for (int64_t t = 0; t < k; ++t) {
+      int64_t u = t - before, a = ((u % stride) + stride) % stride;
+      plane.push_back(static_cast<int>(
+          std::find(phases.begin(), phases.end(), a) - phases.begin()));
+      tap.push_back(static_cast<int>((u - a) / stride - q0));
+    }
+    if (k == 1)
+      return std::make_pair(plane[0], tap[0]);
+    return std::make_pair(Halide::mux(kk, plane), Halide::mux(kk, tap));
+  };
+  std::vector<Halide::Var> v = ctx.vars(n); // o, c, (kh), kw
+  auto [pw, tw] = where(pg.phaseCols, pg.kCols, pg.qCols, pg.strideCols,
+                        pg.beforeCols, v.back());
+  Halide::Expr channel = v[1] * nph + pw;
+  std::vector<Halide::Expr> idx{v[0], channel};
+  if (pg.g.spatial == 2) {
+    auto [prow, trow] =
+        where(pg.phaseRows, pg.kRows, pg.qRows, pg.strideRows, pg.before, v[2]);
+    idx[1] = v[1] * nph + prow * nb + pw;
+    idx.push_back(trow);
+  }
+  idx.push_back(tw);
+  Halide::Func out(ctx.name(n));
+  LowerContext::define(out, v, LowerContext::call(virt, idx));
+  return out;
 }
 
 /// The Func of input `i` of `n` read with zeros outside its logical extents,
@@ -362,6 +584,8 @@ inline Halide::Func lowerConv(const Node &n, LowerContext &ctx,
     };
     return lowerFlatCorrelation(n, ctx, *fg, ws[1], weight, init, o);
   }
+  if (std::optional<PhaseGeometry> pg = phaseGeometry(n, ctx))
+    return lowerPhaseConv(n, ctx, *pg);
   int64_t cg = ws[1], og = ws[0] / g.groups;
   Halide::Func xp = zeroPadded(n, 0, ctx);
   Halide::Func f(ctx.name(n) + "_sum");
@@ -448,6 +672,8 @@ inline Halide::Func lowerConvGradWeight(const Node &n, LowerContext &ctx) {
   ConvGeometry g = ConvGeometry::of(n, spatial);
   if (std::optional<FlatGeometry> fg = flatGeometry(n, ctx))
     return lowerFlatGradWeight(n, ctx, *fg);
+  if (std::optional<PhaseGeometry> pg = phaseGeometry(n, ctx))
+    return lowerPhaseGradWeight(n, ctx, *pg);
   const Node &x = n.input(0), &dy = n.input(1);
   int64_t cg = n.shape()[1], og = n.shape()[0] / g.groups;
   Halide::Func xp = zeroPadded(n, 0, ctx);
@@ -518,6 +744,16 @@ inline void scheduleConv(const Node &n, Halide::Func &out, LowerContext &ctx) {
       scheduleScatterGradInput(n, out, ctx, *fg, *sg);
     else
       scheduleFlatCorrelation(n, out, ctx, *fg);
+    return;
+  }
+  if (std::optional<PhaseGeometry> pg = phaseGeometry(n, ctx)) {
+    if (n.kind() == OpKind::ConvGradWeight) {
+      Halide::Func virt = ctx.auxOf(n);
+      scheduleFlatGradWeight(n, virt, ctx, pg->g);
+      out.compute_root();
+    } else {
+      scheduleFlatCorrelation(n, out, ctx, pg->g);
+    }
     return;
   }
   Halide::Func f = ctx.reductionOf(n);

@@ -123,14 +123,18 @@ using FlatWeight = std::function<Halide::Expr(Halide::Expr, Halide::Expr,
 
 /// out[b, o, h, w] = init(o) + sum_{c < channels, kh, kw}
 ///   src[b, c, h + kh - top, w + kw - left] weight(o, c, kh, kw)
-/// for node n, src its input 0, as a pure Func reading the flat sum
+/// for node n, src its input 0 (or `src`, flat rows of `channels`
+/// channels: the phase planes of a strided conv), as a pure Func reading
+/// the flat sum
 /// (recorded with setReduction for scheduleFlatCorrelation). `init` may
 /// use the Var `o`.
 inline Halide::Func
 lowerFlatCorrelation(const Node &n, LowerContext &ctx, const FlatGeometry &g,
                      int64_t channels, const FlatWeight &weight,
-                     const Halide::Expr &init, const Halide::Var &o) {
-  Halide::Func src = flatInput(n, 0, g, ctx, g.upRows, g.upCols);
+                     const Halide::Expr &init, const Halide::Var &o,
+                     Halide::Func src = Halide::Func()) {
+  if (!src.defined())
+    src = flatInput(n, 0, g, ctx, g.upRows, g.upCols);
   Halide::RDom r({{0, static_cast<int>(g.kCols)},
                   {0, static_cast<int>(g.kRows)},
                   {0, static_cast<int>(channels)}},
@@ -393,16 +397,22 @@ inline int flatGradWeightChannels(const Halide::Target &t, int64_t kCols,
 }
 
 /// dw[o, c, kh, kw] = sum_{b, p} x_flat[b, c, p + kh Wp + kw] dy_flat[b, o, p]
-/// for conv_grad_weight node n (x input 0, dy input 1; the geometry of the
-/// forward conv), as a pure Func summing the lanes of the partial sums
+/// for conv_grad_weight node n (x input 0, or the flat rows `xf`: the phase
+/// planes of a strided conv, with the virtual kernel of `g`; dy input 1),
+/// as a pure Func of n's rank summing the lanes of the partial sums
 /// (recorded with setReduction for scheduleFlatGradWeight).
 inline Halide::Func lowerFlatGradWeight(const Node &n, LowerContext &ctx,
-                                        const FlatGeometry &g) {
+                                        const FlatGeometry &g,
+                                        Halide::Func xf = Halide::Func()) {
   int vw = ctx.vectorWidth(n);
-  Halide::Func xf = flatInput(n, 0, g, ctx);
+  // Over the phase planes of a strided conv, the result is over their
+  // virtual kernel, gathered by the caller.
+  bool phases = xf.defined();
+  if (!phases)
+    xf = flatInput(n, 0, g, ctx);
   FlatGeometry dg = g;
   dg.top = dg.left = 0;
-  Halide::Func dyf = flatInput(n, 1, dg, ctx, g.upRows, g.upCols);
+  Halide::Func dyf = flatInput(n, 1, dg, ctx);
   int64_t vectors = (g.positions() + vw - 1) / vw;
   Halide::RDom r(
       {{0, static_cast<int>(vectors)}, {0, ctx.extent(n.input(0).shape(), 0)}},
@@ -421,7 +431,7 @@ inline Halide::Func lowerFlatGradWeight(const Node &n, LowerContext &ctx,
   Halide::Expr total = part(0, v.back(), vkh, v[1], v[0]);
   for (int i = 1; i < vw; ++i)
     total += part(i, v.back(), vkh, v[1], v[0]);
-  Halide::Func out(ctx.name(n));
+  Halide::Func out(ctx.name(n) + (phases ? "_virtual" : ""));
   LowerContext::define(out, v, total);
   return out;
 }
