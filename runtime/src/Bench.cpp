@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -97,16 +98,35 @@ struct Peak {
   const char *how = "";
 };
 
-Peak measurePeak(int threads) {
+/// The widest vectors the kernels in use have: 16 f32 lanes for an
+/// AVX-512 variant, 8 for AVX2, else 4 (the variant names its target or
+/// ISA first: "avx512 (this CPU's best of ...)", "x86-64-linux-avx-avx2-...
+/// (the only variant built)"); 16 when unknown.
+int variantLanes(const char *kernelVariant) {
+  if (!kernelVariant)
+    return 16;
+  std::string v(kernelVariant);
+  v = v.substr(0, v.find(' '));
+  if (v.find("avx512") != std::string::npos)
+    return 16;
+  if (v.find("avx2") != std::string::npos)
+    return 8;
+  return 4;
+}
+
+/// The FMA peak at the widest of this CPU's vectors and `maxLanes`, so the
+/// percentages compare AVX2 kernels with what 256-bit vectors can do.
+Peak measurePeak(int threads, int maxLanes) {
   __builtin_cpu_init();
   float (*loop)(int64_t) = mulAddLoop128;
   int lanes = 4;
   Peak p{0, "4-lane SSE multiply and add"};
-  if (__builtin_cpu_supports("avx512f")) {
+  if (maxLanes >= 16 && __builtin_cpu_supports("avx512f")) {
     loop = fmaLoop512;
     lanes = 16;
     p.how = "16-lane AVX-512 FMA";
-  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  } else if (maxLanes >= 8 && __builtin_cpu_supports("avx2") &&
+             __builtin_cpu_supports("fma")) {
     loop = fmaLoop256;
     lanes = 8;
     p.how = "8-lane AVX2 FMA";
@@ -187,7 +207,7 @@ void runBench(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
       << trimNumber(seconds) << " s\n";
   if (kernelVariant)
     out << "kernels: " << kernelVariant << "\n";
-  Peak peak = measurePeak(std::max(threads, 1));
+  Peak peak = measurePeak(std::max(threads, 1), variantLanes(kernelVariant));
   out << "FMA peak: " << format("%.1f", peak.gflops) << " GFLOP/s on "
       << std::max(threads, 1) << (threads == 1 ? " thread" : " threads") << " ("
       << peak.how << ", measured now)\n";

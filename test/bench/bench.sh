@@ -17,6 +17,9 @@
 # call, then calls for RUN_SECONDS, default 3), PyTorch's from torch_bench.py,
 # which times its copy of the network the same way. Each figure is the best
 # of REPEAT runs (default 2): two-thread runs on a shared VM are bimodal.
+# Then (AVX2=0 skips it) each model is built again for an AVX2-only target
+# and its one-thread train and infer64 are compared with the default build,
+# with the best kernel's share of the 256-bit FMA peak.
 # PyTorch runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, as on a
 # user's machine (the test machine sets them to old values). Also printed:
 # the machine's FMA peak measured by `bench` at each thread count, and each
@@ -138,6 +141,32 @@ for model in $models; do
   done
 done
 
+# The same models built for an AVX2-only target (AVX2=0 skips this), one
+# thread: train and infer64 against the default (AVX-512 where the CPU has
+# it) build, and the best kernel's share of the 256-bit FMA peak that
+# bench measures for AVX2 kernels.
+avx2_rows=()
+if [[ ${AVX2:-1} = 1 ]]; then
+  avx2_target=x86-64-linux-avx-avx2-f16c-fma-sse41
+  for model in $models; do
+    "$laminac" "$root/examples/$model.lam" -o "$work/$model.avx2" --target="$avx2_target"
+    at=() ; ai=() ; dt=() ; di=()
+    for ((r = 0; r < repeat; ++r)); do
+      out=$("$work/$model.avx2" bench --pipeline train --threads 1 --seconds "$seconds")
+      at+=("$(sed -nE 's/.* calls: ([0-9]+) samples\/s.*/\1/p' <<<"$out")")
+      p256=$(sed -nE 's/^FMA peak: ([0-9.]+) GFLOP\/s.*/\1/p' <<<"$out")
+      top=$(awk '/^lk_/ && $3 + 0 >= 5 { print $5 }' <<<"$(sed -E 's/%//g' <<<"$out")" | sort -g | tail -1)
+      out=$("$work/$model.avx2" bench --pipeline predict --batch 64 --threads 1 --seconds "$seconds")
+      ai+=("$(sed -nE 's/.* calls: ([0-9]+) samples\/s.*/\1/p' <<<"$out")")
+      out=$("$work/$model" bench --pipeline train --threads 1 --seconds "$seconds")
+      dt+=("$(sed -nE 's/.* calls: ([0-9]+) samples\/s.*/\1/p' <<<"$out")")
+      out=$("$work/$model" bench --pipeline predict --batch 64 --threads 1 --seconds "$seconds")
+      di+=("$(sed -nE 's/.* calls: ([0-9]+) samples\/s.*/\1/p' <<<"$out")")
+    done
+    avx2_rows+=("$model $(printf '%s\n' "${at[@]}" | best) $(printf '%s\n' "${dt[@]}" | best) $(printf '%s\n' "${ai[@]}" | best) $(printf '%s\n' "${di[@]}" | best) $p256 $top")
+  done
+fi
+
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 for t in $threads_list; do
@@ -156,3 +185,16 @@ for r in "${rows[@]}"; do
     "$l1" "$p1" "$(ratio "$p1" "$l1")" "$l60" "$p60" "$(ratio "$p60" "$l60")" "$g" \
     "$(awk -v a="$g" -v b="$pk" 'BEGIN { printf "%.0f", 100 * a / b }')"
 done
+if ((${#avx2_rows[@]})); then
+  echo
+  echo "AVX2-only build ($avx2_target) against the default build, 1 thread"
+  echo "(slower: how many times slower the AVX2 build is; top kernel: the best"
+  echo "share of the 256-bit peak among kernels taking 5% or more of the step)"
+  printf '%-10s | %9s %9s %7s | %9s %9s %7s | %10s %10s\n' model "train" "default" slower \
+    "infer64" "default" slower "256b peak" "top kernel"
+  for r in "${avx2_rows[@]}"; do
+    read -r m at dt ai di pk top <<<"$r"
+    printf '%-10s | %9s %9s %7s | %9s %9s %7s | %10s %9s%%\n' "$m" "$at" "$dt" \
+      "$(ratio "$dt" "$at")" "$ai" "$di" "$(ratio "$di" "$ai")" "$pk" "${top:--}"
+  done
+fi
