@@ -218,12 +218,10 @@ inline Expected<TensorType> inferConvType(const Node &n, unsigned spatial,
 
 /// The flat-row geometry of conv node n (conv1d, conv2d, conv_grad_input,
 /// conv_grad_weight) when it is computed by the register-tiled kernels of
-/// ConvTiles.h: dilation 1, one group, stride 1 but for conv_grad_input
-/// (which reads dy spread by the stride: a stride-1 correlation over zeros
-/// in between, more multiply-adds at many times the speed of the direct
-/// loops), and at least a vector of flat positions per sample. A strided
-/// conv and its weight gradient run on phase planes (phaseGeometry); other
-/// convolutions use the direct loops below.
+/// ConvTiles.h: dilation 1, one group, stride 1, and at least a vector of
+/// flat positions per sample. A strided conv and its gradients run the
+/// same tiles on phase planes (phaseGeometry); other convolutions use the
+/// direct loops below.
 inline std::optional<FlatGeometry> flatGeometry(const Node &n,
                                                 LowerContext &ctx) {
   bool gradInput = n.kind() == OpKind::ConvGradInput;
@@ -233,7 +231,7 @@ inline std::optional<FlatGeometry> flatGeometry(const Node &n,
   if (cg.groups != 1)
     return std::nullopt;
   for (unsigned d = 0; d < spatial; ++d)
-    if ((cg.stride[d] != 1 && !gradInput) || cg.dilation[d] != 1)
+    if (cg.stride[d] != 1 || cg.dilation[d] != 1)
       return std::nullopt;
   // The output and kernel extents of the correlation computed.
   const Shape &out = gradWeight ? n.input(1).shape() : n.shape();
@@ -243,12 +241,10 @@ inline std::optional<FlatGeometry> flatGeometry(const Node &n,
   g.cols = out.back();
   g.kCols = k.back();
   g.left = cg.before.back();
-  g.upCols = cg.stride.back();
   if (spatial == 2) {
     g.rows = out[2];
     g.kRows = k[2];
     g.top = cg.before[0];
-    g.upRows = cg.stride[0];
   }
   if (gradInput) {
     // dx is the correlation of dy with the flipped kernel, dy padded by
@@ -280,14 +276,14 @@ struct PhaseGeometry {
   }
 };
 
-/// The phase planes of a strided conv1d/conv2d or its weight gradient:
-/// dilation 1, one group, a stride above 1, at least a vector of flat
-/// positions per sample.
+/// The phase planes of a strided conv1d/conv2d or its gradients: dilation
+/// 1, one group, a stride above 1, at least a vector of flat positions per
+/// sample. For conv_grad_input, g is the correlation that computes dx's
+/// planes from dy.
 inline std::optional<PhaseGeometry> phaseGeometry(const Node &n,
                                                   LowerContext &ctx) {
   bool gradWeight = n.kind() == OpKind::ConvGradWeight;
-  if (n.kind() == OpKind::ConvGradInput)
-    return std::nullopt;
+  bool gradInput = n.kind() == OpKind::ConvGradInput;
   unsigned spatial = n.rank() - 2;
   ConvGeometry cg = ConvGeometry::of(n, spatial);
   bool strided = false;
@@ -330,6 +326,16 @@ inline std::optional<PhaseGeometry> phaseGeometry(const Node &n,
     pg.g.kRows =
         dim(0, pg.phaseRows, pg.qRows, pg.kRows, pg.strideRows, pg.before);
     pg.g.top = -pg.qRows;
+  }
+  if (gradInput) {
+    // dX_a[i] = sum_q dy[i - q] w(a, q): the planes of dx are correlations
+    // of dy, padded by the greatest q, with the flipped virtual kernel.
+    pg.g.cols = ceilDiv(out.back() - pg.phaseCols[0], pg.strideCols);
+    pg.g.left = pg.qCols + pg.g.kCols - 1;
+    if (spatial == 2) {
+      pg.g.rows = ceilDiv(out[2] - pg.phaseRows[0], pg.strideRows);
+      pg.g.top = pg.qRows + pg.g.kRows - 1;
+    }
   }
   if (pg.g.positions() < ctx.vectorWidth(n))
     return std::nullopt;
@@ -487,6 +493,77 @@ inline Halide::Func lowerPhaseGradWeight(const Node &n, LowerContext &ctx,
   return out;
 }
 
+/// A strided conv's dL/dx by phase planes: plane (a, b) of dx, dX[i, j] =
+/// dx[s i + a, s j + b], is the correlation of dy with the flipped virtual
+/// kernel of (a, b) (virtual output channels c P + ph, stored per call),
+/// computed in the register tiles; dx reads its plane, zero at residues no
+/// tap has.
+inline Halide::Func lowerPhaseGradInput(const Node &n, LowerContext &ctx,
+                                        const PhaseGeometry &pg) {
+  int nph = static_cast<int>(pg.phases());
+  int nb = static_cast<int>(pg.phaseCols.size());
+  auto table = [](const std::vector<int> &v, const Halide::Expr &i) {
+    std::vector<Halide::Expr> e(v.begin(), v.end());
+    return e.size() == 1 ? e[0] : Halide::mux(i, e);
+  };
+  // wv(t_w, t_h, o, cv) = w[o, c, kh, kw] of virtual tap q = Kq - 1 - t + q0.
+  Halide::Var vo("vo"), vc("vc"), vh("vh"), vw("vw");
+  Halide::Expr ph = vc % nph;
+  auto [kw, okw] = phaseTap(static_cast<int>(pg.g.kCols - 1) - vw,
+                            table(pg.phaseCols, ph % nb), pg.qCols,
+                            pg.strideCols, pg.beforeCols, pg.kCols);
+  Halide::Expr w, ok = okw;
+  if (pg.g.spatial == 1) {
+    w = ctx.read(n, 1, {vo, vc / nph, kw});
+  } else {
+    auto [kh, okh] = phaseTap(static_cast<int>(pg.g.kRows - 1) - vh,
+                              table(pg.phaseRows, ph / nb), pg.qRows,
+                              pg.strideRows, pg.before, pg.kRows);
+    w = ctx.read(n, 1, {vo, vc / nph, kh, kw});
+    ok = ok && okh;
+  }
+  Halide::Func wv(ctx.name(n) + "_phase_w");
+  wv(vw, vh, vo, vc) = Halide::select(ok, w, ctx.constant(n, 0));
+  wv.compute_root();
+  auto weight = [&](Halide::Expr cv, Halide::Expr o, Halide::Expr th,
+                    Halide::Expr tw) { return wv(tw, th, o, cv); };
+  lowerFlatCorrelation(n, ctx, pg.g, n.input(1).shape()[0], weight,
+                       ctx.constant(n, 0), Halide::Var("c"));
+  Halide::Func sum = ctx.reductionOf(n);
+  // The plane of each residue, or -1 where no tap has it.
+  auto planeOf = [](const std::vector<int> &phases, int64_t stride,
+                    const Halide::Expr &r) {
+    std::vector<Halide::Expr> e;
+    for (int64_t a = 0; a < stride; ++a) {
+      auto it = std::find(phases.begin(), phases.end(), a);
+      e.push_back(it == phases.end() ? -1
+                                     : static_cast<int>(it - phases.begin()));
+    }
+    return Halide::mux(r, e);
+  };
+  std::vector<Halide::Var> v = ctx.vars(n); // b, c, (h), w
+  int sc = static_cast<int>(pg.strideCols),
+      sr = static_cast<int>(pg.strideRows);
+  Halide::Expr pc = planeOf(pg.phaseCols, sc, v.back() % sc);
+  Halide::Expr pos = v.back() / sc;
+  Halide::Expr plane = pc, inside = pc >= 0;
+  if (pg.g.spatial == 2) {
+    Halide::Expr pr = planeOf(pg.phaseRows, sr, v[2] % sr);
+    pos += (v[2] / sr) * static_cast<int>(pg.g.pitch());
+    plane = Halide::max(pr, 0) * nb + Halide::max(pc, 0);
+    inside = inside && pr >= 0;
+  } else {
+    plane = Halide::max(pc, 0);
+  }
+  Halide::Expr value = sum(pos, v[1] * nph + plane, v[0]);
+  Halide::Func out(ctx.name(n));
+  LowerContext::define(out, v,
+                       pg.phases() == pg.strideRows * pg.strideCols
+                           ? value
+                           : Halide::select(inside, value, ctx.constant(n, 0)));
+  return out;
+}
+
 /// The Func of input `i` of `n` read with zeros outside its logical extents,
 /// materialized with its halo of zeros, so the reduction that reads it many
 /// times per element does no bounds test.
@@ -616,6 +693,8 @@ inline Halide::Func lowerConvGradInput(const Node &n, LowerContext &ctx) {
   unsigned spatial = n.rank() - 2;
   ConvGeometry g = ConvGeometry::of(n, spatial);
   const Shape &ws = n.input(1).shape();
+  if (std::optional<PhaseGeometry> pg = phaseGeometry(n, ctx))
+    return lowerPhaseGradInput(n, ctx, *pg);
   if (std::optional<FlatGeometry> fg = flatGeometry(n, ctx)) {
     if (std::optional<ScatterGeometry> sg = scatterGradInput(n, ctx, *fg))
       return lowerScatterGradInput(n, ctx, *sg);
@@ -741,7 +820,7 @@ inline void scheduleConv(const Node &n, Halide::Func &out, LowerContext &ctx) {
                  n.kind() == OpKind::ConvGradInput
                      ? scatterGradInput(n, ctx, *fg)
                      : std::nullopt)
-      scheduleScatterGradInput(n, out, ctx, *fg, *sg);
+      scheduleScatterGradInput(n, out, ctx, *sg);
     else
       scheduleFlatCorrelation(n, out, ctx, *fg);
     return;
@@ -751,6 +830,9 @@ inline void scheduleConv(const Node &n, Halide::Func &out, LowerContext &ctx) {
       Halide::Func virt = ctx.auxOf(n);
       scheduleFlatGradWeight(n, virt, ctx, pg->g);
       out.compute_root();
+    } else if (n.kind() == OpKind::ConvGradInput) {
+      scheduleFlatCorrelation(n, out, ctx, pg->g,
+                              static_cast<int>(pg->phases()));
     } else {
       scheduleFlatCorrelation(n, out, ctx, pg->g);
     }

@@ -49,10 +49,6 @@ struct FlatGeometry {
   int64_t rows = 1, cols = 1;   // output extents OH, OW
   int64_t kRows = 1, kCols = 1; // kernel extents KH, KW
   int64_t top = 0, left = 0;    // zeros before the input; may be negative
-  /// The gradients of a strided conv read dy spread out by the stride, with
-  /// zeros between (dy_up[s p] = dy[p]): then they are stride-1
-  /// correlations. The spread of dy's rows and columns (1: none).
-  int64_t upRows = 1, upCols = 1;
   int64_t pitch() const { return cols + kCols - 1; }
   /// The flat positions a sample's outputs span.
   int64_t positions() const { return (rows - 1) * pitch() + cols; }
@@ -64,22 +60,19 @@ inline int64_t ceilDiv(int64_t a, int64_t b) {
 }
 
 /// In[b, c, q / Wp - top, q % Wp - left] as f(q, c, b) (Halide order), zero
-/// outside In's logical extents; In is input `i` of `n`, spread by
-/// (upRows, upCols): row r, column c of In land on row upRows r, column
-/// upCols c. Stored per call: zeros, then each input row copied to its
-/// place with vector loads (reading In at q / Wp and q % Wp would gather
-/// lane by lane).
+/// outside In's logical extents; In is input `i` of `n`. Stored per call:
+/// zeros, then each input row copied to its place with vector loads
+/// (reading In at q / Wp and q % Wp would gather lane by lane).
 inline Halide::Func flatInput(const Node &n, unsigned i, const FlatGeometry &g,
-                              LowerContext &ctx, int64_t upRows = 1,
-                              int64_t upCols = 1) {
+                              LowerContext &ctx) {
   const Node &in = n.input(i);
   const Shape &s = in.shape();
   int64_t pitch = g.pitch(), cols = s.back();
   int64_t rows = g.spatial == 2 ? s[2] : 1;
   // The input columns and rows that land inside the flat rows.
-  int64_t c0 = std::max<int64_t>(0, ceilDiv(-g.left, upCols));
-  int64_t c1 = std::min<int64_t>(cols, ceilDiv(pitch - g.left, upCols));
-  int64_t r0 = std::max<int64_t>(0, ceilDiv(-g.top, upRows));
+  int64_t c0 = std::max<int64_t>(0, -g.left);
+  int64_t c1 = std::min<int64_t>(cols, pitch - g.left);
+  int64_t r0 = std::max<int64_t>(0, -g.top);
   Halide::Var q("q"), c("c"), b("b");
   Halide::Func f(ctx.name(n) + "_flat" + std::to_string(i));
   f(q, c, b) = Halide::cast(ctx.type(in), 0);
@@ -97,17 +90,16 @@ inline Halide::Func flatInput(const Node &n, unsigned i, const FlatGeometry &g,
   if (g.spatial == 2)
     idx.push_back(r.y);
   idx.push_back(r.x);
-  Halide::Expr at = (r.y * static_cast<int>(upRows) + static_cast<int>(g.top)) *
-                        static_cast<int>(pitch) +
-                    r.x * static_cast<int>(upCols) + static_cast<int>(g.left);
+  Halide::Expr at = (r.y + static_cast<int>(g.top)) * static_cast<int>(pitch) +
+                    r.x + static_cast<int>(g.left);
   f(at, c, b) = LowerContext::call(ctx.input(n, i), idx);
   Halide::Stage copy = f.update(0);
   copy.reorder(r.x, r.y, c, b);
   int64_t width = c1 - c0;
   int cw = width >= vw ? vw : width >= 8 ? 8 : width >= 4 ? 4 : 0;
   // The lanes of a vector are consecutive columns of one row, stored at
-  // distinct flat positions (consecutive, or upCols apart), so no two lanes
-  // race (Halide cannot prove it for a store index computed from RVars).
+  // consecutive flat positions, so no two lanes race (Halide cannot prove
+  // it for a store index computed from RVars).
   if (cw)
     copy.allow_race_conditions().vectorize(r.x, cw,
                                            Halide::TailStrategy::GuardWithIf);
@@ -134,7 +126,7 @@ lowerFlatCorrelation(const Node &n, LowerContext &ctx, const FlatGeometry &g,
                      const Halide::Expr &init, const Halide::Var &o,
                      Halide::Func src = Halide::Func()) {
   if (!src.defined())
-    src = flatInput(n, 0, g, ctx, g.upRows, g.upCols);
+    src = flatInput(n, 0, g, ctx);
   Halide::RDom r({{0, static_cast<int>(g.kCols)},
                   {0, static_cast<int>(g.kRows)},
                   {0, static_cast<int>(channels)}},
@@ -200,8 +192,7 @@ inline FlatTile chooseFlatTile(int64_t positions, int64_t channels, int vw,
 /// vectorized along the columns. Returns the loop of the tiles, where the
 /// flat rows are computed.
 inline Halide::Var scheduleFlatCopy(const Node &n, Halide::Func &out,
-                                    LowerContext &ctx, const FlatGeometry &g,
-                                    int to) {
+                                    LowerContext &ctx, int to) {
   int vw = ctx.vectorWidth(n);
   std::vector<Halide::Var> a = out.args(); // w, (h), o, b
   size_t od = a.size() - 2;
@@ -213,7 +204,8 @@ inline Halide::Var scheduleFlatCopy(const Node &n, Halide::Func &out,
   order.push_back(oo);
   order.push_back(a.back());
   out.reorder(order);
-  int copyWidth = g.cols >= vw ? vw : g.cols >= 8 ? 8 : g.cols >= 4 ? 4 : 0;
+  int64_t cols = n.shape().back();
+  int copyWidth = cols >= vw ? vw : cols >= 8 ? 8 : cols >= 4 ? 4 : 0;
   if (copyWidth)
     out.vectorize(a[0], copyWidth, Halide::TailStrategy::GuardWithIf);
   if (ctx.parallel(n))
@@ -222,13 +214,21 @@ inline Halide::Var scheduleFlatCopy(const Node &n, Halide::Func &out,
 }
 
 inline void scheduleFlatCorrelation(const Node &n, Halide::Func &out,
-                                    LowerContext &ctx, const FlatGeometry &g) {
+                                    LowerContext &ctx, const FlatGeometry &g,
+                                    int planes = 1) {
   Halide::Func sum = ctx.reductionOf(n);
   int vw = ctx.vectorWidth(n);
-  FlatTile t = chooseFlatTile(g.positions(), n.shape()[1], vw, ctx.target());
-  int tile = t.vectors * vw, to = t.channels;
+  // With `planes` flat channels per channel of out (the phase planes of a
+  // strided conv's dL/dx), the tile holds whole channels' planes.
+  FlatTile t =
+      chooseFlatTile(g.positions(), n.shape()[1] * planes, vw, ctx.target());
+  int to = std::max(1, t.channels / planes);
+  int vectors = std::clamp(
+      static_cast<int>(accumulatorBudget(ctx.target()) / (to * planes)), 1,
+      t.vectors);
+  int tile = vectors * vw;
   const auto shift = Halide::TailStrategy::ShiftInwards;
-  Halide::Var oo = scheduleFlatCopy(n, out, ctx, g, to);
+  Halide::Var oo = scheduleFlatCopy(n, out, ctx, to);
 
   // The flat rows of `to` channels of one sample, computed tile by tile.
   Halide::Func rowsOf = sum.in();
@@ -244,7 +244,7 @@ inline void scheduleFlatCorrelation(const Node &n, Halide::Func &out,
   std::vector<Halide::Var> sa = sum.args();
   sum.compute_at(rowsOf, po)
       .bound_storage(sa[0], tile)
-      .bound_storage(sa[1], to)
+      .bound_storage(sa[1], to * planes)
       .vectorize(sa[0], vw)
       .unroll(sa[0])
       .unroll(sa[1]);
@@ -276,11 +276,9 @@ struct ScatterGeometry {
 
 /// The scatter form of conv_grad_input node n, whose flat correlation is
 /// `g`, when it computes a fifth fewer values counting its additions into
-/// full (stride 1 only).
+/// full.
 inline std::optional<ScatterGeometry>
 scatterGradInput(const Node &n, LowerContext &ctx, const FlatGeometry &g) {
-  if (g.upRows != 1 || g.upCols != 1)
-    return std::nullopt;
   const Shape &dys = n.input(0).shape();
   ScatterGeometry sg;
   sg.dy.spatial = g.spatial;
@@ -375,9 +373,9 @@ inline Halide::Func lowerScatterGradInput(const Node &n, LowerContext &ctx,
 /// Computes lowerScatterGradInput's result into `out` (n's or its
 /// epilogue's): per sample and tile of input channels, full, then the copy.
 inline void scheduleScatterGradInput(const Node &n, Halide::Func &out,
-                                     LowerContext &ctx, const FlatGeometry &g,
+                                     LowerContext &ctx,
                                      const ScatterGeometry &sg) {
-  Halide::Var oo = scheduleFlatCopy(n, out, ctx, g, sg.tile.channels);
+  Halide::Var oo = scheduleFlatCopy(n, out, ctx, sg.tile.channels);
   ctx.reductionOf(n).compute_at(out, oo);
 }
 
