@@ -342,6 +342,13 @@ inline std::optional<PhaseGeometry> phaseGeometry(const Node &n,
   return pg;
 }
 
+/// v[i] for a small constant table v.
+inline Halide::Expr phaseTable(const std::vector<int> &v,
+                               const Halide::Expr &i) {
+  std::vector<Halide::Expr> e(v.begin(), v.end());
+  return e.size() == 1 ? e[0] : Halide::mux(i, e);
+}
+
 /// The phase planes of input 0 (x) of n as flat rows (Halide order q,
 /// virtual channel, b): virtual channel c P + ph holds plane
 /// (phaseRows[ph / B], phaseCols[ph % B]) of channel c (P planes, B column
@@ -361,23 +368,15 @@ inline Halide::Func phaseInput(const Node &n, const PhaseGeometry &pg,
   int64_t planeRows =
       std::min<int64_t>(ceilDiv(rows - pg.phaseRows[0], pg.strideRows),
                         g.rows + g.kRows - 1 - g.top);
-  Halide::Var q("q"), c("c"), b("b");
-  Halide::Func f(ctx.name(n) + "_phases");
-  f(q, c, b) = Halide::cast(ctx.type(in), 0);
+  Halide::Func f = zeroFlatRows(n, in, ctx.name(n) + "_phases", ctx);
+  Halide::Var c = f.args()[1], b = f.args()[2];
   int vw = ctx.vectorWidth(n);
-  f.compute_root().vectorize(q, vw, Halide::TailStrategy::GuardWithIf);
   bool par = ctx.parallel(n, s[0]);
-  if (par)
-    f.parallel(b);
   if (planeCols <= 0 || planeRows <= 0)
     return f;
-  auto table = [](const std::vector<int> &v, const Halide::Expr &i) {
-    std::vector<Halide::Expr> e(v.begin(), v.end());
-    return e.size() == 1 ? e[0] : Halide::mux(i, e);
-  };
   Halide::Expr ph = c % nph;
-  Halide::Expr a = table(pg.phaseRows, ph / nb),
-               bc = table(pg.phaseCols, ph % nb);
+  Halide::Expr a = phaseTable(pg.phaseRows, ph / nb),
+               bc = phaseTable(pg.phaseCols, ph % nb);
   Halide::RDom r(
       {{0, static_cast<int>(planeCols)}, {0, static_cast<int>(planeRows)}},
       ctx.name(n) + "_planes");
@@ -394,15 +393,7 @@ inline Halide::Func phaseInput(const Node &n, const PhaseGeometry &pg,
                     r.x + static_cast<int>(g.left);
   f(at, c, b) = Halide::select(inside, LowerContext::call(ctx.input(n, 0), idx),
                                Halide::cast(ctx.type(in), 0));
-  Halide::Stage copy = f.update(0);
-  copy.reorder(r.x, r.y, c, b);
-  int cw = planeCols >= vw ? vw : planeCols >= 8 ? 8 : planeCols >= 4 ? 4 : 0;
-  // The lanes are consecutive columns of one plane row: distinct positions.
-  if (cw)
-    copy.allow_race_conditions().vectorize(r.x, cw,
-                                           Halide::TailStrategy::GuardWithIf);
-  if (par)
-    copy.parallel(b);
+  scheduleRowCopy(f, r, planeCols, vw, par);
   return f;
 }
 
@@ -417,26 +408,24 @@ phaseTap(const Halide::Expr &v, const Halide::Expr &a, int64_t q0,
           kk >= 0 && kk < static_cast<int>(k)};
 }
 
-/// A strided conv1d/conv2d over its phase planes: the weight over the
-/// virtual kernel is stored per call (zero where no tap is), then the flat
-/// correlation.
-inline Halide::Func lowerPhaseConv(const Node &n, LowerContext &ctx,
-                                   const PhaseGeometry &pg) {
+/// wv(t_w, t_h, cv, o) = w[o, c, kh, kw] for virtual channel cv = c P + ph
+/// and virtual tap t (q = t + q0, or Kq - 1 - t + q0 if `flip`: dL/dx),
+/// zero where plane ph has no such tap; stored per call.
+inline Halide::Func phaseWeight(const Node &n, LowerContext &ctx,
+                                const PhaseGeometry &pg, bool flip) {
   int nph = static_cast<int>(pg.phases());
   int nb = static_cast<int>(pg.phaseCols.size());
-  auto table = [](const std::vector<int> &v, const Halide::Expr &i) {
-    std::vector<Halide::Expr> e(v.begin(), v.end());
-    return e.size() == 1 ? e[0] : Halide::mux(i, e);
-  };
   Halide::Var vo("vo"), vc("vc"), vh("vh"), vw("vw");
   Halide::Expr ph = vc % nph;
-  auto [kw, okw] = phaseTap(vw, table(pg.phaseCols, ph % nb), pg.qCols,
+  Halide::Expr tw = flip ? static_cast<int>(pg.g.kCols - 1) - vw : vw;
+  auto [kw, okw] = phaseTap(tw, phaseTable(pg.phaseCols, ph % nb), pg.qCols,
                             pg.strideCols, pg.beforeCols, pg.kCols);
   Halide::Expr w, ok = okw;
   if (pg.g.spatial == 1) {
     w = ctx.read(n, 1, {vo, vc / nph, kw});
   } else {
-    auto [kh, okh] = phaseTap(vh, table(pg.phaseRows, ph / nb), pg.qRows,
+    Halide::Expr th = flip ? static_cast<int>(pg.g.kRows - 1) - vh : vh;
+    auto [kh, okh] = phaseTap(th, phaseTable(pg.phaseRows, ph / nb), pg.qRows,
                               pg.strideRows, pg.before, pg.kRows);
     w = ctx.read(n, 1, {vo, vc / nph, kh, kw});
     ok = ok && okh;
@@ -444,6 +433,16 @@ inline Halide::Func lowerPhaseConv(const Node &n, LowerContext &ctx,
   Halide::Func wv(ctx.name(n) + "_phase_w");
   wv(vw, vh, vc, vo) = Halide::select(ok, w, ctx.constant(n, 0));
   wv.compute_root();
+  return wv;
+}
+
+/// A strided conv1d/conv2d over its phase planes: the weight over the
+/// virtual kernel is stored per call (zero where no tap is), then the flat
+/// correlation.
+inline Halide::Func lowerPhaseConv(const Node &n, LowerContext &ctx,
+                                   const PhaseGeometry &pg) {
+  int nph = static_cast<int>(pg.phases());
+  Halide::Func wv = phaseWeight(n, ctx, pg, false);
   auto weight = [&](Halide::Expr o, Halide::Expr c, Halide::Expr kh,
                     Halide::Expr kwv) { return wv(kwv, kh, c, o); };
   Halide::Var o("o");
@@ -502,31 +501,9 @@ inline Halide::Func lowerPhaseGradInput(const Node &n, LowerContext &ctx,
                                         const PhaseGeometry &pg) {
   int nph = static_cast<int>(pg.phases());
   int nb = static_cast<int>(pg.phaseCols.size());
-  auto table = [](const std::vector<int> &v, const Halide::Expr &i) {
-    std::vector<Halide::Expr> e(v.begin(), v.end());
-    return e.size() == 1 ? e[0] : Halide::mux(i, e);
-  };
-  // wv(t_w, t_h, o, cv) = w[o, c, kh, kw] of virtual tap q = Kq - 1 - t + q0.
-  Halide::Var vo("vo"), vc("vc"), vh("vh"), vw("vw");
-  Halide::Expr ph = vc % nph;
-  auto [kw, okw] = phaseTap(static_cast<int>(pg.g.kCols - 1) - vw,
-                            table(pg.phaseCols, ph % nb), pg.qCols,
-                            pg.strideCols, pg.beforeCols, pg.kCols);
-  Halide::Expr w, ok = okw;
-  if (pg.g.spatial == 1) {
-    w = ctx.read(n, 1, {vo, vc / nph, kw});
-  } else {
-    auto [kh, okh] = phaseTap(static_cast<int>(pg.g.kRows - 1) - vh,
-                              table(pg.phaseRows, ph / nb), pg.qRows,
-                              pg.strideRows, pg.before, pg.kRows);
-    w = ctx.read(n, 1, {vo, vc / nph, kh, kw});
-    ok = ok && okh;
-  }
-  Halide::Func wv(ctx.name(n) + "_phase_w");
-  wv(vw, vh, vo, vc) = Halide::select(ok, w, ctx.constant(n, 0));
-  wv.compute_root();
+  Halide::Func wv = phaseWeight(n, ctx, pg, true);
   auto weight = [&](Halide::Expr cv, Halide::Expr o, Halide::Expr th,
-                    Halide::Expr tw) { return wv(tw, th, o, cv); };
+                    Halide::Expr tw) { return wv(tw, th, cv, o); };
   lowerFlatCorrelation(n, ctx, pg.g, n.input(1).shape()[0], weight,
                        ctx.constant(n, 0), Halide::Var("c"));
   Halide::Func sum = ctx.reductionOf(n);

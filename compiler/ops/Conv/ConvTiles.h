@@ -59,6 +59,39 @@ inline int64_t ceilDiv(int64_t a, int64_t b) {
   return a >= 0 ? (a + b - 1) / b : -((-a) / b);
 }
 
+/// Flat rows f(q, c, b) of input `in` of n, zero until an update copies
+/// rows in: stored per call, vectors along q, parallel over the batch.
+inline Halide::Func zeroFlatRows(const Node &n, const Node &in,
+                                 const std::string &name, LowerContext &ctx) {
+  Halide::Var q("q"), c("c"), b("b");
+  Halide::Func f(name);
+  f(q, c, b) = Halide::cast(ctx.type(in), 0);
+  f.compute_root().vectorize(q, ctx.vectorWidth(n),
+                             Halide::TailStrategy::GuardWithIf);
+  if (ctx.parallel(n, in.shape()[0]))
+    f.parallel(b);
+  return f;
+}
+
+/// The schedule of the update of flat rows f(q, c, b) that copies rows of
+/// `width` columns over RDom r (columns r.x, rows r.y): vectors along the
+/// columns, parallel over the batch if `par`. The lanes of a vector are
+/// consecutive columns of one row, stored at consecutive flat positions, so
+/// no two lanes race (Halide cannot prove it for a store index computed
+/// from RVars).
+inline void scheduleRowCopy(Halide::Func &f, const Halide::RDom &r,
+                            int64_t width, int vw, bool par) {
+  std::vector<Halide::Var> a = f.args(); // q, c, b
+  Halide::Stage copy = f.update(0);
+  copy.reorder(r.x, r.y, a[1], a[2]);
+  int cw = width >= vw ? vw : width >= 8 ? 8 : width >= 4 ? 4 : 0;
+  if (cw)
+    copy.allow_race_conditions().vectorize(r.x, cw,
+                                           Halide::TailStrategy::GuardWithIf);
+  if (par)
+    copy.parallel(a[2]);
+}
+
 /// In[b, c, q / Wp - top, q % Wp - left] as f(q, c, b) (Halide order), zero
 /// outside In's logical extents; In is input `i` of `n`. Stored per call:
 /// zeros, then each input row copied to its place with vector loads
@@ -73,14 +106,11 @@ inline Halide::Func flatInput(const Node &n, unsigned i, const FlatGeometry &g,
   int64_t c0 = std::max<int64_t>(0, -g.left);
   int64_t c1 = std::min<int64_t>(cols, pitch - g.left);
   int64_t r0 = std::max<int64_t>(0, -g.top);
-  Halide::Var q("q"), c("c"), b("b");
-  Halide::Func f(ctx.name(n) + "_flat" + std::to_string(i));
-  f(q, c, b) = Halide::cast(ctx.type(in), 0);
+  Halide::Func f =
+      zeroFlatRows(n, in, ctx.name(n) + "_flat" + std::to_string(i), ctx);
+  Halide::Var c = f.args()[1], b = f.args()[2];
   int vw = ctx.vectorWidth(n);
-  f.compute_root().vectorize(q, vw, Halide::TailStrategy::GuardWithIf);
   bool par = ctx.parallel(n, s[0]);
-  if (par)
-    f.parallel(b);
   if (c1 <= c0 || rows <= r0)
     return f;
   Halide::RDom r({{static_cast<int>(c0), static_cast<int>(c1 - c0)},
@@ -93,18 +123,7 @@ inline Halide::Func flatInput(const Node &n, unsigned i, const FlatGeometry &g,
   Halide::Expr at = (r.y + static_cast<int>(g.top)) * static_cast<int>(pitch) +
                     r.x + static_cast<int>(g.left);
   f(at, c, b) = LowerContext::call(ctx.input(n, i), idx);
-  Halide::Stage copy = f.update(0);
-  copy.reorder(r.x, r.y, c, b);
-  int64_t width = c1 - c0;
-  int cw = width >= vw ? vw : width >= 8 ? 8 : width >= 4 ? 4 : 0;
-  // The lanes of a vector are consecutive columns of one row, stored at
-  // consecutive flat positions, so no two lanes race (Halide cannot prove
-  // it for a store index computed from RVars).
-  if (cw)
-    copy.allow_race_conditions().vectorize(r.x, cw,
-                                           Halide::TailStrategy::GuardWithIf);
-  if (par)
-    copy.parallel(b);
+  scheduleRowCopy(f, r, c1 - c0, vw, par);
   return f;
 }
 
