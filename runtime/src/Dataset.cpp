@@ -53,24 +53,33 @@ template <typename T>
 static void checkValues(const std::string &path, const TensorSpec &spec,
                         const T *v, int64_t first, int64_t n,
                         int64_t perRecord) {
-  bool bad = false;
-  if constexpr (std::is_integral_v<T>) {
-    if (spec.classes <= 0)
-      return;
-    for (int64_t i = 0; i < n; ++i)
-      bad |= v[i] < 0 || v[i] >= spec.classes;
-  } else {
-    // NaN and infinity have every exponent bit set; an integer test of the
-    // bits vectorizes (a floating-point reduction may not be reordered).
-    using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
-    constexpr auto exponent =
-        static_cast<Bits>(sizeof(T) == 4 ? 0x7f800000u : 0x7ff0000000000000u);
-    for (int64_t i = 0; i < n; ++i) {
+  // Blocks of a fixed 64 values with an integer OR: loops the compiler
+  // vectorizes at -O2 (no floating-point reduction to keep in order, no
+  // trip count to peel); NaN and infinity have every exponent bit set.
+  constexpr int64_t kBlock = 64;
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  auto hit = [&](int64_t i) -> Bits {
+    if constexpr (std::is_integral_v<T>) {
+      return static_cast<Bits>(v[i] < 0) |
+             static_cast<Bits>(v[i] >= spec.classes);
+    } else {
+      constexpr auto exponent =
+          static_cast<Bits>(sizeof(T) == 4 ? 0x7f800000u : 0x7ff0000000000000u);
       Bits b;
       std::memcpy(&b, v + i, sizeof(b));
-      bad |= (b & exponent) == exponent;
+      return static_cast<Bits>((b & exponent) == exponent);
     }
-  }
+  };
+  if (std::is_integral_v<T> && spec.classes <= 0)
+    return;
+  Bits any = 0;
+  int64_t i = 0;
+  for (; i + kBlock <= n; i += kBlock)
+    for (int64_t j = 0; j < kBlock; ++j)
+      any |= hit(i + j);
+  for (; i < n; ++i)
+    any |= hit(i);
+  bool bad = any != 0;
   if (!bad)
     return;
   for (int64_t i = 0; i < n; ++i) {
