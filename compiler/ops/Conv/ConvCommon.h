@@ -478,15 +478,17 @@ inline Halide::Func lowerPhaseGradWeight(const Node &n, LowerContext &ctx,
   std::vector<Halide::Var> v = ctx.vars(n); // o, c, (kh), kw
   auto [pw, tw] = where(pg.phaseCols, pg.kCols, pg.qCols, pg.strideCols,
                         pg.beforeCols, v.back());
-  Halide::Expr channel = v[1] * nph + pw;
-  std::vector<Halide::Expr> idx{v[0], channel};
+  Halide::Expr plane = pw;
+  std::vector<Halide::Expr> taps;
   if (pg.g.spatial == 2) {
     auto [prow, trow] =
         where(pg.phaseRows, pg.kRows, pg.qRows, pg.strideRows, pg.before, v[2]);
-    idx[1] = v[1] * nph + prow * nb + pw;
-    idx.push_back(trow);
+    plane = prow * nb + pw;
+    taps.push_back(trow);
   }
-  idx.push_back(tw);
+  taps.push_back(tw);
+  std::vector<Halide::Expr> idx{v[0], v[1] * nph + plane};
+  idx.insert(idx.end(), taps.begin(), taps.end());
   Halide::Func out(ctx.name(n));
   LowerContext::define(out, v, LowerContext::call(virt, idx));
   return out;
