@@ -152,6 +152,24 @@ bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
     out << os.str();
     return static_cast<bool>(out);
   }
+  if (plan.kernels.empty()) {
+    // Halide cannot link an empty module.
+    const char *name = pipelineFunctionName(kind) + std::strlen("lamina_");
+    std::string file;
+    for (const std::unique_ptr<Node> &n : g.nodes())
+      if (file.empty())
+        file = n->loc().file;
+    diag.error(SourceLoc{},
+               (file.empty() ? "" : file + ": ") + "model '" + g.name() +
+                   "': the " + name +
+                   " pipeline computes nothing, so it has no code to emit (" +
+                   (kind == PipelineKind::Predict
+                        ? "the model declares no `output`; add one, as "
+                          "`output probs = softmax(logits);`,"
+                        : "the model has no loss or metric;") +
+                   " or choose another --pipeline)");
+    return false;
+  }
   bool toStdout = path == "-";
   fs::path tmp = toStdout ? fs::temp_directory_path() /
                                 ("lamina-emit-" + std::to_string(getpid()))
