@@ -38,6 +38,23 @@ inline void reorderReductionInsideVector(Halide::Func &f, int u) {
   f.update(u).reorder(order);
 }
 
+/// The offsets of a window (a pooling window, a kernel's taps) in row-major
+/// order, one list per element: {{0, 0}, {0, 1}, {1, 0}, {1, 1}} for 2x2.
+inline std::vector<std::vector<int>>
+rowMajorOffsets(const std::vector<int64_t> &extents) {
+  std::vector<std::vector<int>> all{{}};
+  for (int64_t e : extents) {
+    std::vector<std::vector<int>> next;
+    for (const std::vector<int> &prefix : all)
+      for (int k = 0; k < e; ++k) {
+        next.push_back(prefix);
+        next.back().push_back(k);
+      }
+    all = std::move(next);
+  }
+  return all;
+}
+
 /// True for f32 and f64.
 inline bool isFloat(DType t) { return t != DType::I32; }
 

@@ -804,21 +804,42 @@ def gen_conv_scatter(c):
     conv_case(c, cin, cout, k, pb, pa, [1, 1], size)
 
 
-def conv_case(c, cin, cout, k, pb, pa, st, size):
-    """An ungrouped conv1d or conv2d case (by len(k)), x an input, an
-    optional bias, padding pb before and pa after, stride st."""
+def gen_conv_depthwise(c):
+    """Depthwise convolutions (groups = input channels, one or two output
+    channels per input channel; ConvDepthwise.h): kernels up to 5 (7 in
+    1-D), padding up to K + 1, strides 1 to 3 (a strided dL/dx runs the
+    direct loops), widths that leave a partial vector."""
+    rng = c.rng
+    spatial = int(rng.choice([1, 2]))
+    cin = int(rng.randint(2, 7))
+    cout = cin * int(rng.choice([1, 1, 2]))
+    kmax = 6 if spatial == 2 else 8
+    k = [int(rng.randint(1, kmax)) for _ in range(spatial)]
+    pb = [int(rng.randint(0, ki + 2)) for ki in k]
+    pa = [int(rng.randint(0, ki + 2)) for ki in k]
+    st = [int(rng.choice([1, 1, 2, 3])) for _ in k]
+    lo = 5 if spatial == 2 else 17
+    size = [max(int(rng.randint(lo, lo + 14)), ki) for ki in k]
+    conv_case(c, cin, cout, k, pb, pa, st, size, groups=cin)
+
+
+def conv_case(c, cin, cout, k, pb, pa, st, size, groups=1):
+    """A conv1d or conv2d case (by len(k)), x an input, an optional bias,
+    padding pb before and pa after, stride st, `groups` channel groups."""
     rng = c.rng
     spatial = len(k)
     op = "conv%dd" % spatial
     n = BATCH if rng.rand() < 0.5 else int(rng.randint(1, 3))
     x = c.leaf("x", "input", c.rand((n, cin) + tuple(size)), batch=n == BATCH)
     y = c.name("y")
-    wshape = (cout, cin) + tuple(k)
+    wshape = (cout, cin // groups) + tuple(k)
     w = c.leaf("W", "param", c.rand(wshape))
     b = c.leaf("b", "param", c.rand((cout,))) if rng.rand() < 0.5 else None
     attrs = ["padding = %s" % ints(pb + pa)]
     if any(v != 1 for v in st):
         attrs.append("stride = %s" % ints(st))
+    if groups != 1:
+        attrs.append("groups = %d" % groups)
     c.lines.append("output %s = %s(%s);" % (
         y, op, ", ".join([x, w] + ([b] if b else []) + attrs)))
     pad = []
@@ -828,7 +849,7 @@ def conv_case(c, cin, cout, k, pb, pa, st, size):
 
     def fn(t):
         return {y: conv(F.pad(t[x], pad), t[w], t[b] if b else None,
-                        stride=st)}
+                        stride=st, groups=groups)}
     c.fn = fn
     c.outputs = [y]
     c.out_batch = n == BATCH
@@ -918,6 +939,7 @@ FAMILIES = collections.OrderedDict([
     ("pool", (gen_pool, 60)),
     ("conv_tiled", (gen_conv_tiled, 12)),
     ("conv_scatter", (gen_conv_scatter, 8)),
+    ("conv_depthwise", (gen_conv_depthwise, 12)),
 ])
 
 

@@ -25,10 +25,12 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerConv(n, ctx, 2);
 }
 
-// Stride 1: register tiles of output channels x flat positions, the
-// (c, kh, kw) reduction outside them, with the epilogue (relu) applied as
-// the tiles are copied out (ConvTiles.h). Otherwise vectors along the
-// output width. One parallel task per sample.
+// Ungrouped, dilation 1: register tiles of output channels x flat
+// positions, the (c, kh, kw) reduction outside them, with the epilogue
+// (relu) applied as the tiles are copied out (ConvTiles.h); at a stride,
+// the same over phase planes. Depthwise: one chain of FMAs per output in a
+// register (ConvDepthwise.h). Otherwise the direct loops, vectors along
+// the output width. One parallel task per sample.
 static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
   scheduleConv(n, f, ctx);
 }

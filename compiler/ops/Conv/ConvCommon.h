@@ -15,6 +15,7 @@
 #ifndef LAMINA_OPS_CONV_CONVCOMMON_H
 #define LAMINA_OPS_CONV_CONVCOMMON_H
 
+#include "ops/Conv/ConvDepthwise.h"
 #include "ops/Conv/ConvTiles.h"
 #include "ops/ReduceCommon.h"
 
@@ -589,6 +590,35 @@ inline void scheduleConvLike(const Node &n, Halide::Func &f, LowerContext &ctx,
   }
 }
 
+/// The depthwise shape class (ConvDepthwise.h) of conv node n: as many
+/// groups as input channels (more than one), dilation 1, stride 1 for
+/// dL/dx and along the width for dL/dw (the others keep the direct loops).
+inline std::optional<DepthwiseGeometry> depthwiseGeometry(const Node &n) {
+  bool gradWeight = n.kind() == OpKind::ConvGradWeight;
+  bool gradInput = n.kind() == OpKind::ConvGradInput;
+  unsigned spatial = n.rank() - 2;
+  ConvGeometry cg = ConvGeometry::of(n, spatial);
+  int64_t channels = gradInput ? n.shape()[1] : n.input(0).shape()[1];
+  const Shape &w = gradWeight ? n.shape() : n.input(1).shape();
+  if (cg.groups <= 1 || cg.groups != channels || w[1] != 1)
+    return std::nullopt;
+  for (unsigned d = 0; d < spatial; ++d)
+    if (cg.dilation[d] != 1 || (gradInput && cg.stride[d] != 1))
+      return std::nullopt;
+  // Halide 14 emits aligned loads at misaligned addresses for some vector
+  // reads of x at a stride (a crash, seen for stride 2 and 3), so the
+  // weight gradient takes only a stride 1 along the width.
+  if (gradWeight && cg.stride.back() != 1)
+    return std::nullopt;
+  DepthwiseGeometry g;
+  g.spatial = spatial;
+  g.multiplier = w[0] / channels;
+  g.kernel.assign(w.begin() + 2, w.end());
+  g.stride = cg.stride;
+  g.before = cg.before;
+  return g;
+}
+
 /// x[n, g C' + c, p s + k d - before] for the conv geometry `g`, read from
 /// the zero-padded Func `xp`; `p` and `k` per spatial dim.
 inline Halide::Expr convInputAt(const ConvGeometry &g, Halide::Func &xp,
@@ -642,8 +672,10 @@ inline Halide::Func lowerConv(const Node &n, LowerContext &ctx,
   }
   if (std::optional<PhaseGeometry> pg = phaseGeometry(n, ctx))
     return lowerPhaseConv(n, ctx, *pg);
-  int64_t cg = ws[1], og = ws[0] / g.groups;
   Halide::Func xp = zeroPadded(n, 0, ctx);
+  if (std::optional<DepthwiseGeometry> dg = depthwiseGeometry(n))
+    return lowerDepthwiseConv(n, ctx, *dg, xp);
+  int64_t cg = ws[1], og = ws[0] / g.groups;
   Halide::Func f(ctx.name(n) + "_sum");
   std::vector<Halide::Var> v = ctx.vars(n);
   Halide::Region ranges{{0, static_cast<int>(cg)}};
@@ -689,8 +721,10 @@ inline Halide::Func lowerConvGradInput(const Node &n, LowerContext &ctx) {
     return lowerFlatCorrelation(n, ctx, *fg, ws[0], weight, ctx.constant(n, 0),
                                 Halide::Var("c"));
   }
-  int64_t cg = ws[1], og = ws[0] / g.groups;
   Halide::Func dyp = zeroPadded(n, 0, ctx);
+  if (std::optional<DepthwiseGeometry> dg = depthwiseGeometry(n))
+    return lowerDepthwiseGradInput(n, ctx, *dg, dyp);
+  int64_t cg = ws[1], og = ws[0] / g.groups;
   Halide::Func f(ctx.name(n) + "_sum");
   std::vector<Halide::Var> v = ctx.vars(n);
   Halide::Region ranges{{0, static_cast<int>(og)}};
@@ -732,9 +766,11 @@ inline Halide::Func lowerConvGradWeight(const Node &n, LowerContext &ctx) {
     return lowerFlatGradWeight(n, ctx, *fg);
   if (std::optional<PhaseGeometry> pg = phaseGeometry(n, ctx))
     return lowerPhaseGradWeight(n, ctx, *pg);
+  Halide::Func xp = zeroPadded(n, 0, ctx);
+  if (std::optional<DepthwiseGeometry> dg = depthwiseGeometry(n))
+    return lowerDepthwiseGradWeight(n, ctx, *dg, xp, zeroPadded(n, 1, ctx));
   const Node &x = n.input(0), &dy = n.input(1);
   int64_t cg = n.shape()[1], og = n.shape()[0] / g.groups;
-  Halide::Func xp = zeroPadded(n, 0, ctx);
   // partial[o, c, k.., pl] = sum over n and the other output positions.
   Halide::Func partial(ctx.name(n) + "_partial");
   std::vector<Halide::Var> pv = LowerContext::vars(n.rank() + 1);
@@ -794,7 +830,7 @@ inline Halide::Func lowerConvGradWeight(const Node &n, LowerContext &ctx) {
 inline void scheduleConv(const Node &n, Halide::Func &out, LowerContext &ctx) {
   if (std::optional<FlatGeometry> fg = flatGeometry(n, ctx)) {
     if (n.kind() == OpKind::ConvGradWeight)
-      scheduleFlatGradWeight(n, out, ctx, *fg);
+      scheduleGradWeightTiles(n, out, ctx, fg->kCols, n.shape()[1]);
     else if (std::optional<ScatterGeometry> sg =
                  n.kind() == OpKind::ConvGradInput
                      ? scatterGradInput(n, ctx, *fg)
@@ -807,7 +843,8 @@ inline void scheduleConv(const Node &n, Halide::Func &out, LowerContext &ctx) {
   if (std::optional<PhaseGeometry> pg = phaseGeometry(n, ctx)) {
     if (n.kind() == OpKind::ConvGradWeight) {
       Halide::Func virt = ctx.auxOf(n);
-      scheduleFlatGradWeight(n, virt, ctx, pg->g);
+      scheduleGradWeightTiles(n, virt, ctx, pg->g.kCols,
+                              n.shape()[1] * pg->phases());
       out.compute_root();
     } else if (n.kind() == OpKind::ConvGradInput) {
       scheduleFlatCorrelation(n, out, ctx, pg->g,
@@ -815,6 +852,13 @@ inline void scheduleConv(const Node &n, Halide::Func &out, LowerContext &ctx) {
     } else {
       scheduleFlatCorrelation(n, out, ctx, pg->g);
     }
+    return;
+  }
+  if (std::optional<DepthwiseGeometry> dg = depthwiseGeometry(n)) {
+    if (n.kind() == OpKind::ConvGradWeight)
+      scheduleGradWeightTiles(n, out, ctx, dg->kernel.back(), 1);
+    else
+      scheduleDepthwise(n, out, ctx);
     return;
   }
   Halide::Func f = ctx.reductionOf(n);

@@ -17,9 +17,12 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerConvGradInput(n, ctx);
 }
 
-// Stride 1: the forward conv's register tiles over dy with the flipped
-// kernel (ConvTiles.h). Otherwise vectors along the input width. One
-// parallel task per sample.
+// Ungrouped, dilation 1: the forward conv's register tiles over dy with the
+// flipped kernel, or a scatter from dy's side where dy's padding is under
+// half the kernel (ConvTiles.h); at a stride, per phase plane of dx.
+// Depthwise at stride 1: one chain of FMAs per element (ConvDepthwise.h).
+// Otherwise the direct loops, vectors along the input width. One parallel
+// task per sample.
 static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
   scheduleConv(n, f, ctx);
 }

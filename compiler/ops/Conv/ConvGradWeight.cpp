@@ -18,9 +18,11 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
   return lowerConvGradWeight(n, ctx);
 }
 
-// Stride 1: a register tile of vector partial sums per output channels x
-// kernel row, the batch and positions outside it, lanes summed at the end
-// (ConvTiles.h). Otherwise partial sums vectorized along the last output
+// Ungrouped, dilation 1 (at a stride, over the phase planes), and depthwise
+// at a stride of 1 along the width: a register tile of vector partial sums
+// per output channels x kernel row (x input channels for a 1x1 kernel),
+// the batch and positions outside it, lanes summed at the end (ConvTiles.h,
+// ConvDepthwise.h). Otherwise partial sums vectorized along the last output
 // position, scheduled by the lowering. Parallel over output channels.
 static void schedule(const Node &n, Halide::Func &f, LowerContext &ctx) {
   scheduleConv(n, f, ctx);

@@ -179,22 +179,6 @@ Expected<TensorType> inferPoolGradType(const Node &n, bool isMax) {
 // Lowering
 //===----------------------------------------------------------------------===//
 
-/// The offsets of a window in row-major order, one list per element.
-static std::vector<std::vector<int>>
-rowMajorOffsets(const std::vector<int64_t> &extents) {
-  std::vector<std::vector<int>> all{{}};
-  for (int64_t e : extents) {
-    std::vector<std::vector<int>> next;
-    for (const std::vector<int> &prefix : all)
-      for (int k = 0; k < e; ++k) {
-        next.push_back(prefix);
-        next.back().push_back(k);
-      }
-    all = std::move(next);
-  }
-  return all;
-}
-
 /// Input 0 of pooling node `n` (x, whose pooling has output shape `out`)
 /// as a Func read with `fill` outside the input, bounded only along the
 /// spatial dims where windows leave it.
