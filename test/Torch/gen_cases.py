@@ -336,6 +336,27 @@ def gen_matmul(c):
     c.desc = "matmul %s @ %s" % (a_shape, (k, n))
 
 
+def gen_matmul_panels(c):
+    """Matmuls whose right operand is larger than kMatMulPanelBytes (1 MiB;
+    MatMulCommon.h), which run the column tiles as the outer loop: a [rows,
+    k] @ b [k, n], both operands compared (dL/da is dy @ b^T, as large)."""
+    rng = c.rng
+    elem = 4 if c.dtype == "f32" else 8
+    k = int(rng.randint(520, 700))
+    n = int(rng.randint((1 << 20) // (elem * k) + 1, (1 << 20) // (elem * k) + 90))
+    rows = int(rng.randint(1, 11))
+    a_shape, batch = maybe_batch(c, (rows, k))
+    a = c.leaf("a", "input", c.rand(a_shape), batch=batch)
+    b = c.leaf("b", "param", c.rand((k, n)))
+    y = c.name("y")
+    c.lines.append("output %s = %s @ %s;" % (y, a, b))
+    c.fn = lambda t: {y: torch.matmul(t[a], t[b])}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "matmul %s @ %s" % (a_shape, (k, n))
+
+
 def gen_dense(c):
     rng = c.rng
     fin, fout = rng.randint(1, 6), rng.randint(1, 6)
@@ -940,6 +961,7 @@ FAMILIES = collections.OrderedDict([
     ("conv_tiled", (gen_conv_tiled, 12)),
     ("conv_scatter", (gen_conv_scatter, 8)),
     ("conv_depthwise", (gen_conv_depthwise, 12)),
+    ("matmul_panels", (gen_matmul_panels, 2)),
 ])
 
 
