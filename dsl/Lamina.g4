@@ -28,6 +28,7 @@ decl
   | METRIC expr SEMI                              # MetricDecl
   | OUTPUT ID ASSIGN expr SEMI                    # OutputDecl
   | ID ASSIGN expr SEMI                           # LetDecl
+  | ID (COMMA ID)+ ASSIGN expr SEMI               # SplitDecl
   ;
 
 // f32[batch, 784]; a bare dtype or empty brackets is a scalar.

@@ -68,7 +68,7 @@ private:
   /// decl ::= 'input' ID ':' typeSpec ';' | 'label' ID ':' typeSpec ';'
   ///        | 'param' ID ':' typeSpec ('=' expr)? ';' | 'loss' expr ';'
   ///        | 'metric' (ID '=')? expr ';' | 'output' ID '=' expr ';'
-  ///        | ID '=' expr ';'
+  ///        | ID '=' expr ';' | ID (',' ID)+ '=' expr ';'
   ast::Decl convertDecl(LaminaParser::DeclContext *ctx) {
     ast::Decl d;
     d.loc = loc(ctx->getStart());
@@ -108,6 +108,14 @@ private:
     } else if (auto *c = dynamic_cast<LaminaParser::LetDeclContext *>(ctx)) {
       d.kind = ast::DeclKind::Let;
       named(c->ID());
+      d.value = convertExpr(c->expr());
+    } else if (auto *c = dynamic_cast<LaminaParser::SplitDeclContext *>(ctx)) {
+      d.kind = ast::DeclKind::Split;
+      for (antlr4::tree::TerminalNode *id : c->ID()) {
+        d.names.push_back(id->getText());
+        d.nameLocs.push_back(loc(id));
+      }
+      named(c->ID(0));
       d.value = convertExpr(c->expr());
     }
     return d;

@@ -47,8 +47,12 @@ private:
   void printDecl(const ast::Decl &d, unsigned level) {
     indent(level);
     os_ << ast::declKindName(d.kind);
-    if (!d.name.empty())
+    if (!d.names.empty()) {
+      for (size_t i = 0; i < d.names.size(); ++i)
+        os_ << (i ? ", " : " ") << d.names[i];
+    } else if (!d.name.empty()) {
       os_ << ' ' << d.name;
+    }
     if (d.kind == ast::DeclKind::Input || d.kind == ast::DeclKind::Label ||
         d.kind == ast::DeclKind::Param)
       os_ << " : " << typeToString(d.type.type);

@@ -118,6 +118,13 @@ Node *ModelBuilder::emitCall(const ast::CallExpr &c) {
     return emitDense(c);
   if (c.callee == "flatten")
     return emitFlatten(c);
+  if (c.callee == "stack")
+    return emitStack(c);
+  if (c.callee == "split") {
+    diag_.error(c.loc(), "'split' gives several tensors: write 'a, b = "
+                         "split(x, 2, axis = k);' as a statement of its own");
+    return nullptr;
+  }
   if (c.callee == "conv1d" || c.callee == "conv2d")
     return emitConv(c, c.callee == "conv1d" ? 1 : 2);
   if (c.callee == "maxpool1d" || c.callee == "maxpool2d" ||
@@ -231,9 +238,65 @@ std::optional<Attr> ModelBuilder::attrValue(const ast::CallExpr &c,
   return std::nullopt;
 }
 
+std::optional<ModelBuilder::TensorList>
+ModelBuilder::emitTensorList(const ast::CallExpr &c,
+                             std::optional<int64_t> axis) {
+  std::vector<const ast::Expr *> exprs;
+  bool ok = true, keyword = false;
+  for (const ast::Arg &a : c.args) {
+    if (a.keyword.empty()) {
+      if (keyword) {
+        diag_.error(a.loc,
+                    "'" + c.callee + "' takes its tensors before 'axis'");
+        ok = false;
+      }
+      exprs.push_back(a.value.get());
+    } else if (a.keyword != "axis") {
+      diag_.error(a.loc, "'" + c.callee + "' has no argument '" + a.keyword +
+                             "'; it takes tensors, then 'axis'");
+      ok = false;
+    } else if (keyword) {
+      diag_.error(a.loc,
+                  "argument 'axis' of '" + c.callee + "' is given twice");
+      ok = false;
+    } else if (std::optional<int64_t> v = intValue(*a.value)) {
+      axis = *v;
+      keyword = true;
+    } else {
+      badArg(c, a, "axis", "an integer");
+      ok = false;
+    }
+  }
+  if (ok && exprs.size() < 2) {
+    diag_.error(c.loc(), "'" + c.callee + "' needs at least two tensors, got " +
+                             std::to_string(exprs.size()));
+    ok = false;
+  }
+  if (ok && !axis) {
+    diag_.error(c.loc(), "'" + c.callee + "' needs argument 'axis'");
+    ok = false;
+  }
+  TensorList list;
+  ok = emitOperands(exprs, std::nullopt, list.tensors) && ok;
+  if (!ok)
+    return std::nullopt;
+  list.axis = *axis;
+  return list;
+}
+
+Node *ModelBuilder::emitConcat(const ast::CallExpr &c) {
+  std::optional<TensorList> list = emitTensorList(c, -1);
+  if (!list)
+    return nullptr;
+  return b_.build(OpKind::Concat, list->tensors, {{"axis", list->axis}},
+                  c.loc());
+}
+
 Node *ModelBuilder::emitOpCall(OpKind k, const ast::CallExpr &c) {
   if (k == OpKind::Dense)
     return emitDense(c);
+  if (k == OpKind::Concat)
+    return emitConcat(c);
   unsigned n = static_cast<unsigned>(std::max(opArity(k), 0));
   const AttrList &specs = getOpInfo(k).attrs;
   std::vector<std::string> params;

@@ -47,6 +47,9 @@ void ModelBuilder::declare(const ast::Decl &d) {
   case ast::DeclKind::Output:
     declareValue(d);
     return;
+  case ast::DeclKind::Split:
+    declareSplit(d);
+    return;
   case ast::DeclKind::Loss:
     declareLoss(d);
     return;
@@ -165,6 +168,25 @@ void ModelBuilder::declareValue(const ast::Decl &d) {
     return;
   if (d.kind == ast::DeclKind::Output && reserveResult(d.name, d.nameLoc) && n)
     g_.addOutput(d.name, n);
+}
+
+void ModelBuilder::declareSplit(const ast::Decl &d) {
+  beginStatement(d.name);
+  const auto *call = d.value ? d.value->as<ast::CallExpr>() : nullptr;
+  std::optional<std::vector<Node *>> pieces;
+  if (call && call->callee == "split")
+    pieces = emitSplit(*call, d.names.size());
+  else if (d.value)
+    diag_.error(d.value->loc(),
+                "a statement that names " + std::to_string(d.names.size()) +
+                    " values takes them from 'split(x, " +
+                    std::to_string(d.names.size()) + ", axis = k)', got " +
+                    describeExpr(*d.value));
+  for (size_t i = 0; i < d.names.size(); ++i) {
+    Node *n = pieces ? (*pieces)[i] : nullptr;
+    nameResult(n, d.names[i]);
+    bind(d.names[i], d.nameLocs[i], n);
+  }
 }
 
 void ModelBuilder::declareLoss(const ast::Decl &d) {

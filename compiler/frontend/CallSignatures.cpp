@@ -19,6 +19,8 @@ const std::vector<std::string> &callableNames() {
 #include "lamina/Ops.def"
     v.push_back("flatten");
     v.push_back("global_avgpool");
+    v.push_back("stack");
+    v.push_back("split");
     return v;
   }();
   return names;

@@ -547,5 +547,133 @@ Node *ModelBuilder::emitFlatten(const ast::CallExpr &c) {
   return b_.build(OpKind::Reshape, {x}, {{"shape", shape}}, c.loc());
 }
 
+Node *ModelBuilder::emitStack(const ast::CallExpr &c) {
+  std::optional<TensorList> list = emitTensorList(c, std::nullopt);
+  if (!list)
+    return nullptr;
+  const Node *first = list->tensors[0];
+  int64_t rank = first->rank(), axis = list->axis;
+  if (axis < 0)
+    axis += rank + 1;
+  if (axis < 0 || axis > rank) {
+    diag_.error(c.loc(), "'stack' axis " + std::to_string(list->axis) +
+                             " is out of range for a result of rank " +
+                             std::to_string(rank + 1));
+    return nullptr;
+  }
+  if (axis == 0 && rank > 0 && first->shape()[0] == kBatch) {
+    diag_.error(c.loc(), "'stack' cannot put the new dim before the batch "
+                         "dimension of " +
+                             typeToString(first->type()) +
+                             "; use axis = 1 or more");
+    return nullptr;
+  }
+  std::vector<Node *> rows;
+  for (size_t i = 0; i < list->tensors.size(); ++i) {
+    Node *t = list->tensors[i];
+    if (t->type() != first->type()) {
+      diag_.error(c.loc(), "'stack' needs tensors of one type; operand " +
+                               std::to_string(i + 1) + " is " +
+                               typeToString(t->type()) + ", operand 1 " +
+                               typeToString(first->type()));
+      return nullptr;
+    }
+    Shape s = t->shape();
+    s.insert(s.begin() + axis, 1);
+    rows.push_back(b_.build(OpKind::Reshape, {t}, {{"shape", s}}, c.loc()));
+    if (!rows.back())
+      return nullptr;
+  }
+  return b_.build(OpKind::Concat, rows, {{"axis", axis}}, c.loc());
+}
+
+std::optional<std::vector<Node *>>
+ModelBuilder::emitSplit(const ast::CallExpr &c, size_t names) {
+  std::optional<BoundArgs> args = bindArgs(c, {"#x", "#pieces", "axis"}, diag_);
+  if (!args || !checkOperandCount(c, *args, 2))
+    return std::nullopt;
+  int64_t axis = -1;
+  if (const ast::Arg *a = args->bound[2]) {
+    std::optional<int64_t> v = intValue(*a->value);
+    if (!v) {
+      badArg(c, *a, "axis", "an integer");
+      return std::nullopt;
+    }
+    axis = *v;
+  }
+  // pieces: a count of equal pieces, or their sizes.
+  const ast::Arg &p = *args->bound[1];
+  std::vector<int64_t> sizes;
+  std::optional<int64_t> count = intValue(*p.value);
+  if (const auto *list = p.value->as<ast::ArrayLit>()) {
+    for (const ast::ExprPtr &e : list->elements) {
+      std::optional<int64_t> v = e ? intValue(*e) : std::nullopt;
+      if (!v || *v <= 0) {
+        badArg(c, p, "pieces", "a positive count or a list of positive sizes");
+        return std::nullopt;
+      }
+      sizes.push_back(*v);
+    }
+  } else if (!count || *count <= 0) {
+    badArg(c, p, "pieces", "a positive count or a list of positive sizes");
+    return std::nullopt;
+  }
+  size_t given = count ? static_cast<size_t>(*count) : sizes.size();
+  if (given != names) {
+    diag_.error(c.loc(), "'split' gives " + std::to_string(given) +
+                             " pieces but the statement names " +
+                             std::to_string(names));
+    return std::nullopt;
+  }
+  Node *x = emit(*args->bound[0]->value);
+  if (!x)
+    return std::nullopt;
+  int64_t rank = x->rank(), d = axis < 0 ? axis + rank : axis;
+  if (d < 0 || d >= rank) {
+    diag_.error(c.loc(), "'split' axis " + std::to_string(axis) +
+                             " is out of range for " + typeToString(x->type()));
+    return std::nullopt;
+  }
+  int64_t extent = x->shape()[d];
+  if (extent == kBatch) {
+    diag_.error(c.loc(), "'split' cannot cut the batch dimension of " +
+                             typeToString(x->type()) +
+                             " (its size is known only at run time)");
+    return std::nullopt;
+  }
+  if (count) {
+    if (extent % *count != 0) {
+      diag_.error(c.loc(), "'split' cannot cut " + std::to_string(extent) +
+                               " (axis " + std::to_string(d) + " of " +
+                               typeToString(x->type()) + ") into " +
+                               std::to_string(*count) +
+                               " equal pieces; give their sizes as a list");
+      return std::nullopt;
+    }
+    sizes.assign(static_cast<size_t>(*count), extent / *count);
+  }
+  int64_t total = 0;
+  for (int64_t s : sizes)
+    total += s;
+  if (total != extent) {
+    diag_.error(c.loc(), "'split' sizes add up to " + std::to_string(total) +
+                             " but axis " + std::to_string(d) + " of " +
+                             typeToString(x->type()) + " has " +
+                             std::to_string(extent));
+    return std::nullopt;
+  }
+  std::vector<Node *> pieces;
+  int64_t start = 0;
+  for (int64_t s : sizes) {
+    pieces.push_back(
+        b_.build(OpKind::Slice, {x},
+                 {{"axis", d}, {"start", start}, {"end", start + s}}, c.loc()));
+    if (!pieces.back())
+      return std::nullopt;
+    start += s;
+  }
+  return pieces;
+}
+
 } // namespace frontend
 } // namespace lamina

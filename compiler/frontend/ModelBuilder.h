@@ -77,6 +77,8 @@ private:
   void nameResult(Node *n, const std::string &name);
   /// NAME = expr;  output NAME = expr;
   void declareValue(const ast::Decl &d);
+  /// `a, b, .. = split(x, pieces, axis = k);`: one name per piece.
+  void declareSplit(const ast::Decl &d);
   /// loss expr;
   void declareLoss(const ast::Decl &d);
   /// metric NAME = expr;  metric op(args);  (named after the op)
@@ -113,6 +115,24 @@ private:
   Node *emitBinary(const ast::BinaryExpr &e, std::optional<DType> hint);
   /// A call of an op or of a layer form.
   Node *emitCall(const ast::CallExpr &c);
+  /// The tensors of `op(a, b, ..., axis = k)` (at least two) and its axis,
+  /// `axis` when the call gives none (nullopt: it must); nullopt after
+  /// reporting a misuse.
+  struct TensorList {
+    std::vector<Node *> tensors;
+    int64_t axis = 0;
+  };
+  std::optional<TensorList> emitTensorList(const ast::CallExpr &c,
+                                           std::optional<int64_t> axis);
+  /// concat(a, b, ..., axis = -1): any number of tensors, then the axis.
+  Node *emitConcat(const ast::CallExpr &c);
+  /// stack(a, b, ..., axis = k): tensors of one shape along a new dim k of
+  /// the result (a reshape of each, then a concat).
+  Node *emitStack(const ast::CallExpr &c);
+  /// The pieces of `split(x, pieces, axis = -1)` for a statement that names
+  /// `names` of them: a slice each; nullopt after reporting a misuse.
+  std::optional<std::vector<Node *>> emitSplit(const ast::CallExpr &c,
+                                               size_t names);
   /// Checks that all `n` operands of `c` were given positionally.
   bool checkOperandCount(const ast::CallExpr &c, const BoundArgs &args,
                          unsigned n);

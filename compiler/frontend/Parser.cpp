@@ -56,6 +56,8 @@ const char *declKindName(DeclKind k) {
     return "Param";
   case DeclKind::Let:
     return "Let";
+  case DeclKind::Split:
+    return "Split";
   case DeclKind::Loss:
     return "Loss";
   case DeclKind::Metric:

@@ -57,6 +57,8 @@ std::string opReferenceTable() {
 #define LAMINA_OP(Name, Spelling, Arity) add(Spelling, getOpInfo(OpKind::Name));
 #include "lamina/Ops.def"
   rows.push_back({"`flatten` `global_avgpool`", "x", "see below"});
+  rows.push_back({"`stack`", "a, b, ...", "see below"});
+  rows.push_back({"`split`", "x, pieces", "see below"});
   std::string out = "| Op | Operands | Attributes (default): meaning |\n"
                     "| --- | --- | --- |\n";
   for (const Row &r : rows)

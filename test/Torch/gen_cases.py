@@ -409,6 +409,125 @@ def gen_transpose(c):
     c.desc = "transpose %s %s" % (shape, perm)
 
 
+def gen_concat(c):
+    """concat of 2 to 4 tensors along any axis but the batch (the default
+    axis is the last), negative axes too; every operand differentiated."""
+    rng = c.rng
+    base = list(rand_shape(rng, 1, 4, 1, 4))
+    axis = int(rng.randint(0, len(base)))
+    batch = len(base) >= 2 and axis != 0 and rng.rand() < 0.3
+    xs = []
+    for i in range(int(rng.randint(2, 5))):
+        shape = list(base)
+        shape[axis] = int(rng.randint(1, 5))
+        if batch:
+            shape[0] = BATCH
+        xs.append(c.leaf("x%d" % i, "input", c.rand(tuple(shape)),
+                         batch=batch))
+    y = c.name("y")
+    if axis == len(base) - 1 and rng.rand() < 0.3:
+        attr = ""
+    else:
+        attr = ", axis = %d" % (axis - len(base) if rng.rand() < 0.3 else axis)
+    c.lines.append("output %s = concat(%s%s);" % (y, ", ".join(xs), attr))
+    c.fn = lambda t: {y: torch.cat([t[x] for x in xs], dim=axis)}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "concat %d along %d of %s" % (len(xs), axis, base)
+
+
+def gen_stack(c):
+    """stack of 2 to 4 tensors of one shape along a new dim after the
+    batch, negative axes too (a reshape of each and a concat)."""
+    rng = c.rng
+    shape = list(rand_shape(rng, 1, 3, 1, 4))
+    batch = len(shape) >= 1 and rng.rand() < 0.3
+    if batch:
+        shape[0] = BATCH
+    xs = [c.leaf("x%d" % i, "input", c.rand(tuple(shape)), batch=batch)
+          for i in range(int(rng.randint(2, 5)))]
+    axis = int(rng.randint(1 if batch else 0, len(shape) + 1))
+    written = axis - len(shape) - 1 if rng.rand() < 0.3 else axis
+    y = c.name("y")
+    c.lines.append("output %s = stack(%s, axis = %d);" % (y, ", ".join(xs),
+                                                         written))
+    c.fn = lambda t: {y: torch.stack([t[x] for x in xs], dim=axis)}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "stack %d of %s along %d" % (len(xs), shape, axis)
+
+
+def gen_split(c):
+    """a, b, .. = split(x, pieces, axis = k): equal pieces or a list of
+    sizes, joined again in reverse order (concat)."""
+    rng = c.rng
+    shape = list(rand_shape(rng, 1, 3, 1, 4))
+    axis = int(rng.randint(0, len(shape)))
+    shape[axis] = int(rng.randint(2, 9))
+    batch = len(shape) >= 2 and axis != 0 and rng.rand() < 0.3
+    if batch:
+        shape[0] = BATCH
+    x = c.leaf("x", "input", c.rand(tuple(shape)), batch=batch)
+    extent = shape[axis]
+    counts = [k for k in range(2, extent + 1) if extent % k == 0]
+    if rng.rand() < 0.5:
+        k = int(rng.choice(counts))
+        sizes = [extent // k] * k
+        pieces = str(k)
+    else:
+        cuts = sorted(rng.choice(range(1, extent), int(rng.randint(1, min(
+            3, extent - 1) + 1)), replace=False))
+        sizes = [int(b - a) for a, b in zip([0] + list(cuts),
+                                            list(cuts) + [extent])]
+        pieces = ints(sizes)
+    names = [c.name("p%d" % i) for i in range(len(sizes))]
+    y = c.name("y")
+    c.lines.append("%s = split(%s, %s, axis = %d);" % (", ".join(names), x,
+                                                       pieces, axis))
+    c.lines.append("output %s = concat(%s, axis = %d);" % (
+        y, ", ".join(reversed(names)), axis))
+    c.fn = lambda t: {y: torch.cat(list(reversed(torch.split(t[x], sizes,
+                                                             dim=axis))),
+                                   dim=axis)}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "split %s %s along %d" % (shape, sizes, axis)
+
+
+def gen_slice(c):
+    """slice along any axis but the batch, start and end given or not,
+    negative ones too."""
+    rng = c.rng
+    shape = list(rand_shape(rng, 1, 4, 1, 6))
+    axis = int(rng.randint(0, len(shape)))
+    batch = len(shape) >= 2 and axis != 0 and rng.rand() < 0.3
+    if batch:
+        shape[0] = BATCH
+    x = c.leaf("x", "input", c.rand(tuple(shape)), batch=batch)
+    extent = shape[axis]
+    start = int(rng.randint(0, extent))
+    end = int(rng.randint(start + 1, extent + 1))
+    attrs = []
+    if axis != len(shape) - 1 or rng.rand() < 0.5:
+        attrs.append("axis = %d" % (axis - len(shape) if rng.rand() < 0.3
+                                    else axis))
+    if start or rng.rand() < 0.5:
+        attrs.append("start = %d" % (start - extent if rng.rand() < 0.3
+                                     else start))
+    attrs.append("end = %d" % (end - extent if end < extent and
+                               rng.rand() < 0.3 else end))
+    y = c.name("y")
+    c.lines.append("output %s = slice(%s, %s);" % (y, x, ", ".join(attrs)))
+    c.fn = lambda t: {y: t[x].narrow(axis, start, end - start)}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "slice %s %s" % (shape, ", ".join(attrs))
+
+
 def factorize(rng, n):
     """A random shape with n elements."""
     dims = []
@@ -962,6 +1081,10 @@ FAMILIES = collections.OrderedDict([
     ("conv_scatter", (gen_conv_scatter, 8)),
     ("conv_depthwise", (gen_conv_depthwise, 12)),
     ("matmul_panels", (gen_matmul_panels, 2)),
+    ("concat", (gen_concat, 10)),
+    ("slice", (gen_slice, 10)),
+    ("stack", (gen_stack, 6)),
+    ("split", (gen_split, 6)),
 ])
 
 

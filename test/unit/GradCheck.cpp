@@ -156,6 +156,32 @@ std::vector<GradCase> allCases() {
                   return c.weighted(c.op(OpKind::BroadcastTo, {x},
                                          {{"shape", Shape{kBatch, 2}}}));
                 }});
+  cs.push_back({"concat_batch", {OpKind::Concat}, [](CaseGraph &c) {
+                  Node *a = c.param("a", {kBatch, 2, 3});
+                  Node *b = c.param("b", {kBatch, 1, 3});
+                  Node *d = c.param("d", {kBatch, 3, 3});
+                  return c.weighted(
+                      c.op(OpKind::Concat, {a, b, d}, {{"axis", int64_t(1)}}));
+                }});
+  cs.push_back({"concat_last", {OpKind::Concat}, [](CaseGraph &c) {
+                  Node *a = c.param("a", {2, 3});
+                  Node *b = c.param("b", {2, 4});
+                  return c.weighted(c.op(OpKind::Concat, {a, b}));
+                }});
+  cs.push_back({"slice_negative", {OpKind::Slice}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {kBatch, 3, 5});
+                  return c.weighted(c.op(OpKind::Slice, {x},
+                                         {{"axis", int64_t(-1)},
+                                          {"start", int64_t(1)},
+                                          {"end", int64_t(-1)}}));
+                }});
+  cs.push_back({"slice_middle", {OpKind::Slice}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {4, 3, 2});
+                  return c.weighted(c.op(OpKind::Slice, {x},
+                                         {{"axis", int64_t(0)},
+                                          {"start", int64_t(1)},
+                                          {"end", int64_t(3)}}));
+                }});
 
   // Reductions, over several axis sets with keepdims both ways.
   struct Red {

@@ -139,7 +139,7 @@ struct TypeSpec {
 };
 
 /// The kinds of model-body statements.
-enum class DeclKind { Input, Label, Param, Let, Loss, Metric, Output };
+enum class DeclKind { Input, Label, Param, Let, Split, Loss, Metric, Output };
 /// "Input", "Label", ... (the names printAst uses).
 const char *declKindName(DeclKind k);
 
@@ -148,13 +148,18 @@ const char *declKindName(DeclKind k);
 ///   param NAME: TYPE [= literal];
 ///   NAME = expr;               output NAME = expr;
 ///   loss expr;                 metric expr;   metric NAME = expr;
+///   NAME, NAME.. = split(..);
 struct Decl {
   DeclKind kind = DeclKind::Let;
-  /// Empty for `loss` and for a `metric` without `NAME =`.
+  /// Empty for `loss` and for a `metric` without `NAME =`; the first name
+  /// of a split.
   std::string name;
   /// The keyword's location (the name's for `NAME = expr;`).
   SourceLoc loc;
   SourceLoc nameLoc;
+  /// Every name of `a, b, c = split(..);` and its location.
+  std::vector<std::string> names;
+  std::vector<SourceLoc> nameLocs;
   /// For input, label and param.
   TypeSpec type;
   /// The expression; a param's initial value (null if it has none).
