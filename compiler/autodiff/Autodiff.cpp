@@ -125,13 +125,16 @@ std::vector<Node *> buildGradients(Graph &g, Node *loss,
   for (unsigned i = 0; i < n; ++i) {
     const Node &node = *g.nodes()[i];
     const OpInfo &info = getOpInfo(node.kind());
-    if (!onPath[i] || info.buildGradient || node.kind() == OpKind::Param ||
+    const char *why = info.buildGradient ? nullptr : info.noGradReason;
+    if (info.buildGradient && info.noGradientFor)
+      why = info.noGradientFor(node);
+    if (!onPath[i] || !why || node.kind() == OpKind::Param ||
         node.kind() == OpKind::Input)
       continue;
     diag.error(node.loc(), std::string("'") + opName(node.kind()) +
                                "' has no gradient, but the loss depends on "
                                "parameters through it: " +
-                               info.noGradReason);
+                               why);
     ok = false;
   }
   if (!ok)

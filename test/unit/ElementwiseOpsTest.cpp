@@ -192,6 +192,61 @@ TEST(UnaryOps, IntegerNegAbsSign) {
   EXPECT_EQ(out.at("out_abs").dtype, DType::I32);
 }
 
+// cast: float -> i32 truncates toward zero, saturates, and maps NaN to 0
+// (C++ leaves those undefined); i32 -> float and f32 <-> f64 are exact or
+// round once; a cast to i32 on a parameter's path to the loss is an error.
+TEST(UnaryOps, Cast) {
+  for (DType from : {DType::F32, DType::F64}) {
+    Graph g("M");
+    GraphBuilder b(g, nullptr);
+    Node *x = makeInput(g, "x", from, {8});
+    Node *t = makeInput(g, "t", DType::I32, {3});
+    Expected<Node *> xi =
+        b.tryBuild(OpKind::Cast, {x}, {{"dtype", std::string("i32")}});
+    Expected<Node *> tf =
+        b.tryBuild(OpKind::Cast, {t}, {{"dtype", std::string("f64")}});
+    Expected<Node *> xf = b.tryBuild(
+        OpKind::Cast, {x},
+        {{"dtype", std::string(from == DType::F32 ? "f64" : "f32")}});
+    ASSERT_TRUE(xi && tf && xf);
+    EXPECT_EQ((*xi)->dtype(), DType::I32);
+    g.addOutput("xi", *xi);
+    g.addOutput("tf", *tf);
+    g.addOutput("xf", *xf);
+    std::vector<double> xs{-2.7, -0.5, 0.5, 2.7, NAN, 3e9, -3e9, 1.0 / 3};
+    TensorMap out = runJit(g, PipelineKind::Predict,
+                           {{"x", tensor(from, {8}, xs)},
+                            {"t", tensor(DType::I32, {3}, {-5, 0, 16777217})}});
+    EXPECT_EQ(
+        out.at("out_xi").data,
+        (std::vector<double>{-2, 0, 0, 2, 0, 2147483647, -2147483648.0, 0}));
+    EXPECT_EQ(out.at("out_tf").data, (std::vector<double>{-5, 0, 16777217}));
+    EXPECT_EQ(out.at("out_xf").data[7],
+              static_cast<double>(static_cast<float>(1.0 / 3)));
+  }
+  Graph g("M");
+  GraphBuilder b(g, nullptr);
+  Node *w = g.create(OpKind::Param, {}, TensorType{DType::F32, {3}},
+                     {{"role", std::string("param")}});
+  w->setName("w");
+  Expected<Node *> wi =
+      b.tryBuild(OpKind::Cast, {w}, {{"dtype", std::string("i32")}});
+  ASSERT_TRUE(wi);
+  Expected<Node *> wf =
+      b.tryBuild(OpKind::Cast, {*wi}, {{"dtype", std::string("f32")}});
+  ASSERT_TRUE(wf);
+  Expected<Node *> loss = b.tryBuild(OpKind::Sum, {*wf});
+  ASSERT_TRUE(loss);
+  std::ostringstream os;
+  DiagnosticEngine diag(os);
+  EXPECT_TRUE(buildGradients(g, *loss, {w}, diag).empty());
+  EXPECT_NE(os.str().find("'cast' has no gradient, but the loss depends on "
+                          "parameters through it: a cast to i32 is a step "
+                          "function"),
+            std::string::npos)
+      << os.str();
+}
+
 // Large |x|: the naive forms overflow (e^100 is inf in f32, e^1000 in f64)
 // and give inf or nan; the lowered forms stay finite and exact.
 TEST(UnaryOps, StableForLargeMagnitudes) {

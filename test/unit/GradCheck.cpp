@@ -168,6 +168,17 @@ std::vector<GradCase> allCases() {
                   Node *b = c.param("b", {2, 4});
                   return c.weighted(c.op(OpKind::Concat, {a, b}));
                 }});
+  // A cast's gradient is dy cast back; in f64 throughout, the cases are
+  // exact (a cast through f32 would round the central differences), and the
+  // i32 values of t pass through a cast without a gradient.
+  cs.push_back(
+      {"cast_float", {OpKind::Cast}, [](CaseGraph &c) {
+         Node *x = c.param("x", {kBatch, 3});
+         Node *t = c.data("t", {3}, {-2, 0, 5}, DType::I32);
+         Node *tf = c.op(OpKind::Cast, {t}, {{"dtype", std::string("f64")}});
+         Node *xc = c.op(OpKind::Cast, {x}, {{"dtype", std::string("f64")}});
+         return c.weighted(c.op(OpKind::Mul, {xc, tf}));
+       }});
   cs.push_back({"slice_negative", {OpKind::Slice}, [](CaseGraph &c) {
                   Node *x = c.param("x", {kBatch, 3, 5});
                   return c.weighted(c.op(OpKind::Slice, {x},

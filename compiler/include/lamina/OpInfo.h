@@ -91,6 +91,9 @@ struct OpInfo {
   /// useful gradient; then `noGradReason` says why.
   void (*buildGradient)(const Node &n, GradBuilder &g) = nullptr;
   const char *noGradReason = nullptr;
+  /// Why node n of an op with a gradient rule has no gradient (a cast to
+  /// i32), or nullptr when it has one.
+  const char *(*noGradientFor)(const Node &n) = nullptr;
   /// Bit i set: the value of operand i cannot change the result through a
   /// gradient (select's condition only chooses; count only reads a shape),
   /// so a non-differentiable op feeding it blocks no gradient.
