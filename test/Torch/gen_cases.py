@@ -187,6 +187,22 @@ def gen_activation(c):
     c.desc = op
 
 
+def gen_hard_activation(c):
+    """hard_sigmoid and hard_swish (MobileNetV3) over both kinks, -3 and 3."""
+    rng = c.rng
+    op = str(rng.choice(["hard_sigmoid", "hard_swish"]))
+    shape, batch = maybe_batch(c, rand_shape(rng, 1, 3, 1, 5))
+    x = c.leaf("x", "input", c.rand(shape, -5, 5, away=0.05), batch=batch)
+    y = c.name("y")
+    c.lines.append("output %s = %s(%s);" % (y, op, x))
+    f = F.hardsigmoid if op == "hard_sigmoid" else F.hardswish
+    c.fn = lambda t: {y: f(t[x])}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = op
+
+
 def gen_unary(c):
     rng = c.rng
     op = rng.choice(["abs", "exp", "log", "sqrt", "neg", "sign"])
@@ -1085,6 +1101,7 @@ FAMILIES = collections.OrderedDict([
     ("slice", (gen_slice, 10)),
     ("stack", (gen_stack, 6)),
     ("split", (gen_split, 6)),
+    ("hard_activation", (gen_hard_activation, 8)),
 ])
 
 

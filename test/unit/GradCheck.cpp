@@ -80,6 +80,8 @@ std::vector<GradCase> allCases() {
   cs.push_back(unary("elu", OpKind::Elu, -1, 1, 0.05, {{"alpha", 0.7}}));
   cs.push_back(unary("softplus", OpKind::Softplus, -3, 3));
   cs.push_back(unary("swish", OpKind::Swish, -3, 3, 0.0, {{"beta", 1.5}}));
+  cs.push_back(unary("hard_sigmoid", OpKind::HardSigmoid, -5, 5));
+  cs.push_back(unary("hard_swish", OpKind::HardSwish, -5, 5));
 
   // Linear algebra.
   cs.push_back({"matmul_2d", {OpKind::MatMul}, [](CaseGraph &c) {
