@@ -57,7 +57,9 @@ Halide::Expr LowerContext::cast(const Node &n, Halide::Expr e) const {
 }
 
 Halide::Expr LowerContext::constant(const Node &n, double v) const {
-  return Halide::cast(type(n), Halide::Expr(v));
+  // Not Halide::Expr(v): that is an f32 constant, which would round an f64
+  // model's 0.1 or 1/6 to f32.
+  return Halide::Internal::make_const(type(n), v);
 }
 
 std::vector<Halide::Var> LowerContext::vars(unsigned rank) {

@@ -395,6 +395,29 @@ TEST(BinaryOps, ScalarConstantOperand) {
   expectAllNear(out.at("out_m"), {0.5, 0.5, 4, 1}, DType::F64, "maximum");
 }
 
+// An f64 model's constants keep every bit: Halide::Expr(0.1) is an f32
+// constant, which made 0.1 * x, elu's alpha and 1/9 of a 3x3 average pool
+// wrong from the 8th digit on.
+TEST(BinaryOps, F64ConstantsAreExact) {
+  Graph g("M");
+  GraphBuilder b(g, nullptr);
+  Node *x = makeInput(g, "x", DType::F64, {kBatch, 1, 3, 3});
+  g.addOutput("m", b.build(OpKind::Mul, {x, b.scalar(0.1, DType::F64)}));
+  g.addOutput("e", b.build(OpKind::Elu, {x}, {{"alpha", 0.3}}));
+  g.addOutput("p", b.build(OpKind::AvgPool2d, {x}, {{"kernel", Shape{3, 3}}}));
+  std::vector<double> xs{-2, 0.25, 4, 1, 7, -0.5, 3, 2, 9};
+  TensorMap out = runJit(g, PipelineKind::Predict,
+                         {{"x", tensor(DType::F64, {1, 1, 3, 3}, xs)}});
+  double sum = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    EXPECT_EQ(out.at("out_m").data[i], xs[i] * 0.1) << i;
+    double e = xs[i] > 0 ? xs[i] : 0.3 * std::expm1(xs[i]);
+    EXPECT_NEAR(out.at("out_e").data[i], e, 1e-15) << i;
+    sum += xs[i];
+  }
+  EXPECT_NEAR(out.at("out_p").data[0], sum / 9, 1e-15);
+}
+
 class SelectTest : public ::testing::TestWithParam<DType> {};
 
 // c [2, 1] (any dtype) x a [batch, 2, 3] x b [3] -> [batch, 2, 3].

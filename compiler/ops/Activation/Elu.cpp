@@ -35,7 +35,8 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
     // e^x - 1 in f64, rounded once: in f32 it would cancel (elu(-1e-12)
     // would be 0). min keeps e^x finite where x itself is selected.
     Halide::Expr d = Halide::cast<double>(x), zero(0.0), one(1.0);
-    Halide::Expr alpha(alphaOf(n));
+    Halide::Expr alpha =
+        Halide::Internal::make_const(Halide::Float(64), alphaOf(n));
     Halide::Expr below = Halide::cast(
         x.type(), alpha * (Halide::exp(Halide::min(d, zero)) - one));
     // NaN is selected as itself, as in torch.

@@ -326,8 +326,8 @@ Halide::Func lowerPool(const Node &n, LowerContext &ctx, unsigned spatial,
   const int64_t *constDiv = Halide::Internal::as_const_int(div);
   auto finish = [&](Halide::Expr sum) {
     if (constDiv)
-      return sum * Halide::cast(
-                       t, Halide::Expr(1.0 / static_cast<double>(*constDiv)));
+      return sum * Halide::Internal::make_const(
+                       t, 1.0 / static_cast<double>(*constDiv));
     return sum / Halide::cast(t, div);
   };
   if (g.windowSize() <= kPoolUnrollLimit) {
@@ -517,7 +517,8 @@ Halide::Func lowerAvgPoolGrad(const Node &n, LowerContext &ctx) {
   }
   Halide::Expr e = poolTree(terms, false);
   if (constDiv)
-    e = e * Halide::cast(t, Halide::Expr(1.0 / static_cast<double>(constDiv)));
+    e = e *
+        Halide::Internal::make_const(t, 1.0 / static_cast<double>(constDiv));
   LowerContext::define(f, v, e);
   return f;
 }
