@@ -88,4 +88,49 @@ Halide::Expr stableSigmoid(const Halide::Expr &x) {
   return Halide::select(x >= Halide::cast(x.type(), 0), r, e * r);
 }
 
+Halide::Expr hardSigmoidOf(const Halide::Expr &x) {
+  Halide::Type t = x.type();
+  Halide::Expr six = Halide::cast(t, 6);
+  return Halide::clamp(x + Halide::cast(t, 3), Halide::cast(t, 0), six) / six;
+}
+
+Halide::Expr erfF64(const Halide::Expr &x) {
+  using Halide::Internal::make_const;
+  const Halide::Type f64 = Halide::Float(64);
+  constexpr int kTerms = 40;
+  constexpr double kTwoOverSqrtPi = 1.1283791670955126;
+  constexpr double kOneOverSqrtPi = 0.5641895835477563;
+  Halide::Expr a = Halide::abs(x);
+  Halide::Expr one = make_const(f64, 1.0);
+  Halide::Expr gauss = Halide::exp(-(a * a));
+  // The series, nested: x (1 + z/3 (1 + z/5 (1 + ...))) with z = 2 x^2.
+  Halide::Expr z = a * a * make_const(f64, 2.0);
+  Halide::Expr s = one;
+  for (int n = kTerms; n >= 1; --n)
+    s = one + z * make_const(f64, 1.0 / (2 * n + 1)) * s;
+  Halide::Expr small = make_const(f64, kTwoOverSqrtPi) * gauss * a * s;
+  // erfc a = e^-a^2 / sqrt(pi) / (a + 1/2 / (a + 1 / (a + 3/2 / (a + ..)))).
+  // a is at least 2.5 where it is selected; clamping keeps the other lanes
+  // free of divisions by 0.
+  Halide::Expr c = Halide::max(a, make_const(f64, 2.5));
+  Halide::Expr t = c;
+  for (int k = kTerms; k >= 1; --k)
+    t = c + make_const(f64, 0.5 * k) / t;
+  Halide::Expr erfc = make_const(f64, kOneOverSqrtPi) * gauss / t;
+  Halide::Expr big = Halide::select(a >= make_const(f64, 6.0), one, one - erfc);
+  Halide::Expr r = Halide::select(a < make_const(f64, 2.5), small, big);
+  r = Halide::select(x < make_const(f64, 0.0), -r, r);
+  // NaN is found and made on the bits. Halide marks float values, even
+  // masked loads in vector tails, "no NaN" for LLVM, which then dropped
+  // is_nan(x) and gave erf(NaN) = 1.
+  const Halide::Type bits = Halide::UInt(64);
+  Halide::Expr magnitude =
+      Halide::reinterpret(bits, x) & make_const(bits, ~(uint64_t{1} << 63));
+  Halide::Expr isNaN = magnitude > make_const(bits, uint64_t{0x7ff} << 52);
+  Halide::Expr mask =
+      Halide::select(isNaN, make_const(bits, uint64_t{0x7ff8} << 48),
+                     make_const(bits, uint64_t{0}));
+  return Halide::reinterpret(f64, Halide::reinterpret(bits, r) | mask);
+}
+
 } // namespace lamina

@@ -63,6 +63,18 @@ Halide::Expr ieeeLog(const Halide::Expr &x);
 /// above 1), it is 1 / (1 + e) for x >= 0 and e / (1 + e) below.
 Halide::Expr stableSigmoid(const Halide::Expr &x);
 
+/// min(max(x + 3, 0), 6) / 6 in x's type: hard_sigmoid, and hard_swish's
+/// gate.
+Halide::Expr hardSigmoidOf(const Halide::Expr &x);
+
+/// erf x for an f64 x, to a few ulp (Halide 14's erf is f32 only):
+///   |x| < 2.5:  2/sqrt(pi) e^-x^2 sum_n 2^n x^(2n+1) / (1 3 5 .. (2n+1)),
+///               a series of positive terms (no cancellation), 40 of them;
+///   |x| >= 2.5: 1 - erfc x, erfc from its continued fraction, 40 levels;
+///   |x| >= 6:   +-1 (erfc 6 is below half an ulp of 1).
+/// NaN stays NaN.
+Halide::Expr erfF64(const Halide::Expr &x);
+
 } // namespace lamina
 
 #endif // LAMINA_OPS_ELEMENTWISECOMMON_H

@@ -188,7 +188,9 @@ def gen_activation(c):
 
 
 def gen_hard_activation(c):
-    """hard_sigmoid and hard_swish (MobileNetV3) over both kinks, -3 and 3."""
+    """hard_sigmoid and hard_swish (MobileNetV3) over both kinks, -3 and 3.
+    f64 gradients of hard_sigmoid differ by about 5e-9: ATen's backward
+    multiplies by 1.0f / 6.0f, an f32 sixth, and Lamina by the f64 one."""
     rng = c.rng
     op = str(rng.choice(["hard_sigmoid", "hard_swish"]))
     shape, batch = maybe_batch(c, rand_shape(rng, 1, 3, 1, 5))
@@ -196,6 +198,25 @@ def gen_hard_activation(c):
     y = c.name("y")
     c.lines.append("output %s = %s(%s);" % (y, op, x))
     f = F.hardsigmoid if op == "hard_sigmoid" else F.hardswish
+    c.fn = lambda t: {y: f(t[x])}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = op
+
+
+def gen_gelu(c):
+    """erf (both its methods, switching at |x| = 2.5) and gelu's two forms."""
+    rng = c.rng
+    op = str(rng.choice(["erf", "gelu", "gelu_tanh"]))
+    shape, batch = maybe_batch(c, rand_shape(rng, 1, 3, 1, 5))
+    x = c.leaf("x", "input", c.rand(shape, -4.5, 4.5), batch=batch)
+    y = c.name("y")
+    call = {"erf": "erf(%s)", "gelu": "gelu(%s)",
+            "gelu_tanh": "gelu(%s, approximate = tanh)"}[op] % x
+    c.lines.append("output %s = %s;" % (y, call))
+    f = {"erf": torch.erf, "gelu": F.gelu,
+         "gelu_tanh": lambda t: F.gelu(t, approximate="tanh")}[op]
     c.fn = lambda t: {y: f(t[x])}
     c.outputs = [y]
     c.out_batch = batch
@@ -1102,6 +1123,7 @@ FAMILIES = collections.OrderedDict([
     ("stack", (gen_stack, 6)),
     ("split", (gen_split, 6)),
     ("hard_activation", (gen_hard_activation, 8)),
+    ("gelu", (gen_gelu, 8)),
 ])
 
 

@@ -418,6 +418,45 @@ TEST(BinaryOps, F64ConstantsAreExact) {
   EXPECT_NEAR(out.at("out_p").data[0], sum / 9, 1e-15);
 }
 
+// erf (our own f64 series and continued fraction) against the C library's,
+// across both methods, the switch at 2.5 and the saturation at 6; and gelu,
+// which is built on it. NaN stays NaN, also in a vector's tail (the last
+// of 645 values).
+TEST(UnaryOps, ErfAndGeluMatchLibm) {
+  std::vector<double> xs;
+  for (int i = -320; i <= 320; ++i)
+    xs.push_back(i / 40.0 + 1e-3);
+  xs.push_back(1e-300);
+  xs.push_back(-2.5);
+  xs.push_back(2.5);
+  xs.push_back(std::nan(""));
+  const int64_t n = static_cast<int64_t>(xs.size());
+  Graph g("M");
+  GraphBuilder b(g, nullptr);
+  Node *x = makeInput(g, "x", DType::F64, {kBatch, n});
+  g.addOutput("e", b.build(OpKind::Erf, {x}));
+  g.addOutput("g", b.build(OpKind::Gelu, {x}));
+  g.addOutput(
+      "t", b.build(OpKind::Gelu, {x}, {{"approximate", std::string("tanh")}}));
+  TensorMap out =
+      runJit(g, PipelineKind::Predict, {{"x", tensor(DType::F64, {1, n}, xs)}});
+  for (size_t i = 0; i < xs.size(); ++i) {
+    double v = xs[i];
+    if (std::isnan(v)) {
+      EXPECT_TRUE(std::isnan(out.at("out_e").data[i]));
+      EXPECT_TRUE(std::isnan(out.at("out_g").data[i]));
+      continue;
+    }
+    double e = std::erf(v);
+    EXPECT_NEAR(out.at("out_e").data[i], e, 4e-16 * std::abs(e)) << v;
+    double ge = 0.5 * v * (1 + std::erf(v * 0.70710678118654752440));
+    EXPECT_NEAR(out.at("out_g").data[i], ge, 1e-15 * (1 + std::abs(ge))) << v;
+    double u = 0.79788456080286535588 * (v + 0.044715 * v * v * v);
+    double gt = 0.5 * v * (1 + std::tanh(u));
+    EXPECT_NEAR(out.at("out_t").data[i], gt, 1e-15 * (1 + std::abs(gt))) << v;
+  }
+}
+
 class SelectTest : public ::testing::TestWithParam<DType> {};
 
 // c [2, 1] (any dtype) x a [batch, 2, 3] x b [3] -> [batch, 2, 3].

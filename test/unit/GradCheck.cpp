@@ -82,6 +82,11 @@ std::vector<GradCase> allCases() {
   cs.push_back(unary("swish", OpKind::Swish, -3, 3, 0.0, {{"beta", 1.5}}));
   cs.push_back(unary("hard_sigmoid", OpKind::HardSigmoid, -5, 5));
   cs.push_back(unary("hard_swish", OpKind::HardSwish, -5, 5));
+  // erf's series below |x| = 2.5 and its continued fraction above.
+  cs.push_back(unary("erf", OpKind::Erf, -3.5, 3.5));
+  cs.push_back(unary("gelu", OpKind::Gelu, -4, 4));
+  cs.push_back(unary("gelu_tanh", OpKind::Gelu, -4, 4, 0.0,
+                     {{"approximate", std::string("tanh")}}));
 
   // Linear algebra.
   cs.push_back({"matmul_2d", {OpKind::MatMul}, [](CaseGraph &c) {

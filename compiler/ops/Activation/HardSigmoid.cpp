@@ -22,11 +22,8 @@ static void buildGradient(const Node &n, GradBuilder &g) {
 }
 
 static Halide::Func lower(const Node &n, LowerContext &ctx) {
-  return lowerUnary(n, ctx, [&](Halide::Expr x) {
-    Halide::Expr zero = ctx.constant(n, 0), three = ctx.constant(n, 3),
-                 six = ctx.constant(n, 6);
-    return Halide::select(Halide::is_nan(x), x,
-                          Halide::clamp(x + three, zero, six) / six);
+  return lowerUnary(n, ctx, [](Halide::Expr x) {
+    return Halide::select(Halide::is_nan(x), x, hardSigmoidOf(x));
   });
 }
 

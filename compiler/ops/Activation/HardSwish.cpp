@@ -20,17 +20,14 @@ static void buildGradient(const Node &n, GradBuilder &g) {
   Node *slope = g.add(g.mul(x, 1.0 / 3.0), 0.5);
   Node *middle = g.mul(dy, slope);
   Node *low = g.greater(g.scalar(-3.0, x->dtype()), x);
-  Node *belowHigh = g.select(low, g.mul(dy, 0.0), middle);
+  Node *belowHigh = g.select(low, g.scalar(0.0, x->dtype()), middle);
   Node *high = g.greater(x, 3.0);
   g.accumulate(*x, g.select(high, dy, belowHigh));
 }
 
 static Halide::Func lower(const Node &n, LowerContext &ctx) {
-  return lowerUnary(n, ctx, [&](Halide::Expr x) {
-    Halide::Expr zero = ctx.constant(n, 0), three = ctx.constant(n, 3),
-                 six = ctx.constant(n, 6);
-    return Halide::select(Halide::is_nan(x), x,
-                          x * Halide::clamp(x + three, zero, six) / six);
+  return lowerUnary(n, ctx, [](Halide::Expr x) {
+    return Halide::select(Halide::is_nan(x), x, x * hardSigmoidOf(x));
   });
 }
 
