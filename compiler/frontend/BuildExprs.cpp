@@ -132,6 +132,12 @@ Node *ModelBuilder::emitCall(const ast::CallExpr &c) {
     return emitPool(c);
   if (c.callee == "global_avgpool")
     return emitGlobalAvgPool(c);
+  if (c.callee == "prelu")
+    return emitPrelu(c);
+  if (c.callee == "swiglu")
+    return emitSwiglu(c);
+  if (c.callee == "layer_norm")
+    return emitLayerNorm(c);
   std::optional<OpKind> k = lookupOp(c.callee);
   if (k && isPlainCall(*k))
     return emitOpCall(*k, c);

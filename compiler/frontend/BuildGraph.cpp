@@ -300,9 +300,10 @@ std::unique_ptr<Graph> buildGraph(const ast::ModelFile &m,
   }
 
   if (cfg) {
-    // Parameters without explicit data start as the train block says.
+    // Parameters with the default init start as the train block says;
+    // explicit data and the fixed values of prelu, layer_norm, ... stay.
     for (Node *p : g->paramsWithRole("param")) {
-      if (p->hasAttr("init") && p->strAttr("init") == "data")
+      if (p->hasAttr("init") && p->strAttr("init") != "uniform_fan_in")
         continue;
       p->setAttr("init", cfg->init);
       p->setAttr("init_arg", cfg->initArg);

@@ -21,6 +21,9 @@ const std::vector<std::string> &callableNames() {
     v.push_back("global_avgpool");
     v.push_back("stack");
     v.push_back("split");
+    v.push_back("prelu");
+    v.push_back("swiglu");
+    v.push_back("layer_norm");
     return v;
   }();
   return names;

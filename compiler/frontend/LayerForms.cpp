@@ -102,17 +102,23 @@ Node *ModelBuilder::emitDense(const ast::CallExpr &c) {
   }
   if (!ok)
     return nullptr;
+  return denseLayer(c, x, units, bias);
+}
+
+Node *ModelBuilder::denseLayer(const ast::CallExpr &c, Node *x, int64_t units,
+                               bool bias) {
   if (x->dtype() == DType::I32 || x->rank() == 0 ||
       x->shape().back() == kBatch) {
-    diag_.error(c.loc(), "'dense' needs a float input whose last "
-                         "dimension is fixed, got " +
+    diag_.error(c.loc(), "'" + c.callee +
+                             "' needs a float input whose last "
+                             "dimension is fixed, got " +
                              typeToString(x->type()));
     return nullptr;
   }
   int64_t in = x->shape().back();
   if (boundedElements({in, units}) < 0) {
-    diag_.error(c.loc(), "weight of 'dense' would be [" + std::to_string(in) +
-                             ", " + std::to_string(units) +
+    diag_.error(c.loc(), "weight of '" + c.callee + "' would be [" +
+                             std::to_string(in) + ", " + std::to_string(units) +
                              "], more than 2^40 elements");
     return nullptr;
   }

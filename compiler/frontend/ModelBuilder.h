@@ -7,7 +7,9 @@
 //   BuildLiterals.cpp  number and array literals;
 //   BuildExprs.cpp     names, operators and calls of Ops.def's ops;
 //   LayerForms.cpp     dense, conv, pooling, global_avgpool and flatten,
-//                      with the parameters they create.
+//                      with the parameters they create;
+//   LearnedForms.cpp   prelu, swiglu and layer_norm, whose parameters start
+//                      at PyTorch's fixed values.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LAMINA_FRONTEND_MODELBUILDER_H
@@ -162,6 +164,9 @@ private:
   /// parameters NAME.weight [in, units] and NAME.bias [units].
   /// dense(x, W[, b]) uses given tensors instead.
   Node *emitDense(const ast::CallExpr &c);
+  /// A dense layer on x with new parameters (NAME.weight, NAME.bias), for
+  /// dense and the forms built of dense layers; errors name c's callee.
+  Node *denseLayer(const ast::CallExpr &c, Node *x, int64_t units, bool bias);
   /// An int or a list of `n` ints (a single int is repeated), all >= `min`;
   /// `what` describes the accepted forms in the error, if given.
   std::optional<std::vector<int64_t>>
@@ -206,6 +211,30 @@ private:
   Node *emitGlobalAvgPool(const ast::CallExpr &c);
   /// flatten(x): [d0, d1, ..., dn] -> [d0, d1 * ... * dn].
   Node *emitFlatten(const ast::CallExpr &c);
+
+  //===--------------------------------------------------------------------===//
+  // Layer forms with fixed initial values (LearnedForms.cpp).
+  //===--------------------------------------------------------------------===//
+
+  /// The attributes of a parameter that starts at PyTorch's fixed value v
+  /// (init constant), whatever the train block's init.
+  static Attrs fixedInit(double v);
+  /// A bool argument `name` (true/false), `dflt` when not given; nullopt
+  /// after reporting a bad value.
+  std::optional<bool> boolArg(const ast::CallExpr &c, const ast::Arg *a,
+                              const char *name, bool dflt);
+  /// A positive number argument `name`, `dflt` when not given.
+  std::optional<double> positiveArg(const ast::CallExpr &c, const ast::Arg *a,
+                                    const char *name, double dflt);
+  /// prelu(x, per_channel = false): x > 0 ? x : a x with a learned slope
+  /// NAME.weight, [1] or one per channel of dim 1, starting at 0.25.
+  Node *emitPrelu(const ast::CallExpr &c);
+  /// swiglu(x, units, bias = true): swish(x W + b) * (x V + c), two dense
+  /// layers NAME (the gate) and NAME.1.
+  Node *emitSwiglu(const ast::CallExpr &c);
+  /// layer_norm(x, axes = -1, eps = 1e-5, affine = true): normalizes over
+  /// the trailing `axes`, then NAME.weight (1) * x + NAME.bias (0).
+  Node *emitLayerNorm(const ast::CallExpr &c);
 
   const ast::Model &model_;
   Graph &g_;

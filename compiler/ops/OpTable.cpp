@@ -59,6 +59,8 @@ std::string opReferenceTable() {
   rows.push_back({"`flatten` `global_avgpool`", "x", "see below"});
   rows.push_back({"`stack`", "a, b, ...", "see below"});
   rows.push_back({"`split`", "x, pieces", "see below"});
+  rows.push_back({"`prelu` `layer_norm`", "x", "see below"});
+  rows.push_back({"`swiglu`", "x, units", "see below"});
   std::string out = "| Op | Operands | Attributes (default): meaning |\n"
                     "| --- | --- | --- |\n";
   for (const Row &r : rows)

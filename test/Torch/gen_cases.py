@@ -224,6 +224,86 @@ def gen_gelu(c):
     c.desc = op
 
 
+def gen_prelu(c):
+    """prelu: one learned slope, or one per channel of dim 1."""
+    rng = c.rng
+    per_channel = bool(rng.rand() < 0.5)
+    shape, batch = maybe_batch(c, rand_shape(rng, 2, 4, 1, 4))
+    x = c.leaf("x", "input", c.rand(shape, -2, 2, away=0.05), batch=batch)
+    y = c.name("y")
+    slopes = shape[1] if per_channel else 1
+    w = c.leaf(y + ".weight", "param", c.rand((slopes,), -0.5, 0.5),
+               declare=False)
+    c.lines.append("output %s = prelu(%s%s);" % (
+        y, x, ", per_channel = true" if per_channel else ""))
+    c.fn = lambda t: {y: F.prelu(t[x], t[w])}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "prelu %s%s" % (shape, " per channel" if per_channel else "")
+
+
+def gen_swiglu(c):
+    """swiglu(x, units): swish(x W + b) * (x V + c), dense layers y and
+    y.1."""
+    rng = c.rng
+    fin, units = rng.randint(1, 6), rng.randint(1, 6)
+    shape, batch = maybe_batch(c, rand_shape(rng, 1, 2, 1, 4) + (fin,))
+    x = c.leaf("x", "input", c.rand(shape, -2, 2), batch=batch)
+    y = c.name("y")
+    bias = bool(rng.rand() < 0.7)
+    p = {}
+    for layer in (y, y + ".1"):
+        p[layer + ".weight"] = c.leaf(layer + ".weight", "param",
+                                      c.rand((fin, units)), declare=False)
+        if bias:
+            p[layer + ".bias"] = c.leaf(layer + ".bias", "param",
+                                        c.rand((units,)), declare=False)
+    c.lines.append("output %s = swiglu(%s, %d%s);" % (
+        y, x, units, "" if bias else ", bias = false"))
+
+    def dense(t, layer):
+        b = t[layer + ".bias"] if bias else None
+        return F.linear(t[x], t[layer + ".weight"].t(), b)
+    c.fn = lambda t: {y: F.silu(dense(t, y)) * dense(t, y + ".1")}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "swiglu %s -> %d%s" % (shape, units, "" if bias else " no bias")
+
+
+def gen_layer_norm(c):
+    """layer_norm over the last 1..3 dims, with and without the affine
+    weight and bias, eps 1e-5 or given."""
+    rng = c.rng
+    shape, batch = maybe_batch(c, rand_shape(rng, 2, 4, 1, 4))
+    k = int(rng.randint(1, len(shape)))
+    affine = bool(rng.rand() < 0.7)
+    eps = float(rng.choice([1e-5, 1e-3, 0.1]))
+    x = c.leaf("x", "input", c.rand(shape, -2, 2), batch=batch)
+    y = c.name("y")
+    normalized = tuple(shape[len(shape) - k:])
+    w = b = None
+    if affine:
+        w = c.leaf(y + ".weight", "param", c.rand(normalized), declare=False)
+        b = c.leaf(y + ".bias", "param", c.rand(normalized), declare=False)
+    axes = "-1" if k == 1 else "[%s]" % ", ".join(
+        str(a) for a in range(-k, 0))
+    args = "axes = %s" % axes
+    if eps != 1e-5:
+        args += ", eps = %s" % fmt(eps)
+    if not affine:
+        args += ", affine = false"
+    c.lines.append("output %s = layer_norm(%s, %s);" % (y, x, args))
+    c.fn = lambda t: {y: F.layer_norm(t[x], normalized, t[w] if w else None,
+                                      t[b] if b else None, eps)}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "layer_norm %s over %d%s" % (shape, k,
+                                          "" if affine else " no affine")
+
+
 def gen_unary(c):
     rng = c.rng
     op = rng.choice(["abs", "exp", "log", "sqrt", "neg", "sign"])
@@ -1124,6 +1204,9 @@ FAMILIES = collections.OrderedDict([
     ("split", (gen_split, 6)),
     ("hard_activation", (gen_hard_activation, 8)),
     ("gelu", (gen_gelu, 8)),
+    ("prelu", (gen_prelu, 8)),
+    ("swiglu", (gen_swiglu, 8)),
+    ("layer_norm", (gen_layer_norm, 10)),
 ])
 
 

@@ -1,0 +1,188 @@
+//===- LearnedForms.cpp - prelu, swiglu and layer_norm -> nodes -----------===//
+//
+// Layer forms built of existing ops, with parameters of their own:
+//   prelu(x, per_channel = false)  x > 0 ? x : a x, a learned slope
+//                                  NAME.weight [1] (or [C], the channels of
+//                                  dim 1) starting at 0.25, as torch.nn.PReLU;
+//   swiglu(x, units, bias = true)  swish(x W + b) * (x V + c): dense layers
+//                                  NAME (the gate) and NAME.1;
+//   layer_norm(x, axes = -1, eps = 1e-5, affine = true)
+//                                  (x - mean) / sqrt(var + eps) over the
+//                                  trailing axes (biased variance), then
+//                                  * NAME.weight (1) + NAME.bias (0), as
+//                                  torch.nn.LayerNorm.
+// The slopes, weights and biases that PyTorch starts at fixed values keep
+// them whatever the train block's init, which replaces only the default
+// (uniform_fan_in); swiglu's dense layers take the train block's init.
+// Autodiff differentiates the expansions; no op is special to them.
+//
+//===----------------------------------------------------------------------===//
+#include "ModelBuilder.h"
+
+#include "lamina/Support.h"
+
+namespace lamina {
+namespace frontend {
+
+Attrs ModelBuilder::fixedInit(double v) {
+  return {{"role", std::string("param")},
+          {"init", std::string("constant")},
+          {"init_arg", v}};
+}
+
+std::optional<bool> ModelBuilder::boolArg(const ast::CallExpr &c,
+                                          const ast::Arg *a, const char *name,
+                                          bool dflt) {
+  if (!a)
+    return dflt;
+  std::optional<Attr> v = attrValue(c, *a, {name, AttrType::Bool, "", ""});
+  if (!v)
+    return std::nullopt;
+  return std::get<int64_t>(*v) != 0;
+}
+
+std::optional<double> ModelBuilder::positiveArg(const ast::CallExpr &c,
+                                                const ast::Arg *a,
+                                                const char *name, double dflt) {
+  if (!a)
+    return dflt;
+  std::optional<double> v = numberValue(*a->value);
+  if (v && *v > 0)
+    return v;
+  badArg(c, *a, name, "a positive number");
+  return std::nullopt;
+}
+
+/// "'prelu' needs a float tensor, got i32[batch, 4]" unless x is a float.
+static bool needsFloat(const ast::CallExpr &c, const Node &x,
+                       DiagnosticEngine &diag) {
+  if (x.dtype() != DType::I32)
+    return true;
+  diag.error(c.loc(), "'" + c.callee + "' needs a float tensor, got " +
+                          typeToString(x.type()));
+  return false;
+}
+
+Node *ModelBuilder::emitPrelu(const ast::CallExpr &c) {
+  std::optional<BoundArgs> args = bindArgs(c, {"#x", "per_channel"}, diag_);
+  if (!args || !checkOperandCount(c, *args, 1))
+    return nullptr;
+  std::optional<bool> perChannel =
+      boolArg(c, args->bound[1], "per_channel", false);
+  Node *x = emit(*args->bound[0]->value);
+  if (!x || !perChannel || !needsFloat(c, *x, diag_))
+    return nullptr;
+  Shape slopeShape = {1};
+  if (*perChannel) {
+    if (x->rank() < 2 || x->shape()[1] == kBatch) {
+      diag_.error(c.loc(), "'prelu' with per_channel = true needs the "
+                           "channels in dim 1 ([batch, channels, ...]), got " +
+                               typeToString(x->type()));
+      return nullptr;
+    }
+    slopeShape = {x->shape()[1]};
+  }
+  std::string name = nextDenseName();
+  Node *w = makeParam(name + ".weight", {x->dtype(), slopeShape},
+                      fixedInit(0.25), c.loc());
+  Node *slope = w;
+  if (*perChannel && x->rank() > 2) {
+    // [C] -> [C, 1, ..]: one slope per channel, broadcast over the rest.
+    Shape s(x->rank() - 1, 1);
+    s[0] = slopeShape[0];
+    slope = b_.build(OpKind::Reshape, {w}, {{"shape", s}}, c.loc());
+  }
+  Node *zero = b_.scalar(0.0, x->dtype(), c.loc());
+  Node *positive = b_.build(OpKind::Greater, {x, zero}, {}, c.loc());
+  Node *scaled =
+      slope ? b_.build(OpKind::Mul, {slope, x}, {}, c.loc()) : nullptr;
+  if (!positive || !scaled)
+    return nullptr;
+  return b_.build(OpKind::Select, {positive, x, scaled}, {}, c.loc());
+}
+
+Node *ModelBuilder::emitSwiglu(const ast::CallExpr &c) {
+  std::optional<BoundArgs> args = bindArgs(c, {"#x", "units", "bias"}, diag_);
+  if (!args || !checkOperandCount(c, *args, 1))
+    return nullptr;
+  std::optional<bool> bias = boolArg(c, args->bound[2], "bias", true);
+  int64_t units = 0;
+  if (const ast::Arg *a = args->bound[1]) {
+    std::optional<int64_t> u = intValue(*a->value);
+    if (u && *u > 0)
+      units = *u;
+    else
+      badArg(c, *a, "units", "a positive integer");
+  } else {
+    diag_.error(c.loc(), "'swiglu' needs argument 'units'");
+  }
+  Node *x = emit(*args->bound[0]->value);
+  if (!x || !bias || units == 0)
+    return nullptr;
+  Node *gate = denseLayer(c, x, units, *bias);
+  Node *value = gate ? denseLayer(c, x, units, *bias) : nullptr;
+  Node *swish = gate ? b_.build(OpKind::Swish, {gate}, {}, c.loc()) : nullptr;
+  if (!value || !swish)
+    return nullptr;
+  return b_.build(OpKind::Mul, {swish, value}, {}, c.loc());
+}
+
+Node *ModelBuilder::emitLayerNorm(const ast::CallExpr &c) {
+  std::optional<BoundArgs> args =
+      bindArgs(c, {"#x", "axes", "eps", "affine"}, diag_, {{"axis", "axes"}});
+  if (!args || !checkOperandCount(c, *args, 1))
+    return nullptr;
+  std::optional<Attr> axesArg =
+      args->bound[1] ? attrValue(c, *args->bound[1],
+                                 {"axes", AttrType::Ints, "", "", "axis"})
+                     : std::optional<Attr>(std::vector<int64_t>{-1});
+  std::optional<double> eps = positiveArg(c, args->bound[2], "eps", 1e-5);
+  std::optional<bool> affine = boolArg(c, args->bound[3], "affine", true);
+  Node *x = emit(*args->bound[0]->value);
+  if (!x || !axesArg || !eps || !affine || !needsFloat(c, *x, diag_))
+    return nullptr;
+  // The axes: the trailing dims, each fixed (as torch's normalized_shape).
+  const auto &given = std::get<std::vector<int64_t>>(*axesArg);
+  std::optional<std::vector<int64_t>> axes =
+      given.empty() ? std::nullopt : normalizeAxes(given, x->rank());
+  int64_t rank = x->rank();
+  bool trailing = axes && axes->back() == rank - 1 &&
+                  axes->front() == rank - static_cast<int64_t>(axes->size());
+  for (size_t i = 0; trailing && i < axes->size(); ++i)
+    trailing = x->shape()[(*axes)[i]] != kBatch;
+  if (!trailing) {
+    std::string list;
+    for (int64_t a : given)
+      list += (list.empty() ? "" : ", ") + std::to_string(a);
+    diag_.error(c.loc(), "'layer_norm' normalizes over trailing dims of "
+                         "fixed size (axes = -1, or [-2, -1], ...); got "
+                         "axes [" +
+                             list + "] for " + typeToString(x->type()));
+    return nullptr;
+  }
+  SourceLoc loc = c.loc();
+  Attrs reduce = {{"axes", *axes}, {"keepdims", int64_t(1)}};
+  Node *mean = b_.build(OpKind::Mean, {x}, reduce, loc);
+  Node *centered = mean ? b_.build(OpKind::Sub, {x, mean}, {}, loc) : nullptr;
+  if (!centered)
+    return nullptr;
+  Node *square = b_.build(OpKind::Mul, {centered, centered}, {}, loc);
+  Node *var = b_.build(OpKind::Mean, {square}, reduce, loc);
+  Node *shifted =
+      b_.build(OpKind::Add, {var, b_.scalar(*eps, x->dtype(), loc)}, {}, loc);
+  Node *std = b_.build(OpKind::Sqrt, {shifted}, {}, loc);
+  Node *y = b_.build(OpKind::Div, {centered, std}, {}, loc);
+  if (!y || !*affine)
+    return y;
+  Shape normalized(x->shape().begin() + axes->front(), x->shape().end());
+  std::string name = nextDenseName();
+  Node *w = makeParam(name + ".weight", {x->dtype(), normalized},
+                      fixedInit(1.0), loc);
+  Node *b =
+      makeParam(name + ".bias", {x->dtype(), normalized}, fixedInit(0.0), loc);
+  Node *scaled = b_.build(OpKind::Mul, {y, w}, {}, loc);
+  return scaled ? b_.build(OpKind::Add, {scaled, b}, {}, loc) : nullptr;
+}
+
+} // namespace frontend
+} // namespace lamina
