@@ -260,8 +260,14 @@ std::string modelDescriptor(const Module &m, const std::string &sourceFile,
   d[key::kModel] = forward.name();
   d[key::kFile] = sourceFile;
   d[key::kInputs] = nlohmann::json::array();
-  for (Node *n : forward.inputsWithRole("input"))
-    d[key::kInputs].push_back(tensorJson(*n));
+  for (Node *n : forward.inputsWithRole("input")) {
+    // i32 inputs that index something (embedding tokens) are checked
+    // against it when data is read, as class labels are.
+    nlohmann::json in = tensorJson(*n);
+    if (int64_t classes = classCount(forward, *n))
+      in[key::kClasses] = classes;
+    d[key::kInputs].push_back(in);
+  }
   d[key::kLabels] = nlohmann::json::array();
   for (Node *n : forward.inputsWithRole("label")) {
     nlohmann::json l = tensorJson(*n);

@@ -138,6 +138,8 @@ Node *ModelBuilder::emitCall(const ast::CallExpr &c) {
     return emitSwiglu(c);
   if (c.callee == "layer_norm")
     return emitLayerNorm(c);
+  if (c.callee == "embedding")
+    return emitEmbedding(c);
   std::optional<OpKind> k = lookupOp(c.callee);
   if (k && isPlainCall(*k))
     return emitOpCall(*k, c);

@@ -1,4 +1,4 @@
-//===- LearnedForms.cpp - prelu, swiglu and layer_norm -> nodes -----------===//
+//===- LearnedForms.cpp - prelu, swiglu, embedding, layer_norm -> nodes ---===//
 //
 // Layer forms built of existing ops, with parameters of their own:
 //   prelu(x, per_channel = false)  x > 0 ? x : a x, a learned slope
@@ -6,12 +6,17 @@
 //                                  dim 1) starting at 0.25, as torch.nn.PReLU;
 //   swiglu(x, units, bias = true)  swish(x W + b) * (x V + c): dense layers
 //                                  NAME (the gate) and NAME.1;
+//   embedding(tokens, vocab, dim, dtype = f32)
+//                                  rows of NAME.weight [vocab, dim], N(0, 1)
+//                                  at first as torch.nn.Embedding; also
+//                                  embedding(tokens, E) with a given table;
 //   layer_norm(x, axes = -1, eps = 1e-5, affine = true)
 //                                  (x - mean) / sqrt(var + eps) over the
 //                                  trailing axes (biased variance), then
 //                                  * NAME.weight (1) + NAME.bias (0), as
 //                                  torch.nn.LayerNorm.
-// The slopes, weights and biases that PyTorch starts at fixed values keep
+// The slopes, tables, weights and biases that PyTorch starts at fixed values
+// (or draws from a fixed distribution) keep
 // them whatever the train block's init, which replaces only the default
 // (uniform_fan_in); swiglu's dense layers take the train block's init.
 // Autodiff differentiates the expansions; no op is special to them.
@@ -24,10 +29,10 @@
 namespace lamina {
 namespace frontend {
 
-Attrs ModelBuilder::fixedInit(double v) {
+Attrs ModelBuilder::fixedInit(const char *kind, double arg) {
   return {{"role", std::string("param")},
-          {"init", std::string("constant")},
-          {"init_arg", v}};
+          {"init", std::string(kind)},
+          {"init_arg", arg}};
 }
 
 std::optional<bool> ModelBuilder::boolArg(const ast::CallExpr &c,
@@ -84,7 +89,7 @@ Node *ModelBuilder::emitPrelu(const ast::CallExpr &c) {
   }
   std::string name = nextDenseName();
   Node *w = makeParam(name + ".weight", {x->dtype(), slopeShape},
-                      fixedInit(0.25), c.loc());
+                      fixedInit("constant", 0.25), c.loc());
   Node *slope = w;
   if (*perChannel && x->rank() > 2) {
     // [C] -> [C, 1, ..]: one slope per channel, broadcast over the rest.
@@ -177,11 +182,76 @@ Node *ModelBuilder::emitLayerNorm(const ast::CallExpr &c) {
   Shape normalized(x->shape().begin() + axes->front(), x->shape().end());
   std::string name = nextDenseName();
   Node *w = makeParam(name + ".weight", {x->dtype(), normalized},
-                      fixedInit(1.0), loc);
-  Node *b =
-      makeParam(name + ".bias", {x->dtype(), normalized}, fixedInit(0.0), loc);
+                      fixedInit("constant", 1.0), loc);
+  Node *b = makeParam(name + ".bias", {x->dtype(), normalized},
+                      fixedInit("constant", 0.0), loc);
   Node *scaled = b_.build(OpKind::Mul, {y, w}, {}, loc);
   return scaled ? b_.build(OpKind::Add, {scaled, b}, {}, loc) : nullptr;
+}
+
+Node *ModelBuilder::emitEmbedding(const ast::CallExpr &c) {
+  bool tensorForm = c.args.size() == 2 && c.args[1].keyword.empty() &&
+                    !numberValue(*c.args[1].value);
+  if (tensorForm) {
+    std::optional<BoundArgs> args = bindArgs(c, {"#0", "#1"}, diag_);
+    std::vector<Node *> operands;
+    if (!args || !emitOperands(
+                     {args->bound[0]->value.get(), args->bound[1]->value.get()},
+                     std::nullopt, operands))
+      return nullptr;
+    return b_.build(OpKind::Embedding, operands, {}, c.loc());
+  }
+  std::optional<BoundArgs> args =
+      bindArgs(c, {"#tokens", "vocab", "dim", "dtype"}, diag_);
+  if (!args || !checkOperandCount(c, *args, 1))
+    return nullptr;
+  int64_t sizes[2] = {0, 0};
+  const char *names[2] = {"vocab", "dim"};
+  for (int i = 0; i < 2; ++i) {
+    const ast::Arg *a = args->bound[1 + i];
+    if (!a) {
+      diag_.error(c.loc(),
+                  std::string("'embedding' needs argument '") + names[i] + "'");
+      continue;
+    }
+    std::optional<int64_t> v = intValue(*a->value);
+    if (v && *v > 0)
+      sizes[i] = *v;
+    else
+      badArg(c, *a, names[i], "a positive integer");
+  }
+  DType dt = DType::F32;
+  if (const ast::Arg *a = args->bound[3]) {
+    std::optional<Attr> v =
+        attrValue(c, *a, {"dtype", AttrType::DType, "f32", ""});
+    if (!v)
+      return nullptr;
+    dt = *parseDType(std::get<std::string>(*v));
+    if (dt == DType::I32) {
+      badArg(c, *a, "dtype", "f32 or f64");
+      return nullptr;
+    }
+  }
+  Node *tokens = emit(*args->bound[0]->value);
+  if (!tokens || sizes[0] == 0 || sizes[1] == 0)
+    return nullptr;
+  if (tokens->dtype() != DType::I32) {
+    diag_.error(c.loc(), "'embedding' needs i32 tokens, got " +
+                             typeToString(tokens->type()) +
+                             "; cast(x, i32) makes them");
+    return nullptr;
+  }
+  if (boundedElements({sizes[0], sizes[1]}) < 0) {
+    diag_.error(c.loc(), "table of 'embedding' would be [" +
+                             std::to_string(sizes[0]) + ", " +
+                             std::to_string(sizes[1]) +
+                             "], more than 2^40 elements");
+    return nullptr;
+  }
+  Node *table =
+      makeParam(nextDenseName() + ".weight", {dt, {sizes[0], sizes[1]}},
+                fixedInit("normal", 1.0), c.loc());
+  return b_.build(OpKind::Embedding, {tokens, table}, {}, c.loc());
 }
 
 } // namespace frontend

@@ -8,8 +8,8 @@
 //   BuildExprs.cpp     names, operators and calls of Ops.def's ops;
 //   LayerForms.cpp     dense, conv, pooling, global_avgpool and flatten,
 //                      with the parameters they create;
-//   LearnedForms.cpp   prelu, swiglu and layer_norm, whose parameters start
-//                      at PyTorch's fixed values.
+//   LearnedForms.cpp   prelu, swiglu, embedding and layer_norm, whose
+//                      parameters start as PyTorch's layers do.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LAMINA_FRONTEND_MODELBUILDER_H
@@ -216,9 +216,10 @@ private:
   // Layer forms with fixed initial values (LearnedForms.cpp).
   //===--------------------------------------------------------------------===//
 
-  /// The attributes of a parameter that starts at PyTorch's fixed value v
-  /// (init constant), whatever the train block's init.
-  static Attrs fixedInit(double v);
+  /// The attributes of a parameter that starts as PyTorch's layer does
+  /// (init `kind` with `arg`: constant 0.25, normal 1), whatever the train
+  /// block's init.
+  static Attrs fixedInit(const char *kind, double arg);
   /// A bool argument `name` (true/false), `dflt` when not given; nullopt
   /// after reporting a bad value.
   std::optional<bool> boolArg(const ast::CallExpr &c, const ast::Arg *a,
@@ -235,6 +236,9 @@ private:
   /// layer_norm(x, axes = -1, eps = 1e-5, affine = true): normalizes over
   /// the trailing `axes`, then NAME.weight (1) * x + NAME.bias (0).
   Node *emitLayerNorm(const ast::CallExpr &c);
+  /// embedding(tokens, vocab, dim, dtype = f32): rows of a new table
+  /// NAME.weight [vocab, dim]; embedding(tokens, E) uses a given one.
+  Node *emitEmbedding(const ast::CallExpr &c);
 
   const ast::Model &model_;
   Graph &g_;

@@ -304,6 +304,31 @@ def gen_layer_norm(c):
                                           "" if affine else " no affine")
 
 
+def gen_embedding(c):
+    """embedding: rows of a table by i32 tokens, with repeats (the gradient
+    is a scatter-add); the layer form's table or a given one."""
+    rng = c.rng
+    vocab, dim = rng.randint(2, 9), rng.randint(1, 7)
+    shape, batch = maybe_batch(c, rand_shape(rng, 1, 3, 1, 5))
+    tokens = rng.randint(0, vocab, size=shape)
+    tok = c.leaf("tok", "input", tokens, dtype="i32", batch=batch)
+    y = c.name("y")
+    if rng.rand() < 0.5:
+        e = c.leaf(y + ".weight", "param", c.rand((vocab, dim)),
+                   declare=False)
+        args = "%s, %d, %d%s" % (tok, vocab, dim, ", dtype = f64"
+                                 if c.dtype == "f64" else "")
+    else:
+        e = c.leaf("E", "param", c.rand((vocab, dim)))
+        args = "%s, %s" % (tok, e)
+    c.lines.append("output %s = embedding(%s);" % (y, args))
+    c.fn = lambda t: {y: F.embedding(t[tok], t[e])}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "embedding %s vocab %d dim %d" % (shape, vocab, dim)
+
+
 def gen_unary(c):
     rng = c.rng
     op = rng.choice(["abs", "exp", "log", "sqrt", "neg", "sign"])
@@ -1207,6 +1232,7 @@ FAMILIES = collections.OrderedDict([
     ("prelu", (gen_prelu, 8)),
     ("swiglu", (gen_swiglu, 8)),
     ("layer_norm", (gen_layer_norm, 10)),
+    ("embedding", (gen_embedding, 8)),
 ])
 
 

@@ -251,6 +251,13 @@ std::vector<GradCase> allCases() {
                   Node *t = c.param("t", {3});
                   return c.scaled(c.op(OpKind::Mse, {y, t}));
                 }});
+  // Token 1 occurs three times: its row's gradient is a sum.
+  cs.push_back(
+      {"embedding", {OpKind::Embedding}, [](CaseGraph &c) {
+         Node *t = c.data("t", {kBatch, 2}, {1, 3, 1, 0, 1, 3}, DType::I32);
+         Node *e = c.param("e", {4, 3});
+         return c.weighted(c.op(OpKind::Embedding, {t, e}));
+       }});
   cs.push_back(
       {"cross_entropy_labels", {OpKind::CrossEntropy}, [](CaseGraph &c) {
          Node *z = c.param("z", {kBatch, 4}, -2, 2);

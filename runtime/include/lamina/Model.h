@@ -75,8 +75,9 @@ struct TensorSpec {
   Shape shape;
   /// Initializer (parameters only).
   InitSpec init;
-  /// For an i32 label of class indices: the number of classes (values must
-  /// lie in [0, classes)); 0 when unknown.
+  /// For an i32 label of class indices, or an i32 input of tokens that
+  /// index a table's rows: the number of classes or rows (values must lie
+  /// in [0, classes)); 0 when unknown.
   int64_t classes = 0;
 
   /// The shape of one sample: shape() without the leading batch dimension.
