@@ -140,6 +140,8 @@ Node *ModelBuilder::emitCall(const ast::CallExpr &c) {
     return emitLayerNorm(c);
   if (c.callee == "embedding")
     return emitEmbedding(c);
+  if (c.callee == "rnn" || c.callee == "lstm" || c.callee == "gru")
+    return emitRecurrent(c);
   std::optional<OpKind> k = lookupOp(c.callee);
   if (k && isPlainCall(*k))
     return emitOpCall(*k, c);

@@ -24,6 +24,9 @@ const std::vector<std::string> &callableNames() {
     v.push_back("prelu");
     v.push_back("swiglu");
     v.push_back("layer_norm");
+    v.push_back("rnn");
+    v.push_back("lstm");
+    v.push_back("gru");
     return v;
   }();
   return names;

@@ -9,7 +9,8 @@
 //   LayerForms.cpp     dense, conv, pooling, global_avgpool and flatten,
 //                      with the parameters they create;
 //   LearnedForms.cpp   prelu, swiglu, embedding and layer_norm, whose
-//                      parameters start as PyTorch's layers do.
+//                      parameters start as PyTorch's layers do;
+//   RecurrentForms.cpp rnn, lstm and gru, unrolled over time.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LAMINA_FRONTEND_MODELBUILDER_H
@@ -239,6 +240,34 @@ private:
   /// embedding(tokens, vocab, dim, dtype = f32): rows of a new table
   /// NAME.weight [vocab, dim]; embedding(tokens, E) uses a given one.
   Node *emitEmbedding(const ast::CallExpr &c);
+
+  //===--------------------------------------------------------------------===//
+  // Recurrent layers, unrolled over time (RecurrentForms.cpp).
+  //===--------------------------------------------------------------------===//
+
+public:
+  /// One rnn/lstm/gru call being unrolled: its cell, sizes and the
+  /// recurrent weight and bias.
+  struct Recurrence;
+
+private:
+  /// rnn/lstm/gru(x, hidden[, h0[, c0]], return_sequences = true
+  /// [, activation = tanh]): new parameters NAME.weight_ih, weight_hh,
+  /// bias_ih, bias_hh; rnn/lstm/gru(x, weight_ih, weight_hh[, bias_ih[,
+  /// bias_hh]]) uses given ones. The steps unrolled.
+  Node *emitRecurrent(const ast::CallExpr &c);
+  /// One step of r's cell on x_t U + b_ih (`xt`): updates `state` (h, and
+  /// c for lstm; nullptr is a zero state). False after an error.
+  bool cellStep(const Recurrence &r, Node *xt, std::vector<Node *> &state);
+  /// Checks the given weights w (weight_ih, weight_hh, bias_ih, bias_hh;
+  /// the biases may be nullptr) against x and r's cell, and sets r.hidden
+  /// from weight_hh's rows. False after reporting a mismatch.
+  bool checkGivenWeights(Recurrence &r, const Node &x,
+                         const std::vector<Node *> &w);
+  /// x[..., start:start + size].
+  Node *sliceLast(Node *x, int64_t start, int64_t size, const SourceLoc &loc);
+  /// An op of `in` without attributes; nullptr if any operand is.
+  Node *op(OpKind k, std::vector<Node *> in, const SourceLoc &loc);
 
   const ast::Model &model_;
   Graph &g_;

@@ -61,6 +61,8 @@ std::string opReferenceTable() {
   rows.push_back({"`split`", "x, pieces", "see below"});
   rows.push_back({"`prelu` `layer_norm`", "x", "see below"});
   rows.push_back({"`swiglu`", "x, units", "see below"});
+  rows.push_back(
+      {"`rnn` `lstm` `gru`", "x, hidden [, h0 [, c0]]", "see below"});
   std::string out = "| Op | Operands | Attributes (default): meaning |\n"
                     "| --- | --- | --- |\n";
   for (const Row &r : rows)

@@ -12,6 +12,7 @@
 #include "lamina/Error.h"
 #include "lamina/Train.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -267,6 +268,17 @@ std::string outputPath(const std::string &base, const std::string &name) {
   return base.substr(0, dot) + "." + name + base.substr(dot);
 }
 
+/// The parameters predict runs with: --checkpoint's, or, when every
+/// parameter is given in the model file (init data, as in
+/// examples/rnn_notes.lam), those.
+static void loadForPredict(Session &s, const Options &opt) {
+  if (!opt.checkpoint.empty()) {
+    s.load(opt.checkpoint, false);
+    return;
+  }
+  s.initialize(0);
+}
+
 /// predict -o when every input is an uncompressed NPY file of its input's
 /// element type: each batch is read from the files into the pipeline's
 /// input buffers and its outputs appended to the NPY files, so neither is
@@ -282,7 +294,7 @@ bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
     return false;
   int64_t records = inputs[0]->records();
   Session s(m, pipes);
-  s.load(opt.checkpoint, false);
+  loadForPredict(s, opt);
   std::vector<std::string> outPaths, wrote;
   std::vector<std::unique_ptr<NpyWriter>> writers;
   for (const TensorSpec &o : m.outputs) {
@@ -317,14 +329,21 @@ bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
 
 void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
                 std::ostream &out, std::ostream &err) {
-  if (opt.checkpoint.empty())
-    throw UsageError("predict needs --checkpoint FILE");
-  requireFile("--checkpoint", opt.checkpoint);
+  bool given =
+      std::all_of(m.params.begin(), m.params.end(), [](const TensorSpec &p) {
+        return p.init.kind == InitKind::Data;
+      });
+  if (opt.checkpoint.empty() && !given)
+    throw UsageError("predict needs --checkpoint FILE (only a model whose "
+                     "parameters are all given in its file predicts "
+                     "without one)");
+  if (!opt.checkpoint.empty())
+    requireFile("--checkpoint", opt.checkpoint);
   if (!opt.output.empty() && predictStreaming(m, pipes, opt, err))
     return;
   Dataset data = loadFromArgs(m, opt.data, false, "predict");
   Session s(m, pipes);
-  s.load(opt.checkpoint, false);
+  loadForPredict(s, opt);
   std::vector<Tensor> outputs = s.predict(data, evalBatch(m, opt));
   if (!opt.output.empty()) {
     for (size_t i = 0; i < outputs.size(); ++i) {

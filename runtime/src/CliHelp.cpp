@@ -106,7 +106,8 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
                                 "--checkpoint FILE on DATA")
       << wrap("  predict INPUTS...", "run the model on INPUTS; write the "
                                      "outputs to -o OUT.npy or print one "
-                                     "row per sample")
+                                     "row per sample (no --checkpoint when "
+                                     "the model file gives every parameter)")
       << wrap("  bench", "time a pipeline on synthetic data: throughput, "
                          "latency percentiles, per-kernel times, GFLOP/s and "
                          "the share of the FMA peak measured at start");

@@ -329,6 +329,66 @@ def gen_embedding(c):
     c.desc = "embedding %s vocab %d dim %d" % (shape, vocab, dim)
 
 
+def gen_recurrent(c):
+    """rnn (tanh or relu), lstm and gru against torch.nn.RNN/LSTM/GRU with
+    our parameters (transposed weights) in place of the module's, over 1, 7
+    or 28 steps, from a zero or a given initial state, every step's h or the
+    last."""
+    from torch import _VF
+    rng = c.rng
+    cell = str(rng.choice(["rnn", "lstm", "gru"]))
+    time = int(rng.choice([1, 7, 28]))
+    feat, hidden = rng.randint(1, 5), rng.randint(1, 5)
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+    batch = bool(rng.rand() < 0.3)
+    rows = BATCH if batch else rng.randint(1, 4)
+    x = c.leaf("x", "input", c.rand((rows, time, feat)), batch=batch)
+    y = c.name("y")
+    w = {}
+    for part, shape in (("weight_ih", (feat, gates * hidden)),
+                        ("weight_hh", (hidden, gates * hidden)),
+                        ("bias_ih", (gates * hidden,)),
+                        ("bias_hh", (gates * hidden,))):
+        w[part] = c.leaf("%s.%s" % (y, part), "param", c.rand(shape),
+                         declare=False)
+    states = []
+    if rng.rand() < 0.4:
+        for s in (["h0", "c0"] if cell == "lstm" else ["h0"]):
+            states.append(c.leaf(s, "input", c.rand((rows, hidden)),
+                                 batch=batch))
+    sequences = bool(rng.rand() < 0.6)
+    act = str(rng.choice(["tanh", "relu"])) if cell == "rnn" else "tanh"
+    args = [x, str(hidden)] + states
+    if not sequences:
+        args.append("return_sequences = false")
+    if act != "tanh":
+        args.append("activation = relu")
+    c.lines.append("output %s = %s(%s);" % (y, cell, ", ".join(args)))
+    tdt = TDT[c.dtype]
+
+    def fn(t):
+        # The kernels torch.nn.RNN/LSTM/GRU's forward calls, given our
+        # tensors as the module's flat weights (PyTorch's [out, in]).
+        flat = [t[w["weight_ih"]].t(), t[w["weight_hh"]].t(),
+                t[w["bias_ih"]], t[w["bias_hh"]]]
+        rows_ = t[x].shape[0]
+        hx = [t[s].unsqueeze(0) for s in states] or \
+            [torch.zeros(1, rows_, hidden, dtype=tdt)] * (
+                2 if cell == "lstm" else 1)
+        run = {"rnn": _VF.rnn_tanh if act == "tanh" else _VF.rnn_relu,
+               "lstm": _VF.lstm, "gru": _VF.gru}[cell]
+        h = tuple(hx) if cell == "lstm" else hx[0]
+        out = run(t[x], h, flat, True, 1, 0.0, False, False, True)[0]
+        return {y: out if sequences else out[:, -1]}
+    c.fn = fn
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "%s %s time %d feat %d hidden %d%s%s" % (
+        cell, act if cell == "rnn" else "", time, feat, hidden,
+        " state" if states else "", "" if sequences else " last")
+
+
 def gen_unary(c):
     rng = c.rng
     op = rng.choice(["abs", "exp", "log", "sqrt", "neg", "sign"])
@@ -1233,6 +1293,7 @@ FAMILIES = collections.OrderedDict([
     ("swiglu", (gen_swiglu, 8)),
     ("layer_norm", (gen_layer_norm, 10)),
     ("embedding", (gen_embedding, 8)),
+    ("recurrent", (gen_recurrent, 12)),
 ])
 
 
