@@ -59,6 +59,19 @@ std::string ModelBuilder::nextDenseName() {
 // dense.
 //===----------------------------------------------------------------------===//
 
+int64_t ModelBuilder::sizeArg(const ast::CallExpr &c, const ast::Arg *a,
+                              const char *name) {
+  if (!a) {
+    diag_.error(c.loc(), "'" + c.callee + "' needs argument '" + name + "'");
+    return 0;
+  }
+  std::optional<int64_t> v = intValue(*a->value);
+  if (v && *v > 0)
+    return *v;
+  badArg(c, *a, name, "a positive integer");
+  return 0;
+}
+
 Node *ModelBuilder::emitDense(const ast::CallExpr &c) {
   bool tensorForm = c.args.size() >= 2 && c.args[1].keyword.empty() &&
                     !numberValue(*c.args[1].value);
@@ -79,19 +92,8 @@ Node *ModelBuilder::emitDense(const ast::CallExpr &c) {
   if (!args || !checkOperandCount(c, *args, 1))
     return nullptr;
   Node *x = emit(*args->bound[0]->value);
-  bool ok = x != nullptr;
-  int64_t units = 0;
-  if (const ast::Arg *a = args->bound[1]) {
-    std::optional<int64_t> u = intValue(*a->value);
-    if (u && *u > 0)
-      units = *u;
-    else
-      badArg(c, *a, "units", "a positive integer");
-    ok = ok && units > 0;
-  } else {
-    diag_.error(c.loc(), "'dense' needs argument 'units'");
-    ok = false;
-  }
+  int64_t units = sizeArg(c, args->bound[1], "units");
+  bool ok = x != nullptr && units > 0;
   bool bias = true;
   if (const ast::Arg *a = args->bound[2]) {
     std::optional<Attr> v =

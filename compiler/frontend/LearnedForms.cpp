@@ -111,16 +111,7 @@ Node *ModelBuilder::emitSwiglu(const ast::CallExpr &c) {
   if (!args || !checkOperandCount(c, *args, 1))
     return nullptr;
   std::optional<bool> bias = boolArg(c, args->bound[2], "bias", true);
-  int64_t units = 0;
-  if (const ast::Arg *a = args->bound[1]) {
-    std::optional<int64_t> u = intValue(*a->value);
-    if (u && *u > 0)
-      units = *u;
-    else
-      badArg(c, *a, "units", "a positive integer");
-  } else {
-    diag_.error(c.loc(), "'swiglu' needs argument 'units'");
-  }
+  int64_t units = sizeArg(c, args->bound[1], "units");
   Node *x = emit(*args->bound[0]->value);
   if (!x || !bias || units == 0)
     return nullptr;
@@ -205,21 +196,8 @@ Node *ModelBuilder::emitEmbedding(const ast::CallExpr &c) {
       bindArgs(c, {"#tokens", "vocab", "dim", "dtype"}, diag_);
   if (!args || !checkOperandCount(c, *args, 1))
     return nullptr;
-  int64_t sizes[2] = {0, 0};
-  const char *names[2] = {"vocab", "dim"};
-  for (int i = 0; i < 2; ++i) {
-    const ast::Arg *a = args->bound[1 + i];
-    if (!a) {
-      diag_.error(c.loc(),
-                  std::string("'embedding' needs argument '") + names[i] + "'");
-      continue;
-    }
-    std::optional<int64_t> v = intValue(*a->value);
-    if (v && *v > 0)
-      sizes[i] = *v;
-    else
-      badArg(c, *a, names[i], "a positive integer");
-  }
+  int64_t sizes[2] = {sizeArg(c, args->bound[1], "vocab"),
+                      sizeArg(c, args->bound[2], "dim")};
   DType dt = DType::F32;
   if (const ast::Arg *a = args->bound[3]) {
     std::optional<Attr> v =

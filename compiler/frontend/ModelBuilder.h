@@ -161,6 +161,9 @@ private:
   /// The base name of the next dense layer of this statement: NAME, then
   /// NAME.1, NAME.2, ...; "dense" for statements without a name.
   std::string nextDenseName();
+  /// A positive integer argument `name` (units, vocab, ...); 0 after
+  /// reporting a bad or missing one.
+  int64_t sizeArg(const ast::CallExpr &c, const ast::Arg *a, const char *name);
   /// dense(x, units, bias = true): x [..., in] -> [..., units] with new
   /// parameters NAME.weight [in, units] and NAME.bias [units].
   /// dense(x, W[, b]) uses given tensors instead.

@@ -99,14 +99,8 @@ Node *ModelBuilder::emitRecurrent(const ast::CallExpr &c) {
                              " positional arguments");
     return nullptr;
   }
-  if (!given) {
-    std::optional<int64_t> h = intValue(*args->bound[1]->value);
-    if (!h || *h <= 0) {
-      badArg(c, *args->bound[1], "hidden", "a positive integer");
-      return nullptr;
-    }
-    r.hidden = *h;
-  }
+  if (!given && !(r.hidden = sizeArg(c, args->bound[1], "hidden")))
+    return nullptr;
   std::optional<bool> sequences =
       boolArg(c, args->bound[options], "return_sequences", true);
   if (!sequences)
