@@ -38,6 +38,17 @@ inline void reorderReductionInsideVector(Halide::Func &f, int u) {
   f.update(u).reorder(order);
 }
 
+/// The widest power-of-two vector of at least 4 lanes that fits both
+/// `extent` and n's vector width (for a pure Func whose last vector shifts
+/// inwards); call only with extent >= 4.
+inline int widestPow2Vector(const Node &n, int64_t extent,
+                            const LowerContext &ctx) {
+  int w = 4;
+  while (w * 2 <= std::min<int64_t>(extent, ctx.vectorWidth(n)))
+    w *= 2;
+  return w;
+}
+
 /// The offsets of a window (a pooling window, a kernel's taps) in row-major
 /// order, one list per element: {{0, 0}, {0, 1}, {1, 0}, {1, 1}} for 2x2.
 inline std::vector<std::vector<int>>

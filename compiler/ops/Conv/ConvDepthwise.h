@@ -102,9 +102,7 @@ inline void scheduleDepthwise(const Node &n, Halide::Func &out,
   out.compute_root();
   std::vector<Halide::Var> a = out.args(); // w, (h), c, n
   int64_t width = n.shape().back();
-  int vw = 4;
-  while (vw * 2 <= std::min<int64_t>(width, ctx.vectorWidth(n)))
-    vw *= 2;
+  int vw = width >= 4 ? widestPow2Vector(n, width, ctx) : 4;
   bool twoD = n.rank() == 4;
   if (width >= vw) {
     Halide::Var wo("wo"), wi("wi");

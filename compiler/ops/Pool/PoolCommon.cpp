@@ -274,12 +274,9 @@ struct PoolVectors {
 /// as much as a scalar loop anyway).
 static PoolVectors poolVectors(const Node &n, int64_t extent, LowerContext &ctx,
                                bool pure) {
-  if (pure && extent >= 4) {
-    int w = 4;
-    while (w * 2 <= std::min<int64_t>(extent, ctx.vectorWidth(n)))
-      w *= 2;
-    return {w, Halide::TailStrategy::ShiftInwards};
-  }
+  if (pure && extent >= 4)
+    return {widestPow2Vector(n, extent, ctx),
+            Halide::TailStrategy::ShiftInwards};
   int vw = 32 / static_cast<int>(dtypeSize(n.dtype()));
   for (int w = vw; w >= 2; --w)
     if (extent % w == 0)
