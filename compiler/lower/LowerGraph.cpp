@@ -49,6 +49,30 @@ void scheduleDefault(const Node &n, Halide::Func &f, LowerContext &ctx) {
   }
 }
 
+namespace {
+class IntegerTailLoads final : public Halide::Internal::IRMutator {
+  using IRMutator::visit;
+
+  Halide::Expr visit(const Halide::Internal::Load *op) override {
+    Halide::Expr index = mutate(op->index);
+    Halide::Expr predicate = mutate(op->predicate);
+    bool punned =
+        op->type.is_float() && !Halide::Internal::is_const_one(predicate);
+    if (!punned && index.same_as(op->index) && predicate.same_as(op->predicate))
+      return op;
+    Halide::Type t =
+        punned ? Halide::UInt(op->type.bits(), op->type.lanes()) : op->type;
+    Halide::Expr load = Halide::Internal::Load::make(
+        t, op->name, index, op->image, op->param, predicate, op->alignment);
+    return punned ? Halide::reinterpret(op->type, load) : load;
+  }
+};
+} // namespace
+
+void keepNaNInVectorTails(Halide::Pipeline &p) {
+  p.add_custom_lowering_pass(new IntegerTailLoads);
+}
+
 void setOutputBounds(Halide::Func &f, const Node &n, LowerContext &ctx) {
   ctx.setDense(f.output_buffer().parameter(), n.shape());
 }
@@ -122,6 +146,7 @@ LoweredPipeline lowerGraph(const Graph &g, PipelineKind kind,
     outs.push_back(outputFunc(out.outputNames[i], *out.outputNodes[i], ctx));
   }
   out.pipeline = Halide::Pipeline(outs);
+  keepNaNInVectorTails(out.pipeline);
   return out;
 }
 

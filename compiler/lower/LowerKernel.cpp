@@ -170,6 +170,7 @@ LoweredKernel lowerKernel(const KernelPlan &plan, const Kernel &k,
     outs.push_back(o);
   }
   out.pipeline = Halide::Pipeline(outs);
+  keepNaNInVectorTails(out.pipeline);
   return out;
 }
 

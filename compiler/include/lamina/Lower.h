@@ -179,6 +179,13 @@ bool updateKeepsPureVar(const Halide::Func &f, int update, int d);
 Halide::Func outputFunc(const std::string &name, const Node &n,
                         LowerContext &ctx);
 
+/// Makes `p` load the floats of a vector's tail (a predicated load) as
+/// integers of their width and reinterpret them. Halide gives a masked load
+/// of floats its fast-math flags, "no NaN", and LLVM then took a NaN in the
+/// last lanes for any number: relu, exp or log of it gave 0, 1 or 89. Every
+/// pipeline the lowering builds has it.
+void keepNaNInVectorTails(Halide::Pipeline &p);
+
 /// The abi::Role of a leaf from its "role" attribute; nullopt for a
 /// hyper-parameter (role "hyper").
 std::optional<abi::Role> leafRole(const Node &leaf);
