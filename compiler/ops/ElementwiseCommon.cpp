@@ -119,18 +119,8 @@ Halide::Expr erfF64(const Halide::Expr &x) {
   Halide::Expr erfc = make_const(f64, kOneOverSqrtPi) * gauss / t;
   Halide::Expr big = Halide::select(a >= make_const(f64, 6.0), one, one - erfc);
   Halide::Expr r = Halide::select(a < make_const(f64, 2.5), small, big);
-  r = Halide::select(x < make_const(f64, 0.0), -r, r);
-  // NaN is found and made on the bits. Halide marks float values, even
-  // masked loads in vector tails, "no NaN" for LLVM, which then dropped
-  // is_nan(x) and gave erf(NaN) = 1.
-  const Halide::Type bits = Halide::UInt(64);
-  Halide::Expr magnitude =
-      Halide::reinterpret(bits, x) & make_const(bits, ~(uint64_t{1} << 63));
-  Halide::Expr isNaN = magnitude > make_const(bits, uint64_t{0x7ff} << 52);
-  Halide::Expr mask =
-      Halide::select(isNaN, make_const(bits, uint64_t{0x7ff8} << 48),
-                     make_const(bits, uint64_t{0}));
-  return Halide::reinterpret(f64, Halide::reinterpret(bits, r) | mask);
+  return Halide::select(Halide::is_nan(x), x,
+                        Halide::select(x < make_const(f64, 0.0), -r, r));
 }
 
 } // namespace lamina
