@@ -259,21 +259,17 @@ std::string modelDescriptor(const Module &m, const std::string &sourceFile,
   d[key::kVersion] = abi::kDescriptorVersion;
   d[key::kModel] = forward.name();
   d[key::kFile] = sourceFile;
-  d[key::kInputs] = nlohmann::json::array();
-  for (Node *n : forward.inputsWithRole("input")) {
-    // i32 inputs that index something (embedding tokens) are checked
-    // against it when data is read, as class labels are.
-    nlohmann::json in = tensorJson(*n);
-    if (int64_t classes = classCount(forward, *n))
-      in[key::kClasses] = classes;
-    d[key::kInputs].push_back(in);
-  }
-  d[key::kLabels] = nlohmann::json::array();
-  for (Node *n : forward.inputsWithRole("label")) {
-    nlohmann::json l = tensorJson(*n);
-    if (int64_t classes = classCount(forward, *n))
-      l[key::kClasses] = classes;
-    d[key::kLabels].push_back(l);
+  // i32 inputs and labels that index something (embedding tokens, class
+  // labels) carry the count, checked when data is read.
+  for (auto [role, field] :
+       {std::pair{"input", key::kInputs}, std::pair{"label", key::kLabels}}) {
+    d[field] = nlohmann::json::array();
+    for (Node *n : forward.inputsWithRole(role)) {
+      nlohmann::json t = tensorJson(*n);
+      if (int64_t classes = classCount(forward, *n))
+        t[key::kClasses] = classes;
+      d[field].push_back(t);
+    }
   }
   d[key::kParams] = nlohmann::json::array();
   for (Node *n : forward.paramsWithRole("param")) {
