@@ -302,6 +302,42 @@ Node *ModelBuilder::emitConcat(const ast::CallExpr &c) {
                   c.loc());
 }
 
+std::optional<bool> ModelBuilder::boolArg(const ast::CallExpr &c,
+                                          const ast::Arg *a, const char *name,
+                                          bool dflt) {
+  if (!a)
+    return dflt;
+  std::optional<Attr> v = attrValue(c, *a, {name, AttrType::Bool, "", ""});
+  if (!v)
+    return std::nullopt;
+  return std::get<int64_t>(*v) != 0;
+}
+
+std::optional<double> ModelBuilder::positiveArg(const ast::CallExpr &c,
+                                                const ast::Arg *a,
+                                                const char *name, double dflt) {
+  if (!a)
+    return dflt;
+  std::optional<double> v = numberValue(*a->value);
+  if (v && *v > 0)
+    return v;
+  badArg(c, *a, name, "a positive number");
+  return std::nullopt;
+}
+
+int64_t ModelBuilder::sizeArg(const ast::CallExpr &c, const ast::Arg *a,
+                              const char *name) {
+  if (!a) {
+    diag_.error(c.loc(), "'" + c.callee + "' needs argument '" + name + "'");
+    return 0;
+  }
+  std::optional<int64_t> v = intValue(*a->value);
+  if (v && *v > 0)
+    return *v;
+  badArg(c, *a, name, "a positive integer");
+  return 0;
+}
+
 Node *ModelBuilder::emitOpCall(OpKind k, const ast::CallExpr &c) {
   if (k == OpKind::Dense)
     return emitDense(c);

@@ -70,6 +70,11 @@ std::optional<int64_t> intValue(const ast::Expr &e) {
   return std::nullopt;
 }
 
+bool givesTensor(const ast::CallExpr &c) {
+  return c.args.size() >= 2 && c.args[1].keyword.empty() &&
+         !numberValue(*c.args[1].value);
+}
+
 std::string describeExpr(const ast::Expr &e) {
   if (const auto *i = e.as<ast::IntLit>())
     return std::to_string(i->value);

@@ -41,6 +41,10 @@ std::optional<double> numberValue(const ast::Expr &e);
 /// The value of an integer literal, possibly negated.
 std::optional<int64_t> intValue(const ast::Expr &e);
 
+/// True if the second argument of `c` is positional and not a number: a
+/// tensor, as in dense(x, W) or conv2d(x, W), not a size.
+bool givesTensor(const ast::CallExpr &c);
+
 /// A short description of `e` for messages: "64", "-0.5", "'x'",
 /// "'sgd(...)'", "an array", "an expression".
 std::string describeExpr(const ast::Expr &e);

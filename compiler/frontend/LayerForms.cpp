@@ -59,23 +59,8 @@ std::string ModelBuilder::nextDenseName() {
 // dense.
 //===----------------------------------------------------------------------===//
 
-int64_t ModelBuilder::sizeArg(const ast::CallExpr &c, const ast::Arg *a,
-                              const char *name) {
-  if (!a) {
-    diag_.error(c.loc(), "'" + c.callee + "' needs argument '" + name + "'");
-    return 0;
-  }
-  std::optional<int64_t> v = intValue(*a->value);
-  if (v && *v > 0)
-    return *v;
-  badArg(c, *a, name, "a positive integer");
-  return 0;
-}
-
 Node *ModelBuilder::emitDense(const ast::CallExpr &c) {
-  bool tensorForm = c.args.size() >= 2 && c.args[1].keyword.empty() &&
-                    !numberValue(*c.args[1].value);
-  if (tensorForm) {
+  if (givesTensor(c)) {
     std::optional<BoundArgs> args = bindArgs(c, {"#0", "#1", "#2"}, diag_);
     if (!args)
       return nullptr;
@@ -93,18 +78,10 @@ Node *ModelBuilder::emitDense(const ast::CallExpr &c) {
     return nullptr;
   Node *x = emit(*args->bound[0]->value);
   int64_t units = sizeArg(c, args->bound[1], "units");
-  bool ok = x != nullptr && units > 0;
-  bool bias = true;
-  if (const ast::Arg *a = args->bound[2]) {
-    std::optional<Attr> v =
-        attrValue(c, *a, {"bias", AttrType::Bool, "true", "add a bias"});
-    if (v)
-      bias = std::get<int64_t>(*v) != 0;
-    ok = ok && v;
-  }
-  if (!ok)
+  std::optional<bool> bias = boolArg(c, args->bound[2], "bias", true);
+  if (!x || units == 0 || !bias)
     return nullptr;
-  return denseLayer(c, x, units, bias);
+  return denseLayer(c, x, units, *bias);
 }
 
 Node *ModelBuilder::denseLayer(const ast::CallExpr &c, Node *x, int64_t units,
@@ -264,8 +241,7 @@ struct ModelBuilder::ConvCall {
 
 Node *ModelBuilder::emitConv(const ast::CallExpr &c, unsigned spatial) {
   OpKind kind = spatial == 1 ? OpKind::Conv1d : OpKind::Conv2d;
-  bool tensorForm = c.args.size() >= 2 && c.args[1].keyword.empty() &&
-                    !numberValue(*c.args[1].value);
+  bool tensorForm = givesTensor(c);
   std::vector<std::string> params =
       tensorForm ? std::vector<std::string>{"#x", "#w", "#b"}
                  : std::vector<std::string>{"#x", "out", "kernel"};
@@ -374,11 +350,10 @@ void ModelBuilder::readConvGeometry(ConvCall &cv) {
 void ModelBuilder::readConvBiasAndMode(ConvCall &cv) {
   const ast::CallExpr &c = cv.c;
   if (const ast::Arg *a = cv.arg("bias")) {
-    std::optional<Attr> v =
-        attrValue(c, *a, {"bias", AttrType::Bool, "true", "add a bias"});
+    std::optional<bool> v = boolArg(c, a, "bias", true);
     cv.ok = cv.ok && v;
     if (v)
-      cv.bias = std::get<int64_t>(*v) != 0;
+      cv.bias = *v;
     if (v && cv.tensorForm) {
       diag_.error(a->value->loc(),
                   "'bias' of '" + c.callee +
@@ -499,15 +474,11 @@ Node *ModelBuilder::emitPool(const ast::CallExpr &c) {
   }
   Attrs attrs;
   for (size_t i = 4; i < params.size(); ++i) {
-    int64_t dflt = params[i] == "count_include_pad" ? 1 : 0;
-    attrs[params[i]] = dflt;
-    if (const ast::Arg *a = args->bound[i]) {
-      std::optional<Attr> v =
-          attrValue(c, *a, {params[i].c_str(), AttrType::Bool, "false", ""});
-      ok = ok && v;
-      if (v)
-        attrs[params[i]] = *v;
-    }
+    std::optional<bool> v = boolArg(c, args->bound[i], params[i].c_str(),
+                                    params[i] == "count_include_pad");
+    ok = ok && v;
+    if (v)
+      attrs[params[i]] = int64_t(*v);
   }
   if (!ok)
     return nullptr;

@@ -35,29 +35,6 @@ Attrs ModelBuilder::fixedInit(const char *kind, double arg) {
           {"init_arg", arg}};
 }
 
-std::optional<bool> ModelBuilder::boolArg(const ast::CallExpr &c,
-                                          const ast::Arg *a, const char *name,
-                                          bool dflt) {
-  if (!a)
-    return dflt;
-  std::optional<Attr> v = attrValue(c, *a, {name, AttrType::Bool, "", ""});
-  if (!v)
-    return std::nullopt;
-  return std::get<int64_t>(*v) != 0;
-}
-
-std::optional<double> ModelBuilder::positiveArg(const ast::CallExpr &c,
-                                                const ast::Arg *a,
-                                                const char *name, double dflt) {
-  if (!a)
-    return dflt;
-  std::optional<double> v = numberValue(*a->value);
-  if (v && *v > 0)
-    return v;
-  badArg(c, *a, name, "a positive number");
-  return std::nullopt;
-}
-
 /// "'prelu' needs a float tensor, got i32[batch, 4]" unless x is a float.
 static bool needsFloat(const ast::CallExpr &c, const Node &x,
                        DiagnosticEngine &diag) {
@@ -181,9 +158,7 @@ Node *ModelBuilder::emitLayerNorm(const ast::CallExpr &c) {
 }
 
 Node *ModelBuilder::emitEmbedding(const ast::CallExpr &c) {
-  bool tensorForm = c.args.size() == 2 && c.args[1].keyword.empty() &&
-                    !numberValue(*c.args[1].value);
-  if (tensorForm) {
+  if (c.args.size() == 2 && givesTensor(c)) {
     std::optional<BoundArgs> args = bindArgs(c, {"#0", "#1"}, diag_);
     std::vector<Node *> operands;
     if (!args || !emitOperands(

@@ -145,6 +145,16 @@ private:
   /// Converts the argument for attribute `spec`.
   std::optional<Attr> attrValue(const ast::CallExpr &c, const ast::Arg &a,
                                 const AttrSpec &spec);
+  /// A bool argument `name` (true/false), `dflt` when not given; nullopt
+  /// after reporting a bad value.
+  std::optional<bool> boolArg(const ast::CallExpr &c, const ast::Arg *a,
+                              const char *name, bool dflt);
+  /// A positive number argument `name`, `dflt` when not given.
+  std::optional<double> positiveArg(const ast::CallExpr &c, const ast::Arg *a,
+                                    const char *name, double dflt);
+  /// A positive integer argument `name` (units, vocab, ...); 0 after
+  /// reporting a bad or missing one.
+  int64_t sizeArg(const ast::CallExpr &c, const ast::Arg *a, const char *name);
   /// op(operands..., attributes...) for an op of Ops.def.
   Node *emitOpCall(OpKind k, const ast::CallExpr &c);
 
@@ -161,9 +171,6 @@ private:
   /// The base name of the next dense layer of this statement: NAME, then
   /// NAME.1, NAME.2, ...; "dense" for statements without a name.
   std::string nextDenseName();
-  /// A positive integer argument `name` (units, vocab, ...); 0 after
-  /// reporting a bad or missing one.
-  int64_t sizeArg(const ast::CallExpr &c, const ast::Arg *a, const char *name);
   /// dense(x, units, bias = true): x [..., in] -> [..., units] with new
   /// parameters NAME.weight [in, units] and NAME.bias [units].
   /// dense(x, W[, b]) uses given tensors instead.
@@ -224,13 +231,6 @@ private:
   /// (init `kind` with `arg`: constant 0.25, normal 1), whatever the train
   /// block's init.
   static Attrs fixedInit(const char *kind, double arg);
-  /// A bool argument `name` (true/false), `dflt` when not given; nullopt
-  /// after reporting a bad value.
-  std::optional<bool> boolArg(const ast::CallExpr &c, const ast::Arg *a,
-                              const char *name, bool dflt);
-  /// A positive number argument `name`, `dflt` when not given.
-  std::optional<double> positiveArg(const ast::CallExpr &c, const ast::Arg *a,
-                                    const char *name, double dflt);
   /// prelu(x, per_channel = false): x > 0 ? x : a x with a learned slope
   /// NAME.weight, [1] or one per channel of dim 1, starting at 0.25.
   Node *emitPrelu(const ast::CallExpr &c);

@@ -70,8 +70,7 @@ Node *ModelBuilder::emitRecurrent(const ast::CallExpr &c) {
   unsigned states = r.cell == Cell::Lstm ? 2 : 1;
   // rnn(x, U, W[, b_ih[, b_hh]]) gives the weights; rnn(x, hidden, ..)
   // creates them.
-  bool given = c.args.size() >= 2 && c.args[1].keyword.empty() &&
-               !numberValue(*c.args[1].value);
+  bool given = givesTensor(c);
   std::vector<std::string> params = {"#x"};
   if (given) {
     for (const char *p : {"#weight_ih", "#weight_hh", "#bias_ih", "#bias_hh"})
