@@ -33,6 +33,6 @@ config.substitutions.append(("%python", "/usr/bin/python3"))
 if config.sanitize:
     config.available_features.add("asan")
 # How many PyTorch differential cases to generate (test/Torch/gen_cases.py
-# --scale): 1168 in the release build, 293 under the sanitizers, where the
+# --scale): 1196 in the release build, 300 under the sanitizers, where the
 # compiler runs several times slower.
 config.substitutions.append(("%diff_scale", "0.5" if config.sanitize else "2"))

@@ -10,6 +10,7 @@
 #include "lamina/Autodiff.h"
 #include "lamina/Diagnostics.h"
 #include "lamina/OpInfo.h"
+#include "lamina/abi/Names.h"
 
 #include <cassert>
 #include <map>
@@ -163,6 +164,49 @@ std::vector<Node *> buildGradients(Graph &g, Node *loss,
   return result;
 }
 
+namespace {
+
+/// Builds the train forms of ops (OpInfo::trainForm) into the train step.
+class TrainFormBuilderImpl final : public TrainFormBuilder {
+public:
+  explicit TrainFormBuilderImpl(Graph &g) : b_(g, nullptr) {}
+
+  Node *make(OpKind k, std::vector<Node *> inputs, Attrs attrs) override {
+    Expected<Node *> n = b_.tryBuild(k, std::move(inputs), std::move(attrs));
+    if (!n) {
+      std::string msg = std::string("train form built an ill-typed '") +
+                        opName(k) + "': " + n.errorMessage();
+      assert(false && "ill-typed node in a train form");
+      throw std::logic_error(msg);
+    }
+    return *n;
+  }
+
+  Node *scalar(double v, DType t) override { return b_.scalar(v, t); }
+
+  Node *stepKey() override {
+    if (!key_) {
+      key_ = b_.graph().create(OpKind::Input, {}, TensorType{DType::F64, {}},
+                               {{"role", std::string("key")}});
+      key_->setName(abi::kStepKeyArgument);
+    }
+    return key_;
+  }
+
+  int64_t nextSalt() override { return ++salts_; }
+
+  void updateBuffer(Node *leaf, Node *value) override {
+    b_.graph().addUpdate(leaf->name(), value);
+  }
+
+private:
+  GraphBuilder b_;
+  Node *key_ = nullptr;
+  int64_t salts_ = 0;
+};
+
+} // namespace
+
 bool buildTrainStep(const Graph &forward, const TrainConfig &cfg, Graph &train,
                     DiagnosticEngine &diag) {
   if (!forward.loss()) {
@@ -171,7 +215,11 @@ bool buildTrainStep(const Graph &forward, const TrainConfig &cfg, Graph &train,
                                 "as 'loss cross_entropy(logits, y);' to train");
     return false;
   }
-  forward.cloneInto(train);
+  TrainFormBuilderImpl forms(train);
+  forward.cloneInto(train, [&](const Node &n, const std::vector<Node *> &ins) {
+    auto form = getOpInfo(n.kind()).trainForm;
+    return form ? form(n, ins, forms) : nullptr;
+  });
   train.retainMetricOutputs();
   std::vector<Node *> params = train.paramsWithRole("param");
   std::vector<Node *> grads = buildGradients(train, train.loss(), params, diag);

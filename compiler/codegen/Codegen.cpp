@@ -271,8 +271,8 @@ std::string modelDescriptor(const Module &m, const std::string &sourceFile,
       d[field].push_back(t);
     }
   }
-  d[key::kParams] = nlohmann::json::array();
-  for (Node *n : forward.paramsWithRole("param")) {
+  // Parameters and buffers, with how the runtime fills them at first.
+  auto initialized = [](const Node *n) {
     nlohmann::json p = tensorJson(*n);
     nlohmann::json init;
     init[key::kKind] =
@@ -288,14 +288,19 @@ std::string modelDescriptor(const Module &m, const std::string &sourceFile,
         n->intAttrOr("fan_out", n->rank() >= 2 ? n->shape()[1] : 1);
     init[key::kInitData] = n->data();
     p[key::kInit] = init;
-    d[key::kParams].push_back(p);
-  }
+    return p;
+  };
+  d[key::kParams] = nlohmann::json::array();
+  for (Node *n : forward.paramsWithRole("param"))
+    d[key::kParams].push_back(initialized(n));
   d[key::kState] = nlohmann::json::array();
   if (train)
     for (Node *n : train->paramsWithRole("state"))
       d[key::kState].push_back(tensorJson(*n));
-  // No op keeps non-trainable state yet; the key is always present.
   d[key::kNonTrainable] = nlohmann::json::array();
+  for (Node *n : forward.paramsWithRole("buffer"))
+    d[key::kNonTrainable].push_back(initialized(n));
+  d[key::kStepKey] = train && !train->inputsWithRole("key").empty();
   d[key::kOutputs] = nlohmann::json::array();
   d[key::kMetrics] = nlohmann::json::array();
   for (const auto &[name, n] : forward.outputs()) {

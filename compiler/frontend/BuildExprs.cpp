@@ -138,6 +138,8 @@ Node *ModelBuilder::emitCall(const ast::CallExpr &c) {
     return emitSwiglu(c);
   if (c.callee == "layer_norm")
     return emitLayerNorm(c);
+  if (c.callee == "batch_norm")
+    return emitBatchNorm(c);
   if (c.callee == "embedding")
     return emitEmbedding(c);
   if (c.callee == "rnn" || c.callee == "lstm" || c.callee == "gru")

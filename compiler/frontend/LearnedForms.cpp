@@ -1,4 +1,4 @@
-//===- LearnedForms.cpp - prelu, swiglu, embedding, layer_norm -> nodes ---===//
+//===- LearnedForms.cpp - prelu, swiglu, embedding, the norms -> nodes ----===//
 //
 // Layer forms built of existing ops, with parameters of their own:
 //   prelu(x, per_channel = false)  x > 0 ? x : a x, a learned slope
@@ -14,7 +14,14 @@
 //                                  (x - mean) / sqrt(var + eps) over the
 //                                  trailing axes (biased variance), then
 //                                  * NAME.weight (1) + NAME.bias (0), as
-//                                  torch.nn.LayerNorm.
+//                                  torch.nn.LayerNorm;
+//   batch_norm(x, eps = 1e-5, momentum = 0.1, affine = true)
+//                                  the op batch_norm over the channels of
+//                                  dim 1 with the running statistics
+//                                  NAME.running_mean (0) and running_var
+//                                  (1), buffers the train step updates,
+//                                  then * NAME.weight (1) + NAME.bias (0),
+//                                  as torch.nn.BatchNorm1d/2d.
 // The slopes, tables, weights and biases that PyTorch starts at fixed values
 // (or draws from a fixed distribution) keep
 // them whatever the train block's init, which replaces only the default
@@ -154,6 +161,61 @@ Node *ModelBuilder::emitLayerNorm(const ast::CallExpr &c) {
   Node *b = makeParam(name + ".bias", {x->dtype(), normalized},
                       fixedInit("constant", 0.0), loc);
   Node *scaled = b_.build(OpKind::Mul, {y, w}, {}, loc);
+  return scaled ? b_.build(OpKind::Add, {scaled, b}, {}, loc) : nullptr;
+}
+
+Node *ModelBuilder::emitBatchNorm(const ast::CallExpr &c) {
+  std::optional<BoundArgs> args =
+      bindArgs(c, {"#x", "eps", "momentum", "affine"}, diag_);
+  if (!args || !checkOperandCount(c, *args, 1))
+    return nullptr;
+  std::optional<double> eps = positiveArg(c, args->bound[1], "eps", 1e-5);
+  double momentum = 0.1;
+  bool momentumOk = true;
+  if (const ast::Arg *a = args->bound[2]) {
+    std::optional<double> v = numberValue(*a->value);
+    momentumOk = v && *v >= 0 && *v <= 1;
+    if (momentumOk)
+      momentum = *v;
+    else
+      badArg(c, *a, "momentum", "a number in [0, 1]");
+  }
+  std::optional<bool> affine = boolArg(c, args->bound[3], "affine", true);
+  Node *x = emit(*args->bound[0]->value);
+  if (!x || !eps || !momentumOk || !affine || !needsFloat(c, *x, diag_))
+    return nullptr;
+  if (x->rank() < 2 || x->shape()[1] == kBatch) {
+    diag_.error(c.loc(), "'batch_norm' normalizes the channels of dim 1 "
+                         "([batch, channels, ...]), got " +
+                             typeToString(x->type()));
+    return nullptr;
+  }
+  SourceLoc loc = c.loc();
+  TensorType perChannel{x->dtype(), {x->shape()[1]}};
+  std::string name = nextDenseName();
+  auto buffer = [&](const char *suffix, double init) {
+    Attrs attrs = fixedInit("constant", init);
+    attrs["role"] = std::string("buffer");
+    return makeParam(name + suffix, perChannel, attrs, loc);
+  };
+  Node *mean = buffer(".running_mean", 0.0);
+  Node *var = buffer(".running_var", 1.0);
+  Node *y = b_.build(OpKind::BatchNorm, {x, mean, var},
+                     {{"eps", *eps}, {"momentum", momentum}}, loc);
+  if (!y || !*affine)
+    return y;
+  Node *w =
+      makeParam(name + ".weight", perChannel, fixedInit("constant", 1.0), loc);
+  Node *b =
+      makeParam(name + ".bias", perChannel, fixedInit("constant", 0.0), loc);
+  if (x->rank() > 2) {
+    // [C] -> [C, 1, ..]: one weight and bias per channel.
+    Shape s(x->rank() - 1, 1);
+    s[0] = x->shape()[1];
+    w = b_.build(OpKind::Reshape, {w}, {{"shape", s}}, loc);
+    b = w ? b_.build(OpKind::Reshape, {b}, {{"shape", s}}, loc) : nullptr;
+  }
+  Node *scaled = b ? b_.build(OpKind::Mul, {y, w}, {}, loc) : nullptr;
   return scaled ? b_.build(OpKind::Add, {scaled, b}, {}, loc) : nullptr;
 }
 

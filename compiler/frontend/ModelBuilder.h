@@ -240,6 +240,10 @@ private:
   /// layer_norm(x, axes = -1, eps = 1e-5, affine = true): normalizes over
   /// the trailing `axes`, then NAME.weight (1) * x + NAME.bias (0).
   Node *emitLayerNorm(const ast::CallExpr &c);
+  /// batch_norm(x, eps = 1e-5, momentum = 0.1, affine = true): the op with
+  /// NAME.running_mean and NAME.running_var (buffers), then NAME.weight and
+  /// NAME.bias per channel.
+  Node *emitBatchNorm(const ast::CallExpr &c);
   /// embedding(tokens, vocab, dim, dtype = f32): rows of a new table
   /// NAME.weight [vocab, dim]; embedding(tokens, E) uses a given one.
   Node *emitEmbedding(const ast::CallExpr &c);

@@ -99,6 +99,10 @@ static std::string roleOf(const Node &n, const char *dflt) {
   return n.hasAttr("role") ? n.strAttr("role") : dflt;
 }
 
+bool isBuffer(const Node &n) {
+  return n.kind() == OpKind::Param && roleOf(n, "param") == "buffer";
+}
+
 std::vector<Node *> Graph::inputsWithRole(const std::string &role) const {
   std::vector<Node *> out;
   for (const auto &n : nodes_)
@@ -115,7 +119,8 @@ std::vector<Node *> Graph::paramsWithRole(const std::string &role) const {
   return out;
 }
 
-std::vector<Node *> Graph::cloneInto(Graph &dst) const {
+std::vector<Node *> Graph::cloneInto(Graph &dst,
+                                     const CloneHook &substitute) const {
   assert(dst.nodes_.empty() && "cloneInto needs an empty graph");
   dst.name_ = name_;
   std::vector<Node *> map(nodes_.size(), nullptr);
@@ -123,6 +128,11 @@ std::vector<Node *> Graph::cloneInto(Graph &dst) const {
     std::vector<Node *> ins;
     for (Node *in : n->inputs())
       ins.push_back(map[in->id()]);
+    if (Node *s = substitute ? substitute(*n, ins) : nullptr) {
+      assert(s->type() == n->type() && "a substitute of another type");
+      map[n->id()] = s;
+      continue;
+    }
     Node *c = dst.create(n->kind(), ins, n->type(), n->attrs(), n->loc());
     c->setName(n->name());
     c->setData(n->data());

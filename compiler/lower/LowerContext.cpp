@@ -22,7 +22,9 @@ std::optional<abi::Role> leafRole(const Node &leaf) {
     return abi::Role::Parameter;
   if (role == "state")
     return abi::Role::OptimizerState;
-  return std::nullopt; // "hyper"
+  if (role == "buffer")
+    return abi::Role::NonTrainableState;
+  return std::nullopt; // "hyper", "key"
 }
 
 std::string argName(const Node &leaf) {

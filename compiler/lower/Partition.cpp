@@ -53,9 +53,18 @@ std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind) {
     return std::find(g.metrics().begin(), g.metrics().end(), name) !=
            g.metrics().end();
   };
+  // The buffers (running statistics) are updated from the batch, so by the
+  // gradient phase; the parameters and the optimizer's state by the update
+  // phase; all of them by the train step.
+  auto updatesOf = [&](bool buffers) {
+    for (const auto &[name, n] : g.updates()) {
+      const Node &leaf = *g.findLeaf(name);
+      if (isBuffer(leaf) == buffers)
+        out.push_back({abi::nextArgumentName(argName(leaf)), n});
+    }
+  };
   if (kind == PipelineKind::Update) {
-    for (const auto &[name, n] : g.updates())
-      out.push_back({abi::nextArgumentName(argName(*g.findLeaf(name))), n});
+    updatesOf(false);
     return out;
   }
   if (kind != PipelineKind::Predict) {
@@ -69,9 +78,11 @@ std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind) {
   if (kind == PipelineKind::Train)
     for (const auto &[name, n] : g.updates())
       out.push_back({abi::nextArgumentName(argName(*g.findLeaf(name))), n});
-  if (kind == PipelineKind::Grad)
+  if (kind == PipelineKind::Grad) {
     for (const auto &[name, n] : g.gradients())
       out.push_back({abi::gradientArgumentName(argName(*g.findLeaf(name))), n});
+    updatesOf(true);
+  }
   if (kind == PipelineKind::Predict)
     for (const auto &[name, n] : g.outputs())
       if (!isMetric(name))
@@ -420,11 +431,11 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
       const Node &n = *np;
       std::string role = n.hasAttr("role") ? n.strAttr("role") : "";
       bool hyper = n.kind() == OpKind::Input && role == "hyper";
-      bool take = n.kind() == OpKind::Input
-                      ? hyper == (kind == PipelineKind::Update)
-                  : n.kind() == OpKind::Param
-                      ? kind == PipelineKind::Update || role != "state"
-                      : false;
+      bool take =
+          n.kind() == OpKind::Input   ? hyper == (kind == PipelineKind::Update)
+          : n.kind() != OpKind::Param ? false
+          : isBuffer(n)               ? kind == PipelineKind::Grad
+                        : kind == PipelineKind::Update || role != "state";
       if (take)
         plan.leaves.push_back(&n);
     }

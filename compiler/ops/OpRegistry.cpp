@@ -141,7 +141,7 @@ Node *GraphBuilder::scalar(double v, DType t, SourceLoc loc) {
   return n;
 }
 
-Node *GradBuilder::transposeLast2(Node *a) {
+Node *NodeMaker::transposeLast2(Node *a) {
   std::vector<int64_t> perm;
   for (unsigned i = 0; i < a->rank(); ++i)
     perm.push_back(i);

@@ -149,7 +149,8 @@ bool optimize(Graph &g, const Options &opts, DiagnosticEngine &diag) {
 /// The fed value of `leaf` as a HostTensor of its dtype: from `file` (batch
 /// `step` of a stack when the tensor has one more dim than the node and
 /// `stacked` allows it), else from the node's initial data, else zeros for
-/// optimizer state. Throws naming the leaf if there is none.
+/// optimizer state and the initial constant of a buffer. Throws naming the leaf
+/// if there is none.
 HostTensor feedFor(const Node &leaf, const FileTensors &file, int64_t step,
                    bool stacked) {
   HostTensor h;
@@ -182,6 +183,13 @@ HostTensor feedFor(const Node &leaf, const FileTensors &file, int64_t step,
       leaf.strAttr("role") == "state") {
     h.shape = leaf.shape();
     h.data.assign(elements(h.shape), 0.0);
+    return h;
+  }
+  // A buffer (running statistics) starts at its constant: 0 or 1.
+  if (isBuffer(leaf) && leaf.hasAttr("init") &&
+      leaf.strAttr("init") == "constant") {
+    h.shape = leaf.shape();
+    h.data.assign(elements(h.shape), leaf.floatAttrOr("init_arg", 0.0));
     return h;
   }
   fail("no value fed for '" + leaf.name() + "' (" + typeToString(leaf.type()) +
@@ -283,8 +291,9 @@ bool runTraining(Module &m, const FileTensors &file, const Options &opts,
   TensorMap carried;
   for (Node *p : train.paramsWithRole("param"))
     carried[p->name()] = feedFor(*p, file, 0, false);
-  for (Node *s : train.paramsWithRole("state"))
-    carried[s->name()] = feedFor(*s, file, 0, false);
+  for (const char *role : {"state", "buffer"})
+    for (Node *s : train.paramsWithRole(role))
+      carried[s->name()] = feedFor(*s, file, 0, false);
   FileTensor losses{DType::F64, {opts.trainSteps}, {}};
   std::map<std::string, FileTensor> metrics;
   for (const std::string &m : train.metrics())
@@ -297,6 +306,9 @@ bool runTraining(Module &m, const FileTensors &file, const Options &opts,
     for (const auto &[name, t] : carried)
       feeds[name] = t;
     feeds[abi::kLearningRateArgument] = HostTensor{DType::F64, {}, {lr}};
+    if (train.findLeaf(abi::kStepKeyArgument))
+      feeds[abi::kStepKeyArgument] =
+          HostTensor{DType::F64, {}, {static_cast<double>(i + 1)}};
     TensorMap r = step.run(feeds);
     losses.data.push_back(r.at(abi::kLossArgument).data.at(0));
     for (auto &[m, t] : metrics)

@@ -5,6 +5,7 @@
 #include "DataCommon.h"
 
 #include "lamina/Error.h"
+#include "lamina/abi/Names.h"
 
 #include <algorithm>
 #include <cassert>
@@ -35,10 +36,13 @@ template <typename S> static S loadElem(const uint8_t *p, bool bigEndian) {
 /// whole-file reader and the records streamed by NpyRecords.
 static Error classOutOfRange(const std::string &path, const std::string &record,
                              double v, const TensorSpec &spec) {
-  return Error(path + ": " + record + ": class " +
+  // A label holds classes; an input of tokens indexes a table's rows.
+  bool label = spec.arg.rfind(abi::argumentName(abi::Role::Label, ""), 0) == 0;
+  return Error(path + ": " + record + ": " + (label ? "class " : "index ") +
                std::to_string(static_cast<int64_t>(v)) + " is out of range; " +
-               spec.describe() + " holds " + std::to_string(spec.classes) +
-               " classes, 0 to " + std::to_string(spec.classes - 1));
+               spec.describe() + (label ? " holds " : " indexes ") +
+               std::to_string(spec.classes) + (label ? " classes" : " rows") +
+               ", 0 to " + std::to_string(spec.classes - 1));
 }
 
 // A NaN or infinity would flow silently through relu and pooling.

@@ -333,9 +333,7 @@ ModelDesc ModelDesc::parse(std::string_view text) {
                          stateArg, false, false, false);
   m.nonTrainable =
       parseTensors(root, abi::stateKey(abi::StateKind::NonTrainable),
-                   nonTrainableArg, false, false, false);
-  if (!m.nonTrainable.empty())
-    fail(key::kNonTrainable, "this runtime keeps no non-trainable state yet");
+                   nonTrainableArg, false, true, false);
   m.outputs = parseTensors(root, key::kOutputs, abi::outputArgumentName, true,
                            false, true);
   if (auto it = root.find(key::kMetrics); it != root.end() && !it->is_null()) {
@@ -357,6 +355,11 @@ ModelDesc ModelDesc::parse(std::string_view text) {
     if (!it->is_boolean())
       fail(key::kHasLoss, "expected true or false");
     m.hasLoss = it->get<bool>();
+  }
+  if (auto it = root.find(key::kStepKey); it != root.end()) {
+    if (!it->is_boolean())
+      fail(key::kStepKey, "expected true or false");
+    m.stepKey = it->get<bool>();
   }
   if (m.hasLoss)
     m.lossDType = getDType(root, key::kLossDType, "top level");

@@ -28,11 +28,17 @@ Session::Session(ModelDesc model, Pipelines pipelines)
     state_.emplace_back(s.dtype, s.shape);
     nextState_.emplace_back(s.dtype, s.shape);
   }
+  for (const TensorSpec &b : model_.nonTrainable) {
+    buffers_.emplace_back(b.dtype, b.shape);
+    nextBuffers_.emplace_back(b.dtype, b.shape);
+  }
 }
 
 void Session::initialize(uint64_t seed) {
   for (size_t i = 0; i < params_.size(); ++i)
     initParameter(params_[i], model_.params[i], seed);
+  for (size_t i = 0; i < buffers_.size(); ++i)
+    initParameter(buffers_[i], model_.nonTrainable[i], seed);
   for (Tensor &s : state_)
     s.setZero();
   epoch_ = 0;
@@ -44,6 +50,9 @@ CheckpointInfo Session::load(const std::string &path, bool withState) {
   Checkpoint ck(path);
   for (size_t i = 0; i < params_.size(); ++i)
     ck.read(model_.params[i].name, params_[i]);
+  // The running statistics are part of the model: eval and predict use them.
+  for (size_t i = 0; i < buffers_.size(); ++i)
+    ck.read(model_.nonTrainable[i].name, buffers_[i]);
   if (withState) {
     for (size_t i = 0; i < state_.size(); ++i)
       ck.read(model_.state[i].name, state_[i]);
@@ -83,6 +92,8 @@ void Session::save(const std::string &path) const {
     tensors.push_back({model_.params[i].name, &params_[i]});
   for (size_t i = 0; i < state_.size(); ++i)
     tensors.push_back({model_.state[i].name, &state_[i]});
+  for (size_t i = 0; i < buffers_.size(); ++i)
+    tensors.push_back({model_.nonTrainable[i].name, &buffers_[i]});
   saveCheckpoint(path, tensors, {model_.name, epoch_, step_, seed_},
                  killDuringSaveHook());
 }
@@ -261,6 +272,7 @@ EvalResult Session::evaluateStream(int64_t records, int64_t batch,
   std::vector<size_t> inSlots = bindInputs(args, model_.inputs, in);
   std::vector<size_t> lblSlots = bindInputs(args, model_.labels, lbl);
   bindInputs(args, model_.params, params_);
+  bindInputs(args, model_.nonTrainable, buffers_);
   bindScalars(args, s);
   for (int64_t b = 0; b < records; b += rows) {
     int64_t n = std::min(rows, records - b);
@@ -314,6 +326,7 @@ void Session::predictStream(
   size_t batchSlot = args.setInt32(abi::kBatchArgument, 0);
   std::vector<size_t> inSlots = bindInputs(args, model_.inputs, in);
   bindInputs(args, model_.params, params_);
+  bindInputs(args, model_.nonTrainable, buffers_);
   std::vector<std::string> outNames;
   for (const TensorSpec &o : model_.outputs)
     outNames.push_back(o.arg);
@@ -343,6 +356,7 @@ std::vector<double> Session::timeCalls(Timed which, int64_t batch, double lr,
   PipelineArgs args;
   args.setInt32(abi::kBatchArgument, static_cast<int32_t>(batch));
   bindInputs(args, model_.inputs, in);
+  bindInputs(args, model_.nonTrainable, buffers_);
   std::vector<Tensor> out;
   const Pipeline *p = &pipelines_.predict;
   BoundPipeline *binding = &predictBinding_;
@@ -368,6 +382,10 @@ std::vector<double> Session::timeCalls(Timed which, int64_t batch, double lr,
       bindInputs(args, model_.state, state_);
       bindOutputs(args, argNames(model_.state, abi::nextArgumentName),
                   nextState_);
+      bindOutputs(args, argNames(model_.nonTrainable, abi::nextArgumentName),
+                  nextBuffers_);
+      if (model_.stepKey)
+        args.setFloat64(abi::kStepKeyArgument, 1.0);
     }
   }
   std::vector<double> times;
@@ -439,6 +457,15 @@ static std::string keptCheckpoint(const std::string &path, int64_t savedEpoch) {
   return "The checkpoint " + path + " was not updated.";
 }
 
+/// The random key of the step at (epoch, step in epoch): the same on a
+/// resumed run (which restarts at an epoch), new for every step and
+/// micro-batch, below 2^32 so a double holds it exactly.
+static double stepKey(uint64_t seed, int64_t epoch, int64_t step) {
+  uint64_t k = deriveSeed(deriveSeed(seed, static_cast<uint64_t>(epoch)),
+                          static_cast<uint64_t>(step));
+  return static_cast<double>(k & 0xffffffffu);
+}
+
 void Session::train(const Dataset &data, const Dataset &validation,
                     const TrainOptions &opts, std::ostream &out) {
   assert(opts.batch > 0 && "batch must be positive");
@@ -483,6 +510,13 @@ void Session::train(const Dataset &data, const Dataset &validation,
   std::vector<size_t> inSlots = bindInputs(args, model_.inputs, in);
   std::vector<size_t> lblSlots = bindInputs(args, model_.labels, lbl);
   std::vector<size_t> paramSlots = bindInputs(args, model_.params, params_);
+  // The running statistics: read and written by every micro-batch's step.
+  std::vector<size_t> bufferSlots =
+      bindInputs(args, model_.nonTrainable, buffers_);
+  std::vector<size_t> nextBufferSlots = bindOutputs(
+      args, argNames(model_.nonTrainable, abi::nextArgumentName), nextBuffers_);
+  size_t keySlot =
+      model_.stepKey ? args.setFloat64(abi::kStepKeyArgument, 0.0) : 0;
   std::vector<size_t> nextParamSlots, stateSlots, nextStateSlots;
   if (accumulating) {
     bindOutputs(args, gradNames, grads);
@@ -528,8 +562,13 @@ void Session::train(const Dataset &data, const Dataset &validation,
       rebind(args, nextParamSlots, nextParams_);
       rebind(args, stateSlots, state_);
       rebind(args, nextStateSlots, nextState_);
+      rebind(args, bufferSlots, buffers_);
+      rebind(args, nextBufferSlots, nextBuffers_);
+      if (model_.stepKey)
+        args.setFloat64At(keySlot, stepKey(seed_, epoch, stepInEpoch));
       CallSite where{false, epoch, stepInEpoch};
       run(p, binding, args, where);
+      std::swap(buffers_, nextBuffers_);
 
       double loss = s.loss.get(0);
       if (!std::isfinite(loss)) {
@@ -540,6 +579,8 @@ void Session::train(const Dataset &data, const Dataset &validation,
         std::string bad = firstNonFinite(model_.params, params_);
         if (bad.empty())
           bad = firstNonFinite(model_.state, state_);
+        if (bad.empty())
+          bad = firstNonFinite(model_.nonTrainable, nextBuffers_);
         std::string first =
             bad.empty() ? "the loss (every parameter going into the step was "
                           "finite)"
@@ -620,6 +661,8 @@ void Session::train(const Dataset &data, const Dataset &validation,
     std::string bad = firstNonFinite(model_.params, params_);
     if (bad.empty())
       bad = firstNonFinite(model_.state, state_);
+    if (bad.empty())
+      bad = firstNonFinite(model_.nonTrainable, buffers_);
     if (!bad.empty())
       throw Error("'" + bad + "' holds a NaN or an infinity after epoch " +
                   std::to_string(epoch) + " (global step " +

@@ -145,7 +145,8 @@ def torch_leaves(c, grad=True):
         if leaf.dtype == "i32":
             t[name] = torch.from_numpy(leaf.value.astype(np.int64))
         else:
-            t[name] = torch.from_numpy(leaf.value.copy()).requires_grad_(grad)
+            t[name] = torch.from_numpy(leaf.value.copy()).requires_grad_(
+                grad and leaf.kind != "buffer")
     return t
 
 
@@ -302,6 +303,62 @@ def gen_layer_norm(c):
     c.loss_of = y
     c.desc = "layer_norm %s over %d%s" % (shape, k,
                                           "" if affine else " no affine")
+
+
+def gen_batch_norm(c):
+    """batch_norm in eval mode: the channels of dim 1 of [N, C], [N, C, L]
+    or [N, C, H, W] normalized with given running statistics (buffers, not
+    differentiated), with and without the affine weight and bias. The train
+    step's batch statistics are bn_model.test's."""
+    rng = c.rng
+    rank = int(rng.randint(2, 5))
+    shape, batch = maybe_batch(c, rand_shape(rng, rank, rank, 1, 4), 0.5)
+    channels = shape[1]
+    affine = bool(rng.rand() < 0.7)
+    eps = float(rng.choice([1e-5, 1e-3, 0.1]))
+    x = c.leaf("x", "input", c.rand(shape, -2, 2), batch=batch)
+    y = c.name("y")
+    mean = c.leaf(y + ".running_mean", "buffer", c.rand((channels,)),
+                  declare=False)
+    var = c.leaf(y + ".running_var", "buffer",
+                 c.rand((channels,), 0.2, 2.0), declare=False)
+    w = b = None
+    if affine:
+        w = c.leaf(y + ".weight", "param", c.rand((channels,)), declare=False)
+        b = c.leaf(y + ".bias", "param", c.rand((channels,)), declare=False)
+    args = ""
+    if eps != 1e-5:
+        args += ", eps = %s" % fmt(eps)
+    if not affine:
+        args += ", affine = false"
+    c.lines.append("output %s = batch_norm(%s%s);" % (y, x, args))
+    c.fn = lambda t: {y: F.batch_norm(t[x], t[mean], t[var],
+                                      t[w] if w else None,
+                                      t[b] if b else None, False, 0.1, eps)}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "batch_norm %s%s eps %g" % (shape, "" if affine else
+                                         " no affine", eps)
+
+
+def gen_dropout(c):
+    """dropout outside the train step: the identity, forward and backward,
+    as F.dropout with training=False. Its train form draws masks PyTorch's
+    generator cannot reproduce; test/unit/ModeTest.cpp checks their
+    statistics and keys, test/E2E/modes.test that --resume and the thread
+    count keep them."""
+    rng = c.rng
+    shape, batch = maybe_batch(c, rand_shape(rng, 1, 4, 1, 5))
+    p = float(rng.choice([0.0, 0.25, 0.5, 0.9]))
+    x = c.leaf("x", "input", c.rand(shape, -2, 2), batch=batch)
+    y = c.name("y")
+    c.lines.append("output %s = dropout(%s, %s);" % (y, x, fmt(p)))
+    c.fn = lambda t: {y: F.dropout(t[x], p, False)}
+    c.outputs = [y]
+    c.out_batch = batch
+    c.loss_of = y
+    c.desc = "dropout %s p %g" % (shape, p)
 
 
 def gen_embedding(c):
@@ -1294,6 +1351,8 @@ FAMILIES = collections.OrderedDict([
     ("layer_norm", (gen_layer_norm, 10)),
     ("embedding", (gen_embedding, 8)),
     ("recurrent", (gen_recurrent, 12)),
+    ("batch_norm", (gen_batch_norm, 10)),
+    ("dropout", (gen_dropout, 4)),
 ])
 
 
@@ -1328,7 +1387,7 @@ def grad_leaves(c):
     """The leaves whose gradients are compared: every float one but the
     loss weight r (whose gradient is the forward result again)."""
     return [n for n, l in c.leaves.items()
-            if l.dtype != "i32" and n != c.name("r")]
+            if l.dtype != "i32" and l.kind != "buffer" and n != c.name("r")]
 
 
 def check_case(c, res):

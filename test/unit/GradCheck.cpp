@@ -251,6 +251,38 @@ std::vector<GradCase> allCases() {
                   Node *t = c.param("t", {3});
                   return c.scaled(c.op(OpKind::Mse, {y, t}));
                 }});
+  // dropout is the identity outside the train step; its train form keeps
+  // the mask of the key (a fixed one here) for the gradient as well.
+  cs.push_back({"dropout", {OpKind::Dropout}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {kBatch, 4});
+                  return c.weighted(c.op(OpKind::Dropout, {x}, {{"p", 0.3}}));
+                }});
+  cs.push_back({"dropout_mask", {OpKind::DropoutMask}, [](CaseGraph &c) {
+                  Node *x = c.param("x", {kBatch, 6});
+                  Node *k = c.data("k", {}, {12345});
+                  return c.weighted(c.op(OpKind::DropoutMask, {x, k},
+                                         {{"p", 0.5}, {"salt", int64_t(3)}}));
+                }});
+  // Given statistics (eval), and the batch's own (the train form's graph).
+  cs.push_back(
+      {"batch_norm", {OpKind::BatchNorm}, [](CaseGraph &c) {
+         Node *x = c.param("x", {kBatch, 3, 2});
+         Node *m = c.param("m", {3});
+         Node *v = c.param("v", {3}, 0.5, 1.5);
+         return c.weighted(c.op(OpKind::BatchNorm, {x, m, v}, {{"eps", 1e-3}}));
+       }});
+  cs.push_back(
+      {"batch_norm_batch_statistics",
+       {OpKind::BatchNorm, OpKind::Mean},
+       [](CaseGraph &c) {
+         Node *x = c.param("x", {kBatch, 2});
+         Attrs reduce = {{"axes", std::vector<int64_t>{0}},
+                         {"keepdims", int64_t(0)}};
+         Node *m = c.op(OpKind::Mean, {x}, reduce);
+         Node *d = c.op(OpKind::Sub, {x, m});
+         Node *v = c.op(OpKind::Mean, {c.op(OpKind::Mul, {d, d})}, reduce);
+         return c.weighted(c.op(OpKind::BatchNorm, {x, m, v}));
+       }});
   // Token 1 occurs three times: its row's gradient is a sum.
   cs.push_back(
       {"embedding", {OpKind::Embedding}, [](CaseGraph &c) {

@@ -20,10 +20,13 @@ std::vector<Node *> buildGradients(Graph &g, Node *loss,
                                    DiagnosticEngine &diag);
 
 /// Builds the train step of `forward` into `train` (which must be empty):
-/// a copy of the forward graph, its backward graph (buildGradients) and the
-/// SGD update (momentum, weight decay as in torch.optim.SGD, from `cfg`) of
-/// every trainable parameter, as graph updates. Adds the rank-0 hyper input
-/// "lr" and, with momentum, a "state" Param per parameter. Returns false
+/// a copy of the forward graph with each op's train form in its place
+/// (OpInfo::trainForm: dropout's masks, batch norm's batch statistics and
+/// the updates of its running ones), its backward graph (buildGradients)
+/// and the SGD update (momentum, weight decay as in torch.optim.SGD, from
+/// `cfg`) of every trainable parameter, as graph updates. Adds the rank-0
+/// hyper input "lr", the input "step_key" when a train form draws random
+/// numbers, and, with momentum, a "state" Param per parameter. Returns false
 /// after reporting to `diag` if the loss is missing or not differentiable.
 bool buildTrainStep(const Graph &forward, const TrainConfig &cfg, Graph &train,
                     DiagnosticEngine &diag);

@@ -13,6 +13,7 @@
 #include "lamina/abi/DType.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -133,9 +134,15 @@ private:
 ///   "input": a model input, fed from data files.
 ///   "label": a training target.
 ///   "hyper": a runtime scalar such as the learning rate "lr".
+///   "key": the train step's random key "step_key" (dropout's masks).
 /// Roles of Param nodes (attribute "role"):
 ///   "param": a trainable parameter (default).
 ///   "state": optimizer state (momentum velocity), zero-initialized.
+///   "buffer": non-trainable state (batch norm's running statistics), read
+///             by every pipeline and updated by the train step.
+
+/// Whether n is a Param of role "buffer".
+bool isBuffer(const Node &n);
 
 /// The training block of a model file: the run defaults of a Module.
 /// Momentum and weight decay shape the train step (buildTrainStep); the
@@ -224,12 +231,20 @@ public:
   Node *findLeaf(const std::string &name) const;
   /// Input nodes with the given role, in creation order.
   std::vector<Node *> inputsWithRole(const std::string &role) const;
-  /// Param nodes with the given role ("param" or "state"), in creation order.
+  /// Param nodes with the given role ("param", "state" or "buffer"), in
+  /// creation order.
   std::vector<Node *> paramsWithRole(const std::string &role) const;
 
+  /// Builds the copy of node `n` in the destination graph from its copied
+  /// operands `ins`, or returns nullptr to have it copied as is.
+  using CloneHook =
+      std::function<Node *(const Node &n, const std::vector<Node *> &ins)>;
+
   /// Copies every node, the loss, outputs and updates into `dst`
-  /// (which must be empty). Returns the map old node -> new node.
-  std::vector<Node *> cloneInto(Graph &dst) const;
+  /// (which must be empty), in order, so `substitute` may build a node in
+  /// place of each. Returns the map old node -> new node.
+  std::vector<Node *> cloneInto(Graph &dst,
+                                const CloneHook &substitute = {}) const;
 
   /// Removes nodes not reachable from the loss, outputs or updates, except
   /// Input and Param nodes. Renumbers ids in creation order.

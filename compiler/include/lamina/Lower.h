@@ -186,12 +186,12 @@ Halide::Func outputFunc(const std::string &name, const Node &n,
 /// pipeline the lowering builds has it.
 void keepNaNInVectorTails(Halide::Pipeline &p);
 
-/// The abi::Role of a leaf from its "role" attribute; nullopt for a
-/// hyper-parameter (role "hyper").
+/// The abi::Role of a leaf from its "role" attribute; nullopt for a rank-0
+/// scalar (role "hyper" or "key").
 std::optional<abi::Role> leafRole(const Node &leaf);
 /// The Halide argument name for a leaf: abi::argumentName of its role and
-/// sanitized name ("in_x", "p_h1_weight"), or a hyper-parameter's own name
-/// ("lr").
+/// sanitized name ("in_x", "p_h1_weight"), or a scalar's own name ("lr",
+/// "step_key").
 std::string argName(const Node &leaf);
 
 /// A lowered graph: the Halide pipeline and its arguments in call order.

@@ -26,6 +26,7 @@ namespace lamina {
 
 class DiagnosticEngine;
 class GradBuilder;
+class TrainFormBuilder;
 class LowerContext;
 
 /// The kinds of value an attribute holds.
@@ -94,6 +95,12 @@ struct OpInfo {
   /// Why node n of an op with a gradient rule has no gradient (a cast to
   /// i32), or nullptr when it has one.
   const char *(*noGradientFor)(const Node &n) = nullptr;
+  /// The op computes something else in the train step than in eval and
+  /// predict (dropout draws masks, batch_norm uses the batch's statistics
+  /// and updates its running ones): builds n's value in the train step
+  /// from `ins`, n's operands there. nullptr: the train step computes n.
+  Node *(*trainForm)(const Node &n, const std::vector<Node *> &ins,
+                     TrainFormBuilder &b) = nullptr;
   /// Bit i set: the value of operand i cannot change the result through a
   /// gradient (select's condition only chooses; count only reads a shape),
   /// so a non-differentiable op feeding it blocks no gradient.
@@ -228,17 +235,13 @@ private:
   DiagnosticEngine *diag_;
 };
 
-/// Handed to buildGradient. Every node built through it gets its type
-/// inferred; a type error there is a bug in the gradient rule and asserts.
-class GradBuilder {
+/// Builds nodes for a rule (a gradient rule, a train form). Every node built
+/// through it gets its type inferred; a type error there is a bug in the
+/// rule and asserts.
+class NodeMaker {
 public:
-  virtual ~GradBuilder() = default;
+  virtual ~NodeMaker() = default;
 
-  /// dL/dn, with n's shape.
-  virtual Node *outGrad(const Node &n) = 0;
-  /// Adds `grad` to dL/d(x). `grad` may have the broadcast shape of the
-  /// consumer; it is summed back to x's shape here, once for every op.
-  virtual void accumulate(const Node &x, Node *grad) = 0;
   /// Builds any op.
   virtual Node *make(OpKind k, std::vector<Node *> inputs,
                      Attrs attrs = {}) = 0;
@@ -294,6 +297,30 @@ public:
     return make(OpKind::OneHot, {labels},
                 {{"classes", classes}, {"dtype", std::string(dtypeName(t))}});
   }
+};
+
+/// Handed to buildGradient.
+class GradBuilder : public NodeMaker {
+public:
+  /// dL/dn, with n's shape.
+  virtual Node *outGrad(const Node &n) = 0;
+  /// Adds `grad` to dL/d(x). `grad` may have the broadcast shape of the
+  /// consumer; it is summed back to x's shape here, once for every op.
+  virtual void accumulate(const Node &x, Node *grad) = 0;
+};
+
+/// Handed to trainForm, which builds an op's value in the train step.
+class TrainFormBuilder : public NodeMaker {
+public:
+  /// The train step's random key: a rank-0 f64 input "step_key" holding an
+  /// integer below 2^32, which the runtime derives from the seed, the epoch
+  /// and the step (so a resumed run draws the same masks).
+  virtual Node *stepKey() = 0;
+  /// A number no other call in this train step gets (a dropout's salt).
+  virtual int64_t nextSalt() = 0;
+  /// Makes `value` the value of non-trainable state `leaf` (a Param of role
+  /// "buffer") after the step.
+  virtual void updateBuffer(Node *leaf, Node *value) = 0;
 };
 
 } // namespace lamina

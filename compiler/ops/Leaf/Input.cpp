@@ -1,8 +1,9 @@
 //===- Input.cpp - data fed at run time -----------------------------------===//
 //
-// attrs: role = "input" | "label" | "hyper". Rank-0 inputs (role "hyper",
-// e.g. the learning rate) are scalar pipeline parameters; the rest are
-// buffers whose leading dim may be the batch.
+// attrs: role = "input" | "label" | "hyper" | "key". Rank-0 inputs (role
+// "hyper", e.g. the learning rate, and the train step's random key) are
+// scalar pipeline parameters; the rest are buffers whose leading dim may be
+// the batch.
 //
 //===----------------------------------------------------------------------===//
 #include "lamina/Lower.h"
@@ -25,7 +26,8 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
 // Inputs are leaves: the reverse walk stops here.
 static constexpr AttrSpec kAttrs[] = {
     {"role", AttrType::String, "input",
-     "input (data), label (a training target) or hyper (a run-time scalar)"},
+     "input (data), label (a training target), hyper (a run-time scalar) "
+     "or key (the train step's random key)"},
 };
 
 extern const OpInfo InputInfo = [] {

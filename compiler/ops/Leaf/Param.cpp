@@ -1,7 +1,8 @@
-//===- Param.cpp - a trainable parameter or optimizer state ---------------===//
+//===- Param.cpp - a parameter, optimizer state or a buffer ---------------===//
 //
-// attrs: role = "param" | "state"; init = kind (see runtime/README.md),
-// init_arg, fan_in, fan_out. Explicit initial values live in data().
+// attrs: role = "param" | "state" | "buffer"; init = kind (see
+// runtime/README.md), init_arg, fan_in, fan_out. Explicit initial values live
+// in data().
 //
 //===----------------------------------------------------------------------===//
 #include "lamina/Lower.h"
@@ -18,7 +19,8 @@ static Halide::Func lower(const Node &n, LowerContext &ctx) {
 // Parameters are leaves: autodiff collects their gradients, nothing flows on.
 static constexpr AttrSpec kAttrs[] = {
     {"role", AttrType::String, "param",
-     "param (trainable) or state (optimizer state)"},
+     "param (trainable), state (optimizer state) or buffer (non-trainable "
+     "state such as running statistics)"},
     {"init", AttrType::String, "",
      "how the runtime fills it: uniform_fan_in, normal, xavier, he, zeros, "
      "constant or data"},

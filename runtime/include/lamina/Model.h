@@ -125,7 +125,7 @@ struct ModelDesc {
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> labels;
   /// The three kinds of state (abi::StateKind): parameters, optimizer
-  /// state and non-trainable state.
+  /// state and non-trainable state (buffers: running statistics).
   std::vector<TensorSpec> params;
   std::vector<TensorSpec> state;
   std::vector<TensorSpec> nonTrainable;
@@ -134,6 +134,9 @@ struct ModelDesc {
   bool hasLoss = false;
   /// The element type of the 0-d loss (when hasLoss).
   DType lossDType = DType::F32;
+  /// The train and gradient pipelines take abi::kStepKeyArgument (the
+  /// model has dropout).
+  bool stepKey = false;
   /// The argument list of each pipeline the executable contains, by
   /// pipeline name ("lamina_train"), in call order.
   std::map<std::string, std::vector<ArgumentSpec>> pipelines;

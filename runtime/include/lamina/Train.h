@@ -56,6 +56,8 @@ public:
   const std::vector<Tensor> &params() const { return params_; }
   /// Optimizer state, in descriptor order.
   const std::vector<Tensor> &state() const { return state_; }
+  /// Non-trainable state (running statistics), in descriptor order.
+  const std::vector<Tensor> &buffers() const { return buffers_; }
   /// Completed epochs (0 after initialize, the checkpoint's after load).
   int64_t epoch() const { return epoch_; }
   /// Completed training steps.
@@ -149,6 +151,8 @@ private:
       predictBinding_;
   std::vector<Tensor> params_, nextParams_;
   std::vector<Tensor> state_, nextState_;
+  /// Non-trainable state (running statistics), in descriptor order.
+  std::vector<Tensor> buffers_, nextBuffers_;
   int64_t epoch_ = 0;
   int64_t step_ = 0;
   uint64_t seed_ = 0;

@@ -4,7 +4,7 @@ import json
 import sys
 
 d = json.load(sys.stdin)
-for key in ("abi_version", "model", "has_loss", "loss_dtype"):
+for key in ("abi_version", "model", "has_loss", "loss_dtype", "step_key"):
     if key in d:
         print(f"{key} {json.dumps(d[key])}")
 for key in ("inputs", "labels", "params", "state", "non_trainable", "outputs",

@@ -25,6 +25,9 @@ Numbers are compared here, with tolerances, never by FileCheck.
       and its tensors in header order: "NAME DTYPE [SHAPE]".
   check.py st-same A B [--atol X]
       Two checkpoints hold the same tensors with the same values.
+  check.py st-moved A B NAME... [--min X]
+      Each tensor NAME differs between checkpoints A and B by more than X
+      (default 1e-3) somewhere.
   check.py st-values FILE NAME=V[,V...]... [--atol X]
       Tensors have the given values (row-major).
   check.py mlp-forward CKPT X.npy PROBS.npy --layers NAME...
@@ -201,6 +204,19 @@ def cmd_st_same(a):
     print(f"{len(ta)} tensors agree within {a.atol}")
 
 
+def cmd_st_moved(a):
+    _, ta = read_safetensors(a.a)
+    _, tb = read_safetensors(a.b)
+    for name in a.names:
+        if name not in ta or name not in tb:
+            fail(f"{name} is not in both {a.a} and {a.b}")
+        d = float(np.max(np.abs(ta[name][1].astype(np.float64) -
+                                tb[name][1].astype(np.float64))))
+        if not d > a.min:
+            fail(f"{name} moved by at most {d}, not more than {a.min}")
+        print(f"{name} moved")
+
+
 def cmd_st_values(a):
     _, t = read_safetensors(a.file)
     for spec in a.values:
@@ -340,6 +356,11 @@ def main():
     p.add_argument("a")
     p.add_argument("b")
     p.add_argument("--atol", type=float, default=1e-6)
+    p = sub.add_parser("st-moved")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("names", nargs="+")
+    p.add_argument("--min", type=float, default=1e-3)
     p = sub.add_parser("st-values")
     p.add_argument("file")
     p.add_argument("values", nargs="+")
@@ -370,7 +391,8 @@ def main():
     {"metric": cmd_metric, "same-metrics": cmd_same_metrics, "npy": cmd_npy,
      "printed": cmd_printed, "rounded": cmd_rounded, "st-list": cmd_st_list,
      "no-more-allocs": cmd_no_more_allocs,
-     "st-same": cmd_st_same, "st-values": cmd_st_values,
+     "st-same": cmd_st_same, "st-moved": cmd_st_moved,
+     "st-values": cmd_st_values,
      "mlp-forward": cmd_mlp_forward, "mlp-steps": cmd_mlp_steps,
      "linreg-batches": cmd_linreg_batches}[a.cmd](a)
 

@@ -174,7 +174,7 @@ std::string argumentsJson(const halide_filter_metadata_t &md) {
 
 const char *fakeModelJson(bool withTrain) {
   static const char *kWithout = R"({
-    "abi_version": 6,
+    "abi_version": 7,
     "model": "Lin", "file": "lin.lam",
     "inputs":  [{"name": "x", "arg": "in_x", "dtype": "f32", "shape": [-1, 2]}],
     "labels":  [{"name": "y", "arg": "lbl_y", "dtype": "f32", "shape": [-1, 1]}],

@@ -153,10 +153,27 @@ TEST(ModelDesc, Errors) {
                 .find("unknown argument kind 'inout'"),
             std::string::npos);
   EXPECT_NE(error(R"({"model": "M", "inputs": [], "outputs": [],
-              "pipelines": {}, "non_trainable": [{"name": "bn.mean",
-              "dtype": "f32", "shape": [4]}]})")
-                .find("no non-trainable state"),
+              "pipelines": {}, "step_key": 1})")
+                .find("step_key: expected true or false"),
             std::string::npos);
+}
+
+// Buffers (running statistics) with their initial values, and the train
+// step's random key.
+TEST(ModelDesc, ParsesNonTrainableStateAndTheStepKey) {
+  ModelDesc m = ModelDesc::parse(versioned(R"({"model": "M", "inputs": [],
+      "outputs": [], "pipelines": {}, "step_key": true, "non_trainable": [
+      {"name": "bn.running_var", "dtype": "f32", "shape": [4],
+       "init": {"kind": "constant", "arg": 1.0}}]})"));
+  EXPECT_TRUE(m.stepKey);
+  ASSERT_EQ(m.nonTrainable.size(), 1u);
+  EXPECT_EQ(m.nonTrainable[0].arg, "n_bn_running_var");
+  EXPECT_EQ(m.nonTrainable[0].shape, (Shape{4}));
+  EXPECT_EQ(m.nonTrainable[0].init.kind, InitKind::Constant);
+  EXPECT_EQ(m.nonTrainable[0].init.arg, 1.0);
+  EXPECT_FALSE(ModelDesc::parse(versioned(R"({"model": "M", "inputs": [],
+      "outputs": [], "pipelines": {}})"))
+                   .stepKey);
 }
 
 TEST(ModelDesc, ChecksTheVersionFirst) {

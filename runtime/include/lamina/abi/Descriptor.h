@@ -60,6 +60,8 @@ constexpr const char *kOutputs = "outputs";
 constexpr const char *kMetrics = "metrics";
 constexpr const char *kHasLoss = "has_loss";
 constexpr const char *kLossDType = "loss_dtype";
+/// true when the train and gradient pipelines take kStepKeyArgument.
+constexpr const char *kStepKey = "step_key";
 constexpr const char *kTrain = "train";
 /// An object: pipeline name -> its argument list, in call order.
 constexpr const char *kPipelines = "pipelines";

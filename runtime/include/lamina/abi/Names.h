@@ -103,6 +103,10 @@ constexpr const char *kBatchArgument = "batch";
 constexpr const char *kLossArgument = "loss";
 /// The float64 learning-rate scalar of the train and update pipelines.
 constexpr const char *kLearningRateArgument = "lr";
+/// The float64 scalar of the train and gradient pipelines of a model with
+/// dropout: a random key below 2^32, new for every step (the descriptor's
+/// "step_key" says whether the pipelines take it).
+constexpr const char *kStepKeyArgument = "step_key";
 
 } // namespace lamina::abi
 
