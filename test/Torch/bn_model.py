@@ -16,8 +16,6 @@ Then `predict` of the trained checkpoint agrees with PyTorch in eval mode
 """
 import argparse
 import os
-import re
-import subprocess
 import sys
 
 import numpy as np
@@ -25,7 +23,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lamina_io import max_error, read_safetensors, write_safetensors  # noqa
+from lamina_io import (max_error, read_safetensors, run_checked,  # noqa
+                       train_resumed, write_safetensors)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOL = 1e-4
@@ -45,11 +44,7 @@ def forward(p, x, training):
 
 
 def run(cmd):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    if p.returncode != 0:
-        sys.exit("bn_model: %s failed:\n%s" % (" ".join(cmd),
-                                              p.stdout.decode()))
-    return p.stdout.decode()
+    return run_checked(cmd, "bn_model")
 
 
 def main():
@@ -110,17 +105,8 @@ def main():
     ck = os.path.join(a.work, "ck.st")
     write_safetensors(ck, tensors, {"model": meta["model"], "epoch": 0,
                                     "step": 0, "seed": meta["seed"]})
-    lamina_losses = []
-    for s in range(a.steps):
-        bx = os.path.join(a.work, "b%d_x.npy" % s)
-        by = os.path.join(a.work, "b%d_y.npy" % s)
-        np.save(bx, xs[s * BATCH:(s + 1) * BATCH])
-        np.save(by, ys[s * BATCH:(s + 1) * BATCH])
-        out = run([exe, "train", bx, by, "--resume", ck, "--epochs",
-                   str(s + 1), "--batch", str(BATCH), "--val-split", "0"])
-        m = re.search(r"loss ([0-9.e+-]+)", out.split("\n")[-2]
-                      if out.strip() else "")
-        lamina_losses.append(float(m.group(1)) if m else float("nan"))
+    lamina_losses = train_resumed(exe, ck, [xs, ys], a.work, BATCH,
+                                  "bn_model")
     got, _ = read_safetensors(ck)
 
     tp = {k: v.clone().requires_grad_(True) for k, v in start.items()}

@@ -2,8 +2,10 @@
 numpy only (no extra package), and running lamina-run."""
 import json
 import os
+import re
 import struct
 import subprocess
+import sys
 
 import numpy as np
 
@@ -91,3 +93,33 @@ def max_error(got, ref):
         return 0.0
     scale = max(1.0, float(np.max(np.abs(ref[fin]))))
     return float(np.max(np.abs(got[fin] - ref[fin]))) / scale
+
+
+def run_checked(cmd, who):
+    """Runs `cmd`; exits naming `who` with its output if it fails."""
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode != 0:
+        sys.exit("%s: %s failed:\n%s" % (who, " ".join(cmd),
+                                          p.stdout.decode()))
+    return p.stdout.decode()
+
+
+def train_resumed(exe, ck, inputs, work, batch, who):
+    """One `train --resume ck` run per batch of `inputs` (ndarrays of the
+    model's inputs and labels, in order), each one epoch of that batch
+    alone: the executable's own training loop, step by step. Returns the
+    loss each run printed (4 decimals)."""
+    steps = len(inputs[0]) // batch
+    losses = []
+    for s in range(steps):
+        paths = []
+        for i, arr in enumerate(inputs):
+            paths.append(os.path.join(work, "b%d_%d.npy" % (s, i)))
+            np.save(paths[-1], arr[s * batch:(s + 1) * batch])
+        out = run_checked([exe, "train"] + paths + [
+            "--resume", ck, "--epochs", str(s + 1), "--batch", str(batch),
+            "--val-split", "0"], who)
+        m = re.search(r"loss ([0-9.e+-]+)", out.split("\n")[-2]
+                      if out.strip() else "")
+        losses.append(float(m.group(1)) if m else float("nan"))
+    return losses

@@ -14,8 +14,6 @@ max(1, max |ref|), and so does each step's loss. Exits 1 otherwise.
 """
 import argparse
 import os
-import re
-import subprocess
 import sys
 
 import numpy as np
@@ -23,7 +21,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lamina_io import max_error, read_safetensors, write_safetensors  # noqa
+from lamina_io import (max_error, read_safetensors, run_checked,  # noqa
+                       train_resumed, write_safetensors)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOL = 1e-4
@@ -39,11 +38,7 @@ def forward(p, tok):
 
 
 def run(cmd):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    if p.returncode != 0:
-        sys.exit("token_model: %s failed:\n%s" % (" ".join(cmd),
-                                                 p.stdout.decode()))
-    return p.stdout.decode()
+    return run_checked(cmd, "token_model")
 
 
 def main():
@@ -86,17 +81,8 @@ def main():
     ck = os.path.join(a.work, "ck.st")
     write_safetensors(ck, tensors, {"model": meta["model"], "epoch": 0,
                                     "step": 0, "seed": meta["seed"]})
-    lamina_losses = []
-    for s in range(a.steps):
-        bx = os.path.join(a.work, "b%d_x.npy" % s)
-        by = os.path.join(a.work, "b%d_y.npy" % s)
-        np.save(bx, toks[s * BATCH:(s + 1) * BATCH])
-        np.save(by, ys[s * BATCH:(s + 1) * BATCH])
-        out = run([exe, "train", bx, by, "--resume", ck, "--epochs",
-                   str(s + 1), "--batch", str(BATCH), "--val-split", "0"])
-        m = re.search(r"loss ([0-9.e+-]+)", out.split("\n")[-2]
-                      if out.strip() else "")
-        lamina_losses.append(float(m.group(1)) if m else float("nan"))
+    lamina_losses = train_resumed(exe, ck, [toks, ys], a.work, BATCH,
+                                  "token_model")
     got, _ = read_safetensors(ck)
 
     tp = {k: v.clone().requires_grad_(True) for k, v in start.items()}
