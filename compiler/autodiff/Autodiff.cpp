@@ -13,6 +13,7 @@
 #include "lamina/abi/Names.h"
 
 #include <cassert>
+#include <cmath>
 #include <map>
 
 namespace lamina {
@@ -174,9 +175,9 @@ public:
   Node *make(OpKind k, std::vector<Node *> inputs, Attrs attrs) override {
     Expected<Node *> n = b_.tryBuild(k, std::move(inputs), std::move(attrs));
     if (!n) {
-      std::string msg = std::string("train form built an ill-typed '") +
+      std::string msg = std::string("the train step built an ill-typed '") +
                         opName(k) + "': " + n.errorMessage();
-      assert(false && "ill-typed node in a train form");
+      assert(false && "ill-typed node in the train step");
       throw std::logic_error(msg);
     }
     return *n;
@@ -205,6 +206,123 @@ private:
   int64_t salts_ = 0;
 };
 
+/// The optimizer's update of each parameter, as torch.optim computes it
+/// (cfg.optimizer), with its state as "state" Params updated alongside.
+class UpdateBuilder {
+public:
+  UpdateBuilder(Graph &g, const TrainConfig &cfg, NodeMaker &b, Node *lr)
+      : g_(g), cfg_(cfg), b_(b), lr_(lr) {
+    // The step count comes before every update that reads it: the kernel
+    // planner groups updates by layer in graph order, and the layers'
+    // kernels read this one.
+    if (cfg.optimizer == "adam" || cfg.optimizer == "adamw")
+      stepCount(lr->dtype());
+  }
+
+  /// Adds the update of parameter p with gradient grad.
+  void update(Node *p, Node *grad) {
+    const TrainConfig &c = cfg_;
+    DType dt = p->dtype();
+    bool adamw = c.optimizer == "adamw";
+    // Weight decay adds wd p to the gradient, except adamw's, which
+    // shrinks p itself by lr wd before the step.
+    Node *g = grad, *from = p;
+    if (c.weightDecay != 0.0 && !adamw)
+      g = b_.add(g, b_.mul(b_.scalar(c.weightDecay, dt), p));
+    if (c.weightDecay != 0.0 && adamw)
+      from = b_.mul(p, b_.sub(1.0, b_.mul(lr_, c.weightDecay)));
+    Node *step = c.optimizer == "sgd"       ? sgd(p, g)
+                 : c.optimizer == "rmsprop" ? rmsprop(p, g)
+                                            : adam(p, g);
+    g_.addUpdate(p->name(), b_.sub(from, b_.mul(lr_, step)));
+  }
+
+private:
+  /// A zero-initialized state tensor of p's type: NAME.suffix.
+  Node *state(const Node &p, const char *suffix) {
+    Node *v = g_.create(
+        OpKind::Param, {}, p.type(),
+        {{"role", std::string("state")}, {"init", std::string("zeros")}});
+    v->setName(p.name() + suffix);
+    return v;
+  }
+
+  /// a v + b x, the running averages' update.
+  Node *blend(Node *v, double a, Node *x, double b) {
+    return b_.add(b_.mul(v, a), b_.mul(x, b));
+  }
+
+  /// torch.optim.SGD: v = mu v + g; the step is v, or g + mu v (Nesterov).
+  Node *sgd(Node *p, Node *g) {
+    if (cfg_.momentum == 0.0)
+      return g;
+    Node *v = state(*p, ".velocity");
+    Node *mu = b_.scalar(cfg_.momentum, p->dtype());
+    Node *next = b_.add(b_.mul(mu, v), g);
+    g_.addUpdate(v->name(), next);
+    return cfg_.nesterov ? b_.add(g, b_.mul(mu, next)) : next;
+  }
+
+  /// torch.optim.RMSprop: s = alpha s + (1 - alpha) g^2; the step is
+  /// g / (sqrt s + eps), or with momentum v = mu v + that.
+  Node *rmsprop(Node *p, Node *g) {
+    Node *s = state(*p, ".square_avg");
+    Node *next = blend(s, cfg_.alpha, b_.mul(g, g), 1.0 - cfg_.alpha);
+    g_.addUpdate(s->name(), next);
+    Node *root = b_.make(OpKind::Sqrt, {next});
+    Node *step = b_.div(g, b_.add(root, cfg_.eps));
+    if (cfg_.momentum == 0.0)
+      return step;
+    Node *v = state(*p, ".velocity");
+    Node *nextV = b_.add(b_.mul(v, cfg_.momentum), step);
+    g_.addUpdate(v->name(), nextV);
+    return nextV;
+  }
+
+  /// torch.optim.Adam: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, and
+  /// at step t the step m / (1 - b1^t) / (sqrt v / sqrt(1 - b2^t) + eps).
+  Node *adam(Node *p, Node *g) {
+    Node *m = state(*p, ".exp_avg"), *v = state(*p, ".exp_avg_sq");
+    Node *nextM = blend(m, cfg_.beta1, g, 1.0 - cfg_.beta1);
+    Node *nextV = blend(v, cfg_.beta2, b_.mul(g, g), 1.0 - cfg_.beta2);
+    g_.addUpdate(m->name(), nextM);
+    g_.addUpdate(v->name(), nextV);
+    Node *t = stepCount(p->dtype());
+    // 1 - b^t as 1 - e^(t ln b).
+    auto correction = [&](double beta) {
+      return b_.sub(1.0, b_.exp(b_.mul(t, std::log(beta))));
+    };
+    Node *bc1 = correction(cfg_.beta1);
+    Node *bc2 = correction(cfg_.beta2);
+    Node *rootV = b_.make(OpKind::Sqrt, {nextV});
+    Node *rootBc2 = b_.make(OpKind::Sqrt, {bc2});
+    Node *denom = b_.add(b_.div(rootV, rootBc2), cfg_.eps);
+    return b_.div(b_.div(nextM, bc1), denom);
+  }
+
+  /// The step count after this step, t [1]: the state "optimizer.step",
+  /// one for the model, counted up once per step.
+  Node *stepCount(DType dt) {
+    if (!t_) {
+      Node *count = g_.create(
+          OpKind::Param, {}, TensorType{dt, {1}},
+          {{"role", std::string("state")}, {"init", std::string("zeros")}});
+      count->setName(kStepCountName);
+      t_ = b_.add(count, 1.0);
+      g_.addUpdate(count->name(), t_);
+    }
+    return t_;
+  }
+
+  static constexpr const char *kStepCountName = "optimizer.step";
+
+  Graph &g_;
+  const TrainConfig &cfg_;
+  NodeMaker &b_;
+  Node *lr_;
+  Node *t_ = nullptr;
+};
+
 } // namespace
 
 bool buildTrainStep(const Graph &forward, const TrainConfig &cfg, Graph &train,
@@ -226,34 +344,14 @@ bool buildTrainStep(const Graph &forward, const TrainConfig &cfg, Graph &train,
   if (grads.size() != params.size())
     return false;
 
-  GraphBuilder b(train, nullptr);
   DType dt = train.loss()->dtype();
   Node *lr = train.create(OpKind::Input, {}, TensorType{dt, {}},
                           {{"role", std::string("hyper")}});
   lr->setName("lr");
-  auto build = [&](OpKind k, std::vector<Node *> ins) {
-    Expected<Node *> r = b.tryBuild(k, std::move(ins));
-    assert(r && "ill-typed optimizer update");
-    return *r;
-  };
-  // torch.optim.SGD: g' = g + wd p; v = mu v + g'; p = p - lr v.
+  UpdateBuilder updates(train, cfg, forms, lr);
   for (size_t i = 0; i < params.size(); ++i) {
-    Node *p = params[i], *g = grads[i];
-    train.addGradient(p->name(), g);
-    if (cfg.weightDecay != 0.0)
-      g = build(OpKind::Add,
-                {g, build(OpKind::Mul, {b.scalar(cfg.weightDecay, dt), p})});
-    if (cfg.momentum != 0.0) {
-      Node *v = train.create(
-          OpKind::Param, {}, p->type(),
-          {{"role", std::string("state")}, {"init", std::string("zeros")}});
-      v->setName(p->name() + ".velocity");
-      g = build(OpKind::Add,
-                {build(OpKind::Mul, {b.scalar(cfg.momentum, dt), v}), g});
-      train.addUpdate(v->name(), g);
-    }
-    train.addUpdate(p->name(),
-                    build(OpKind::Sub, {p, build(OpKind::Mul, {lr, g})}));
+    train.addGradient(params[i]->name(), grads[i]);
+    updates.update(params[i], grads[i]);
   }
   train.removeDeadNodes();
   return true;

@@ -324,6 +324,7 @@ std::string modelDescriptor(const Module &m, const std::string &sourceFile,
     const TrainConfig &c = *m.defaults;
     d[key::kTrain] = {{key::kBatch, c.batch},
                       {key::kEpochs, c.epochs},
+                      {key::kOptimizer, c.optimizer},
                       {key::kLr, c.lr},
                       {key::kMomentum, c.momentum},
                       {key::kWeightDecay, c.weightDecay},

@@ -1,11 +1,11 @@
-//===- TrainConfig.cpp - train MODEL { ... } -> TrainConfig
-//----------------===//
+//===- TrainConfig.cpp - train MODEL { ... } -> TrainConfig --------------===//
 //
 //   train Mlp {
 //     batch = 64; epochs = 5; seed = 7; validation = 0.1;
 //     optimizer = sgd(lr = 0.05, momentum = 0.9, weight_decay = 0);
-//     init = uniform_fan_in;  // normal(std) | xavier | he | zeros |
-//     constant(v)
+//                 // adam(...) | adamw(...) | rmsprop(...)
+//     init = uniform_fan_in;  // normal(std) | xavier | he | zeros
+//                             // | constant(v)
 //   }
 //
 //===----------------------------------------------------------------------===//
@@ -133,31 +133,81 @@ private:
     return true;
   }
 
-  /// optimizer = sgd | sgd(lr, momentum = 0, weight_decay = 0)
+  /// optimizer = sgd(lr = 0.01, momentum = 0, weight_decay = 0,
+  ///                  nesterov = false)
+  ///           | adam(lr = 0.001, beta1 = 0.9, beta2 = 0.999, eps = 1e-8,
+  ///                  weight_decay = 0)
+  ///           | adamw(... as adam, weight_decay = 0.01)
+  ///           | rmsprop(lr = 0.01, alpha = 0.99, eps = 1e-8, momentum = 0,
+  ///                     weight_decay = 0)
+  /// with torch.optim's defaults; a bare name takes them all.
   void readOptimizer(const ast::Expr &v, TrainConfig &c) {
+    static const std::vector<std::string> kinds = {"sgd", "adam", "adamw",
+                                                   "rmsprop"};
     std::string name;
     const ast::CallExpr *call;
     if (!nameAndCall(v, "an optimizer such as sgd(lr = 0.01)", name, call))
       return;
-    if (name != "sgd") {
-      diag_.error(v.loc(), "unknown optimizer '" + name +
-                               "'; the only optimizer is 'sgd'");
+    if (std::find(kinds.begin(), kinds.end(), name) == kinds.end()) {
+      diag_.error(v.loc(), "unknown optimizer '" + name + "'" +
+                               didYouMean(name, kinds) +
+                               " (expected sgd, adam, adamw or rmsprop)");
       return;
     }
+    c.optimizer = name;
+    bool adam = name == "adam" || name == "adamw";
+    c.lr = adam ? 0.001 : 0.01;
+    c.weightDecay = name == "adamw" ? 0.01 : 0.0;
     if (!call)
       return;
-    std::optional<BoundArgs> args =
-        bindArgs(*call, {"lr", "momentum", "weight_decay"}, diag_);
+    std::vector<std::string> names =
+        name == "sgd" ? std::vector<std::string>{"lr", "momentum",
+                                                 "weight_decay", "nesterov"}
+        : adam        ? std::vector<std::string>{"lr", "beta1", "beta2", "eps",
+                                                 "weight_decay"}
+               : std::vector<std::string>{"lr", "alpha", "eps", "momentum",
+                                          "weight_decay"};
+    std::optional<BoundArgs> args = bindArgs(*call, names, diag_);
     if (!args)
       return;
-    readNumberArg(
-        args->bound[0], "lr", "positive", [](double x) { return x > 0; }, c.lr);
-    readNumberArg(
-        args->bound[1], "momentum", "in [0, 1)",
-        [](double x) { return x >= 0 && x < 1; }, c.momentum);
-    readNumberArg(
-        args->bound[2], "weight_decay", "non-negative",
-        [](double x) { return x >= 0; }, c.weightDecay);
+    auto positive = [](double x) { return x > 0; };
+    auto unit = [](double x) { return x >= 0 && x < 1; };
+    auto nonNegative = [](double x) { return x >= 0; };
+    for (size_t i = 0; i < names.size(); ++i) {
+      const ast::Arg *a = args->bound[i];
+      const std::string &n = names[i];
+      if (n == "lr")
+        readNumberArg(a, n, "positive", positive, c.lr);
+      else if (n == "momentum")
+        readNumberArg(a, n, "in [0, 1)", unit, c.momentum);
+      else if (n == "weight_decay")
+        readNumberArg(a, n, "non-negative", nonNegative, c.weightDecay);
+      else if (n == "beta1")
+        readNumberArg(a, n, "in [0, 1)", unit, c.beta1);
+      else if (n == "beta2")
+        readNumberArg(a, n, "in [0, 1)", unit, c.beta2);
+      else if (n == "alpha")
+        readNumberArg(a, n, "in [0, 1)", unit, c.alpha);
+      else if (n == "eps")
+        readNumberArg(a, n, "positive", positive, c.eps);
+      else if (n == "nesterov" && a)
+        readNesterov(*a, c);
+    }
+  }
+
+  /// nesterov = true | false; Nesterov momentum needs a momentum.
+  void readNesterov(const ast::Arg &a, TrainConfig &c) {
+    const auto *n = a.value->as<ast::NameRef>();
+    if (!n || (n->name != "true" && n->name != "false")) {
+      diag_.error(a.value->loc(), "'nesterov' must be true or false, got " +
+                                      describeExpr(*a.value));
+      return;
+    }
+    c.nesterov = n->name == "true";
+    if (c.nesterov && c.momentum == 0.0)
+      diag_.error(a.value->loc(), "nesterov = true needs a momentum above 0, "
+                                  "as in sgd(lr = 0.01, momentum = 0.9, "
+                                  "nesterov = true)");
   }
 
   /// init = uniform_fan_in | normal(std = 0.01) | xavier | he | zeros

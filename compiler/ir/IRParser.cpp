@@ -267,6 +267,31 @@ bool Parser::parseTrainField(TrainConfig &c, const Token &key) {
     return parseNumber(c.momentum);
   if (k == "weight_decay")
     return parseNumber(c.weightDecay);
+  if (k == "optimizer") {
+    Token at = tok_;
+    if (!parseString(c.optimizer, "a quoted optimizer name"))
+      return false;
+    for (const char *known : {"sgd", "adam", "adamw", "rmsprop"})
+      if (c.optimizer == known)
+        return true;
+    return error(at, "unknown optimizer \"" + c.optimizer +
+                         "\" (expected sgd, adam, adamw or rmsprop)");
+  }
+  if (k == "nesterov") {
+    if (!isKeyword("true") && !isKeyword("false"))
+      return fail("true or false");
+    c.nesterov = isKeyword("true");
+    consume();
+    return true;
+  }
+  if (k == "beta1")
+    return parseNumber(c.beta1);
+  if (k == "beta2")
+    return parseNumber(c.beta2);
+  if (k == "eps")
+    return parseNumber(c.eps);
+  if (k == "alpha")
+    return parseNumber(c.alpha);
   if (k == "init")
     return parseString(c.init, "a quoted init kind");
   if (k == "init_arg")

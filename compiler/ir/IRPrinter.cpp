@@ -266,7 +266,22 @@ void printGraph(const Graph &g, std::ostream &os, PrintOptions opts,
     os << "  train {batch = " << t->batch << ", epochs = " << t->epochs
        << ", lr = " << formatDouble(t->lr)
        << ", momentum = " << formatDouble(t->momentum)
-       << ", weight_decay = " << formatDouble(t->weightDecay) << ", init = ";
+       << ", weight_decay = " << formatDouble(t->weightDecay);
+    // The other optimizers' fields only where they apply.
+    if (t->optimizer != "sgd") {
+      os << ", optimizer = ";
+      printString(os, t->optimizer);
+    }
+    if (t->nesterov)
+      os << ", nesterov = true";
+    if (t->optimizer == "adam" || t->optimizer == "adamw")
+      os << ", beta1 = " << formatDouble(t->beta1)
+         << ", beta2 = " << formatDouble(t->beta2);
+    if (t->optimizer == "rmsprop")
+      os << ", alpha = " << formatDouble(t->alpha);
+    if (t->optimizer != "sgd")
+      os << ", eps = " << formatDouble(t->eps);
+    os << ", init = ";
     printString(os, t->init);
     os << ", init_arg = " << formatDouble(t->initArg)
        << ", validation = " << formatDouble(t->validationSplit)

@@ -179,7 +179,10 @@ void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
   if (validation.size)
     out << ", " << validation.size << " validation records";
   out << ", batch " << to.batch << ", lr " << trimNumber(to.lr) << ", seed "
-      << s.seed() << "\n";
+      << s.seed();
+  if (m.train)
+    out << ", " << m.train->optimizer;
+  out << "\n";
   if (s.epoch() >= to.epochs && !opt.resume.empty()) {
     out << "already trained for " << s.epoch() << " epochs; nothing to do "
         << "(raise --epochs to train more)\n";

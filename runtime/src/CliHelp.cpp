@@ -94,7 +94,8 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
     if (t.lr)
       out << " lr " << trimNumber(*t.lr) << ",";
     out << " seed " << t.seed.value_or(0) << ", validation split "
-        << trimNumber(t.validationSplit) << "\n";
+        << trimNumber(t.validationSplit) << ", optimizer " << t.optimizer
+        << "\n";
   } else if (m.hasLoss) {
     out << "  no train block: train needs --epochs, --lr and --batch\n";
   }

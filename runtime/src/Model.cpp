@@ -256,6 +256,8 @@ static TrainDefaults parseTrain(const json &j) {
   }
   if (auto it = j.find(key::kLr); it != j.end() && !it->is_null())
     t.lr = getNumber(*it, "train.lr");
+  if (auto it = j.find(key::kOptimizer); it != j.end() && !it->is_null())
+    t.optimizer = getString(j, key::kOptimizer, "train");
   if (auto it = j.find(key::kSeed); it != j.end() && !it->is_null()) {
     if (!it->is_number_integer())
       fail("train.seed", "expected an integer");

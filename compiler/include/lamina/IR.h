@@ -150,9 +150,20 @@ bool isBuffer(const Node &n);
 struct TrainConfig {
   int64_t batch = 32;
   int64_t epochs = 1;
+  /// "sgd", "adam", "adamw" or "rmsprop": torch.optim's formulas.
+  std::string optimizer = "sgd";
   double lr = 0.01;
+  /// sgd and rmsprop.
   double momentum = 0.0;
   double weightDecay = 0.0;
+  /// sgd: Nesterov momentum.
+  bool nesterov = false;
+  /// adam and adamw: the decay rates of the moment estimates.
+  double beta1 = 0.9, beta2 = 0.999;
+  /// adam, adamw and rmsprop: added to the denominator.
+  double eps = 1e-8;
+  /// rmsprop: the decay rate of the squared-gradient average.
+  double alpha = 0.99;
   /// "uniform_fan_in", "normal", "xavier", "he", "zeros", "constant".
   std::string init = "uniform_fan_in";
   /// Argument of normal(std) or constant(v).

@@ -115,6 +115,8 @@ struct TrainDefaults {
   std::optional<int64_t> epochs;
   std::optional<double> lr;
   std::optional<uint64_t> seed;
+  /// The optimizer compiled into the train step ("sgd", "adam", ...).
+  std::string optimizer = "sgd";
   double validationSplit = 0.0;
 };
 

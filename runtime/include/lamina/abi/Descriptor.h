@@ -88,6 +88,7 @@ constexpr const char *kEpochs = "epochs";
 constexpr const char *kLr = "lr";
 constexpr const char *kMomentum = "momentum";
 constexpr const char *kWeightDecay = "weight_decay";
+constexpr const char *kOptimizer = "optimizer";
 constexpr const char *kSeed = "seed";
 constexpr const char *kValidationSplit = "validation_split";
 } // namespace key
