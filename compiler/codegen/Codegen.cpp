@@ -330,6 +330,12 @@ std::string modelDescriptor(const Module &m, const std::string &sourceFile,
                       {key::kWeightDecay, c.weightDecay},
                       {key::kSeed, c.seed},
                       {key::kValidationSplit, c.validationSplit}};
+    if (!c.schedule.empty())
+      d[key::kTrain][key::kSchedule] = {
+          {key::kKind, c.schedule}, {key::kEvery, c.every},
+          {key::kGamma, c.gamma},   {key::kEpochs, c.scheduleEpochs},
+          {key::kMinLr, c.minLr},   {key::kPatience, c.patience},
+          {key::kFactor, c.factor}, {key::kWarmup, c.warmup}};
   }
   return d.dump(2);
 }

@@ -52,16 +52,19 @@ public:
         readValidation(v, c);
       else if (s.key == "seed")
         readSeed(v, c);
+      else if (s.key == "schedule")
+        readSchedule(v, c);
       else if (s.key == "lr" || s.key == "momentum" || s.key == "weight_decay")
         diag_.error(s.loc, "unknown train setting '" + s.key +
                                "'; it is an argument of the optimizer: "
                                "optimizer = sgd(" +
                                s.key + " = ...)");
       else
-        diag_.error(s.loc,
-                    "unknown train setting '" + s.key + "'" +
-                        didYouMean(s.key, {"batch", "epochs", "optimizer",
-                                           "init", "validation", "seed"}));
+        diag_.error(
+            s.loc,
+            "unknown train setting '" + s.key + "'" +
+                didYouMean(s.key, {"batch", "epochs", "optimizer", "init",
+                                   "validation", "seed", "schedule"}));
     }
     if (diag_.numErrors() != before)
       return std::nullopt;
@@ -193,6 +196,82 @@ private:
       else if (n == "nesterov" && a)
         readNesterov(*a, c);
     }
+  }
+
+  /// schedule = step_decay(every, gamma = 0.1) | exponential(gamma)
+  ///          | cosine(epochs, min_lr = 0) | plateau(patience = 2,
+  ///            factor = 0.1), each with warmup = N (steps) too.
+  void readSchedule(const ast::Expr &v, TrainConfig &c) {
+    static const std::vector<std::string> kinds = {"step_decay", "exponential",
+                                                   "cosine", "plateau"};
+    std::string name;
+    const ast::CallExpr *call;
+    if (!nameAndCall(v, "a schedule such as cosine(epochs = 10)", name, call))
+      return;
+    if (std::find(kinds.begin(), kinds.end(), name) == kinds.end()) {
+      diag_.error(v.loc(), "unknown schedule '" + name + "'" +
+                               didYouMean(name, kinds) +
+                               " (expected step_decay, exponential, cosine "
+                               "or plateau)");
+      return;
+    }
+    std::vector<std::string> names =
+        name == "step_decay"    ? std::vector<std::string>{"every", "gamma"}
+        : name == "exponential" ? std::vector<std::string>{"gamma"}
+        : name == "cosine"      ? std::vector<std::string>{"epochs", "min_lr"}
+                           : std::vector<std::string>{"patience", "factor"};
+    names.push_back("warmup");
+    if (name == "plateau")
+      c.patience = 2;
+    std::optional<BoundArgs> args;
+    if (call)
+      args = bindArgs(*call, names, diag_);
+    if (call && !args)
+      return;
+    auto argAt = [&](size_t i) { return args ? args->bound[i] : nullptr; };
+    // Required: step_decay's every, exponential's gamma, cosine's epochs.
+    if ((name == "step_decay" || name == "exponential" || name == "cosine") &&
+        !argAt(0)) {
+      diag_.error(v.loc(),
+                  "'" + name + "' needs '" + names[0] + "', as in " +
+                      (name == "step_decay"    ? "step_decay(every = 10)"
+                       : name == "exponential" ? "exponential(gamma = 0.95)"
+                                               : "cosine(epochs = 20)"));
+      return;
+    }
+    c.schedule = name;
+    auto unitOpen = [](double x) { return x > 0 && x < 1; };
+    auto nonNegative = [](double x) { return x >= 0; };
+    for (size_t i = 0; i < names.size(); ++i) {
+      const ast::Arg *a = argAt(i);
+      const std::string &n = names[i];
+      if (!a)
+        continue;
+      if (n == "gamma" || n == "factor")
+        readNumberArg(a, n, "in (0, 1)", unitOpen,
+                      n == "gamma" ? c.gamma : c.factor);
+      else if (n == "min_lr")
+        readNumberArg(a, n, "non-negative", nonNegative, c.minLr);
+      else
+        readCount(*a, n, n == "patience" || n == "warmup" ? 0 : 1,
+                  n == "every"      ? c.every
+                  : n == "epochs"   ? c.scheduleEpochs
+                  : n == "patience" ? c.patience
+                                    : c.warmup);
+    }
+  }
+
+  /// An integer argument of at least `least`.
+  void readCount(const ast::Arg &a, const std::string &name, int64_t least,
+                 int64_t &out) {
+    std::optional<int64_t> i = intValue(*a.value);
+    if (!i || *i < least) {
+      diag_.error(a.value->loc(), "'" + name + "' must be an integer of " +
+                                      std::to_string(least) + " or more, got " +
+                                      describeExpr(*a.value));
+      return;
+    }
+    out = *i;
   }
 
   /// nesterov = true | false; Nesterov momentum needs a momentum.

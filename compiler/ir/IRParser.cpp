@@ -284,6 +284,31 @@ bool Parser::parseTrainField(TrainConfig &c, const Token &key) {
     consume();
     return true;
   }
+  if (k == "schedule") {
+    Token at = tok_;
+    if (!parseString(c.schedule, "a quoted schedule name"))
+      return false;
+    for (const char *known : {"step_decay", "exponential", "cosine", "plateau"})
+      if (c.schedule == known)
+        return true;
+    return error(at, "unknown schedule \"" + c.schedule +
+                         "\" (expected step_decay, exponential, cosine or "
+                         "plateau)");
+  }
+  if (k == "every")
+    return parseInt(c.every);
+  if (k == "gamma")
+    return parseNumber(c.gamma);
+  if (k == "schedule_epochs")
+    return parseInt(c.scheduleEpochs);
+  if (k == "min_lr")
+    return parseNumber(c.minLr);
+  if (k == "patience")
+    return parseInt(c.patience);
+  if (k == "factor")
+    return parseNumber(c.factor);
+  if (k == "warmup")
+    return parseInt(c.warmup);
   if (k == "beta1")
     return parseNumber(c.beta1);
   if (k == "beta2")

@@ -281,6 +281,21 @@ void printGraph(const Graph &g, std::ostream &os, PrintOptions opts,
       os << ", alpha = " << formatDouble(t->alpha);
     if (t->optimizer != "sgd")
       os << ", eps = " << formatDouble(t->eps);
+    if (!t->schedule.empty()) {
+      os << ", schedule = ";
+      printString(os, t->schedule);
+      if (t->schedule == "step_decay")
+        os << ", every = " << t->every;
+      if (t->schedule == "step_decay" || t->schedule == "exponential")
+        os << ", gamma = " << formatDouble(t->gamma);
+      if (t->schedule == "cosine")
+        os << ", schedule_epochs = " << t->scheduleEpochs
+           << ", min_lr = " << formatDouble(t->minLr);
+      if (t->schedule == "plateau")
+        os << ", patience = " << t->patience
+           << ", factor = " << formatDouble(t->factor);
+      os << ", warmup = " << t->warmup;
+    }
     os << ", init = ";
     printString(os, t->init);
     os << ", init_arg = " << formatDouble(t->initArg)

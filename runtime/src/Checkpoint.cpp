@@ -51,6 +51,8 @@ void saveCheckpoint(const std::string &path,
                             {"epoch", std::to_string(info.epoch)},
                             {"step", std::to_string(info.step)},
                             {"seed", std::to_string(info.seed)}};
+  for (const auto &[k, v] : info.extra)
+    header["__metadata__"][k] = v;
   uint64_t offset = 0;
   for (const NamedTensor &nt : tensors) {
     const Tensor &t = *nt.tensor;
@@ -155,6 +157,10 @@ Checkpoint::Checkpoint(const std::string &path) : path_(path) {
       info_.seed = seed;
       if (auto m = v.find("model"); m != v.end() && m->is_string())
         info_.model = m->get<std::string>();
+      for (auto m = v.begin(); m != v.end(); ++m)
+        if (m->is_string() && m.key() != "model" && m.key() != "epoch" &&
+            m.key() != "step" && m.key() != "seed")
+          info_.extra[m.key()] = m->get<std::string>();
       continue;
     }
     auto badTensor = [&](const std::string &what) {

@@ -258,6 +258,30 @@ static TrainDefaults parseTrain(const json &j) {
     t.lr = getNumber(*it, "train.lr");
   if (auto it = j.find(key::kOptimizer); it != j.end() && !it->is_null())
     t.optimizer = getString(j, key::kOptimizer, "train");
+  if (auto it = j.find(key::kSchedule); it != j.end() && !it->is_null()) {
+    const json &s = *it;
+    std::string where = "train.schedule";
+    if (!s.is_object())
+      fail(where, "expected an object");
+    ScheduleSpec &sc = t.schedule;
+    sc.kind = getString(s, key::kKind, where);
+    if (sc.kind != "step_decay" && sc.kind != "exponential" &&
+        sc.kind != "cosine" && sc.kind != "plateau")
+      fail(where + ".kind", "unknown schedule '" + sc.kind + "'");
+    auto integer = [&](const char *k, int64_t least) {
+      int64_t v = getInteger(member(s, k, where), where + "." + k);
+      if (v < least)
+        fail(where + "." + k, "must be at least " + std::to_string(least));
+      return v;
+    };
+    sc.every = integer(key::kEvery, sc.kind == "step_decay" ? 1 : 0);
+    sc.epochs = integer(key::kEpochs, sc.kind == "cosine" ? 1 : 0);
+    sc.patience = integer(key::kPatience, 0);
+    sc.warmup = integer(key::kWarmup, 0);
+    sc.gamma = getNumber(member(s, key::kGamma, where), where + ".gamma");
+    sc.minLr = getNumber(member(s, key::kMinLr, where), where + ".min_lr");
+    sc.factor = getNumber(member(s, key::kFactor, where), where + ".factor");
+  }
   if (auto it = j.find(key::kSeed); it != j.end() && !it->is_null()) {
     if (!it->is_number_integer())
       fail("train.seed", "expected an integer");

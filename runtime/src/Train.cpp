@@ -44,6 +44,54 @@ void Session::initialize(uint64_t seed) {
   epoch_ = 0;
   step_ = 0;
   seed_ = seed;
+  lrScale_ = 1.0;
+  plateauBad_ = -1;
+}
+
+static const ScheduleSpec *scheduleOf(const ModelDesc &m) {
+  return m.train && !m.train->schedule.kind.empty() ? &m.train->schedule
+                                                    : nullptr;
+}
+
+double Session::scheduledLr(double base, int64_t epoch, int64_t step,
+                            int64_t stepsPerEpoch) const {
+  const ScheduleSpec *s = scheduleOf(model_);
+  if (!s)
+    return base;
+  double lr = base;
+  if (s->kind == "step_decay")
+    lr = base * std::pow(s->gamma, static_cast<double>((epoch - 1) / s->every));
+  else if (s->kind == "exponential")
+    lr = base * std::pow(s->gamma, static_cast<double>(step));
+  else if (s->kind == "cosine") {
+    // torch's CosineAnnealingLR over epochs * steps-per-epoch steps.
+    double x = std::min(static_cast<double>(step) /
+                            static_cast<double>(s->epochs * stepsPerEpoch),
+                        1.0);
+    lr = s->minLr + (base - s->minLr) * (1.0 + std::cos(M_PI * x)) / 2.0;
+  } else
+    lr = base * lrScale_;
+  if (step < s->warmup)
+    lr *= static_cast<double>(step + 1) / static_cast<double>(s->warmup);
+  return lr;
+}
+
+// As torch's ReduceLROnPlateau (mode min, threshold 1e-4 relative): after
+// more than `patience` epochs without a loss below best (1 - 1e-4), the
+// rate is multiplied by `factor`.
+void Session::endEpochForSchedule(double valLoss) {
+  const ScheduleSpec *s = scheduleOf(model_);
+  if (!s || s->kind != "plateau")
+    return;
+  if (plateauBad_ < 0 || valLoss < plateauBest_ * (1.0 - 1e-4)) {
+    plateauBest_ = valLoss;
+    plateauBad_ = 0;
+    return;
+  }
+  if (++plateauBad_ > s->patience) {
+    lrScale_ *= s->factor;
+    plateauBad_ = 0;
+  }
 }
 
 CheckpointInfo Session::load(const std::string &path, bool withState) {
@@ -59,6 +107,15 @@ CheckpointInfo Session::load(const std::string &path, bool withState) {
     epoch_ = ck.info().epoch;
     step_ = ck.info().step;
     seed_ = ck.info().seed;
+    const auto &extra = ck.info().extra;
+    auto number = [&](const char *k, double dflt) {
+      auto it = extra.find(k);
+      return it == extra.end() ? dflt
+                               : std::strtod(it->second.c_str(), nullptr);
+    };
+    lrScale_ = number("lr_scale", 1.0);
+    plateauBest_ = number("plateau_best", 0.0);
+    plateauBad_ = static_cast<int64_t>(number("plateau_bad", -1.0));
   }
   return ck.info();
 }
@@ -94,8 +151,16 @@ void Session::save(const std::string &path) const {
     tensors.push_back({model_.state[i].name, &state_[i]});
   for (size_t i = 0; i < buffers_.size(); ++i)
     tensors.push_back({model_.nonTrainable[i].name, &buffers_[i]});
-  saveCheckpoint(path, tensors, {model_.name, epoch_, step_, seed_},
-                 killDuringSaveHook());
+  CheckpointInfo info{model_.name, epoch_, step_, seed_, {}};
+  if (const ScheduleSpec *s = scheduleOf(model_); s && s->kind == "plateau") {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", lrScale_);
+    info.extra["lr_scale"] = buf;
+    std::snprintf(buf, sizeof buf, "%.17g", plateauBest_);
+    info.extra["plateau_best"] = buf;
+    info.extra["plateau_bad"] = std::to_string(plateauBad_);
+  }
+  saveCheckpoint(path, tensors, info, killDuringSaveHook());
 }
 
 Session::Scalars Session::makeScalars() const {
@@ -483,6 +548,12 @@ void Session::train(const Dataset &data, const Dataset &validation,
                 "lamina_train_update pipelines, which --accumulate needs; "
                 "rebuild it with laminac");
   const Pipeline &p = accumulating ? pipelines_.trainGrad : pipelines_.train;
+  if (const ScheduleSpec *sc = scheduleOf(model_);
+      sc && sc->kind == "plateau" && validation.size == 0)
+    throw Error("the plateau schedule lowers the learning rate when the "
+                "validation loss stops improving, and there is no validation "
+                "data: pass --val-split F (or set validation = F in the train "
+                "block) to hold out a fraction F of the training data");
   std::vector<Tensor> grads;
   std::vector<std::vector<double>> sums;
   for (size_t i = 0; i < model_.params.size() && accumulating; ++i) {
@@ -505,8 +576,8 @@ void Session::train(const Dataset &data, const Dataset &validation,
   // tensors by slot (the batch's rows, the swapped parameters and state).
   PipelineArgs args;
   size_t batchSlot = args.setInt32(abi::kBatchArgument, 0);
-  if (!accumulating)
-    args.setFloat64(abi::kLearningRateArgument, opts.lr);
+  size_t lrSlot =
+      accumulating ? 0 : args.setFloat64(abi::kLearningRateArgument, opts.lr);
   std::vector<size_t> inSlots = bindInputs(args, model_.inputs, in);
   std::vector<size_t> lblSlots = bindInputs(args, model_.labels, lbl);
   std::vector<size_t> paramSlots = bindInputs(args, model_.params, params_);
@@ -528,11 +599,12 @@ void Session::train(const Dataset &data, const Dataset &validation,
   bindScalars(args, s);
   // The update phase's arguments; it has no batch dimension.
   PipelineArgs up;
+  size_t upLrSlot = 0;
   std::vector<size_t> upParamSlots, upNextParamSlots, upStateSlots,
       upNextStateSlots;
   if (accumulating) {
     up.setInt32(abi::kBatchArgument, 1);
-    up.setFloat64(abi::kLearningRateArgument, opts.lr);
+    upLrSlot = up.setFloat64(abi::kLearningRateArgument, opts.lr);
     upParamSlots = bindInputs(up, model_.params, params_);
     for (size_t i = 0; i < grads.size(); ++i)
       up.setInput(gradNames[i], grads[i]);
@@ -542,6 +614,10 @@ void Session::train(const Dataset &data, const Dataset &validation,
   }
   ProgressBar bar(out, opts.progressBar);
   int64_t stepsPerEpoch = (data.size + rows - 1) / rows;
+  // The schedule counts updates: with --accumulate N, one per N batches.
+  int64_t updatesPerEpoch = (stepsPerEpoch + opts.accumulate - 1) /
+                            std::max<int64_t>(opts.accumulate, 1);
+  double lastLr = opts.lr;
   int64_t savedEpoch = 0;
 
   for (int64_t epoch = epoch_ + 1; epoch <= opts.epochs; ++epoch) {
@@ -566,6 +642,10 @@ void Session::train(const Dataset &data, const Dataset &validation,
       rebind(args, nextBufferSlots, nextBuffers_);
       if (model_.stepKey)
         args.setFloat64At(keySlot, stepKey(seed_, epoch, stepInEpoch));
+      double lr = scheduledLr(opts.lr, epoch, step_, updatesPerEpoch);
+      lastLr = lr;
+      if (!accumulating)
+        args.setFloat64At(lrSlot, lr);
       CallSite where{false, epoch, stepInEpoch};
       run(p, binding, args, where);
       std::swap(buffers_, nextBuffers_);
@@ -616,6 +696,7 @@ void Session::train(const Dataset &data, const Dataset &validation,
         rebind(up, upNextParamSlots, nextParams_);
         rebind(up, upStateSlots, state_);
         rebind(up, upNextStateSlots, nextState_);
+        up.setFloat64At(upLrSlot, lr);
         run(pipelines_.trainUpdate, updateBinding_, up, where);
         microBatches = 0;
         rowsSummed = 0;
@@ -642,9 +723,16 @@ void Session::train(const Dataset &data, const Dataset &validation,
     std::string line = "epoch " + std::to_string(epoch) + "/" +
                        std::to_string(opts.epochs) + "  " +
                        formatResult(model_, sum, "");
-    if (validation.size > 0)
-      line +=
-          "  " + formatResult(model_, evaluate(validation, opts.batch), "val_");
+    if (validation.size > 0) {
+      EvalResult val = evaluate(validation, opts.batch);
+      line += "  " + formatResult(model_, val, "val_");
+      endEpochForSchedule(val.loss);
+    }
+    if (scheduleOf(model_)) {
+      char lrText[48];
+      std::snprintf(lrText, sizeof lrText, "  lr %.6g", lastLr);
+      line += lrText;
+    }
     auto end = std::chrono::steady_clock::now();
     double trainSeconds =
         std::chrono::duration<double>(trained - start).count();

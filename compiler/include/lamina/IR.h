@@ -164,6 +164,19 @@ struct TrainConfig {
   double eps = 1e-8;
   /// rmsprop: the decay rate of the squared-gradient average.
   double alpha = 0.99;
+  /// The learning-rate schedule, which the runtime applies: "" (constant),
+  /// "step_decay" (times gamma every `every` epochs), "exponential" (times
+  /// gamma every step), "cosine" (to minLr over `epochs` epochs, by step)
+  /// or "plateau" (times factor after `patience` epochs without a better
+  /// validation loss); `warmup` steps of linear warmup before any of them.
+  std::string schedule;
+  int64_t every = 0;
+  double gamma = 0.1;
+  int64_t scheduleEpochs = 0;
+  double minLr = 0.0;
+  int64_t patience = 0;
+  double factor = 0.1;
+  int64_t warmup = 0;
   /// "uniform_fan_in", "normal", "xavier", "he", "zeros", "constant".
   std::string init = "uniform_fan_in";
   /// Argument of normal(std) or constant(v).

@@ -35,6 +35,8 @@ struct CheckpointInfo {
   int64_t step = 0;
   /// The seed of the run; with `epoch` it fixes the shuffle of what follows.
   uint64_t seed = 0;
+  /// Further metadata (the learning-rate schedule's state), as strings.
+  std::map<std::string, std::string> extra;
 };
 
 /// A tensor to save, under its checkpoint name.

@@ -110,6 +110,19 @@ struct ArgumentSpec {
 /// The model file's train block: defaults for the train command.
 /// The optimizer's momentum and weight decay are compiled into lamina_train;
 /// the descriptor still lists them, but the runtime has no use for them.
+/// A learning-rate schedule (dsl/README.md, "The train block"): kind "" is
+/// a constant rate.
+struct ScheduleSpec {
+  std::string kind;
+  int64_t every = 0;
+  double gamma = 0.1;
+  int64_t epochs = 0;
+  double minLr = 0.0;
+  int64_t patience = 0;
+  double factor = 0.1;
+  int64_t warmup = 0;
+};
+
 struct TrainDefaults {
   std::optional<int64_t> batch;
   std::optional<int64_t> epochs;
@@ -117,6 +130,7 @@ struct TrainDefaults {
   std::optional<uint64_t> seed;
   /// The optimizer compiled into the train step ("sgd", "adam", ...).
   std::string optimizer = "sgd";
+  ScheduleSpec schedule;
   double validationSplit = 0.0;
 };
 

@@ -139,6 +139,12 @@ private:
     std::string describe() const;
   };
   /// Calls `p` through `binding`, resolving it from `args` at the first
+  /// The learning rate of the update after `step` earlier ones, in epoch
+  /// `epoch`, of the model's schedule from `base`.
+  double scheduledLr(double base, int64_t epoch, int64_t step,
+                     int64_t stepsPerEpoch) const;
+  /// The plateau schedule's bookkeeping after an epoch's validation loss.
+  void endEpochForSchedule(double valLoss);
   /// call; throws Error naming `site` if the pipeline fails.
   void run(const Pipeline &p, BoundPipeline &binding, const PipelineArgs &args,
            const CallSite &site);
@@ -153,6 +159,11 @@ private:
   std::vector<Tensor> state_, nextState_;
   /// Non-trainable state (running statistics), in descriptor order.
   std::vector<Tensor> buffers_, nextBuffers_;
+  /// The plateau schedule's state: the factor applied to the base rate so
+  /// far, the best validation loss and the epochs since it (checkpointed).
+  double lrScale_ = 1.0;
+  double plateauBest_ = 0.0;
+  int64_t plateauBad_ = -1;
   int64_t epoch_ = 0;
   int64_t step_ = 0;
   uint64_t seed_ = 0;

@@ -25,6 +25,9 @@ Numbers are compared here, with tolerances, never by FileCheck.
       and its tensors in header order: "NAME DTYPE [SHAPE]".
   check.py st-same A B [--atol X]
       Two checkpoints hold the same tensors with the same values.
+  check.py lrs OUT --expect LR,LR,... [--rtol X]
+      The "lr X" of each epoch line of OUT, in order, are the expected
+      ones (relative tolerance X, default 1e-5).
   check.py st-moved A B NAME... [--min X]
       Each tensor NAME differs between checkpoints A and B by more than X
       (default 1e-3) somewhere.
@@ -204,6 +207,18 @@ def cmd_st_same(a):
     print(f"{len(ta)} tensors agree within {a.atol}")
 
 
+def cmd_lrs(a):
+    got = [float(m.group(1)) for m in
+           (re.search(r"  lr ([0-9.e+-]+)", l) for l in
+            open(a.out).read().splitlines() if l.startswith("epoch "))
+           if m]
+    want = [float(v) for v in a.expect.split(",")]
+    if len(got) != len(want) or not np.allclose(got, want, rtol=a.rtol,
+                                                 atol=0):
+        fail(f"learning rates {got}, expected {want}")
+    print(f"{len(got)} learning rates as expected")
+
+
 def cmd_st_moved(a):
     _, ta = read_safetensors(a.a)
     _, tb = read_safetensors(a.b)
@@ -356,6 +371,10 @@ def main():
     p.add_argument("a")
     p.add_argument("b")
     p.add_argument("--atol", type=float, default=1e-6)
+    p = sub.add_parser("lrs")
+    p.add_argument("out")
+    p.add_argument("--expect", required=True)
+    p.add_argument("--rtol", type=float, default=1e-5)
     p = sub.add_parser("st-moved")
     p.add_argument("a")
     p.add_argument("b")
@@ -391,7 +410,7 @@ def main():
     {"metric": cmd_metric, "same-metrics": cmd_same_metrics, "npy": cmd_npy,
      "printed": cmd_printed, "rounded": cmd_rounded, "st-list": cmd_st_list,
      "no-more-allocs": cmd_no_more_allocs,
-     "st-same": cmd_st_same, "st-moved": cmd_st_moved,
+     "st-same": cmd_st_same, "st-moved": cmd_st_moved, "lrs": cmd_lrs,
      "st-values": cmd_st_values,
      "mlp-forward": cmd_mlp_forward, "mlp-steps": cmd_mlp_steps,
      "linreg-batches": cmd_linreg_batches}[a.cmd](a)

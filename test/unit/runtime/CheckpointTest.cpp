@@ -32,7 +32,7 @@ struct Fixture {
   }
 };
 
-CheckpointInfo info() { return {"Mlp", 3, 120, 42}; }
+CheckpointInfo info() { return {"Mlp", 3, 120, 42, {}}; }
 
 /// Rewrites the JSON header of a checkpoint file, keeping its data.
 void rewriteHeader(const std::string &path,
@@ -217,7 +217,7 @@ TEST(AtomicFile, AbandonedWriteLeavesOldFileIntact) {
   // The writer fails after writing everything but before the rename.
   Fixture g;
   g.w.set(0, 99);
-  EXPECT_THROW(saveCheckpoint(path, g.named(), {"Mlp", 4, 160, 42},
+  EXPECT_THROW(saveCheckpoint(path, g.named(), {"Mlp", 4, 160, 42, {}},
                               [](AtomicFile &file) {
                                 EXPECT_TRUE(
                                     std::filesystem::exists(file.tmpPath()));
@@ -238,7 +238,7 @@ TEST(AtomicFile, AbandonedWriteLeavesOldFileIntact) {
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 
   // A completed save replaces the file.
-  saveCheckpoint(path, g.named(), {"Mlp", 4, 160, 42});
+  saveCheckpoint(path, g.named(), {"Mlp", 4, 160, 42, {}});
   EXPECT_EQ(Checkpoint(path).info().epoch, 4);
 }
 

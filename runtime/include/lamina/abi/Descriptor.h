@@ -89,6 +89,14 @@ constexpr const char *kLr = "lr";
 constexpr const char *kMomentum = "momentum";
 constexpr const char *kWeightDecay = "weight_decay";
 constexpr const char *kOptimizer = "optimizer";
+/// The train block's learning-rate schedule, an object: kind and arguments.
+constexpr const char *kSchedule = "schedule";
+constexpr const char *kEvery = "every";
+constexpr const char *kGamma = "gamma";
+constexpr const char *kMinLr = "min_lr";
+constexpr const char *kPatience = "patience";
+constexpr const char *kFactor = "factor";
+constexpr const char *kWarmup = "warmup";
 constexpr const char *kSeed = "seed";
 constexpr const char *kValidationSplit = "validation_split";
 } // namespace key
