@@ -7,7 +7,8 @@
 // mean and biased variance over every dim but 1, and updates the running
 // ones as torch.nn.BatchNorm does:
 //   running = (1 - momentum) running + momentum batch statistic,
-// the variance unbiased (times n / (n - 1)). The layer form batch_norm(x)
+// the variance unbiased (times n / (n - 1)); a batch of one value per
+// channel leaves them as they were. The layer form batch_norm(x)
 // (frontend) adds the affine weight and bias.
 //
 //===----------------------------------------------------------------------===//
@@ -95,9 +96,13 @@ static Node *trainForm(const Node &n, const std::vector<Node *> &ins,
   Node *var = b.make(OpKind::Mean, {square}, reduce);
   Node *y = b.make(OpKind::BatchNorm, {x, mean, var}, n.attrs());
   double m = floatAttrOf(n, "momentum");
+  // n / (n - 1); a batch of one value per channel (n = 1, where torch
+  // raises an error) leaves the running statistics as they were.
   Node *count = b.count(x, axes);
-  Node *unbias = b.div(count, b.add(count, -1.0));
-  Node *unbiased = b.mul(var, unbias);
+  Node *several = b.greater(count, 1.0);
+  Node *less = b.add(count, -1.0);
+  Node *divisor = b.make(OpKind::Maximum, {less, b.scalar(1.0, x->dtype())});
+  Node *unbiased = b.mul(var, b.div(count, divisor));
   const std::pair<Node *, Node *> running[] = {{ins[1], mean},
                                                {ins[2], unbiased}};
   for (auto [leaf, batchStat] : running) {
@@ -106,7 +111,7 @@ static Node *trainForm(const Node &n, const std::vector<Node *> &ins,
       continue;
     Node *kept = b.mul(leaf, 1.0 - m);
     Node *added = b.mul(batchStat, m);
-    b.updateBuffer(leaf, b.add(kept, added));
+    b.updateBuffer(leaf, b.select(several, b.add(kept, added), leaf));
   }
   return y;
 }
