@@ -330,6 +330,10 @@ std::string modelDescriptor(const Module &m, const std::string &sourceFile,
                       {key::kWeightDecay, c.weightDecay},
                       {key::kSeed, c.seed},
                       {key::kValidationSplit, c.validationSplit}};
+    if (!c.stopMonitor.empty())
+      d[key::kTrain][key::kEarlyStopping] = {{key::kMonitor, c.stopMonitor},
+                                             {key::kPatience, c.stopPatience},
+                                             {key::kMinDelta, c.stopMinDelta}};
     if (!c.schedule.empty())
       d[key::kTrain][key::kSchedule] = {
           {key::kKind, c.schedule}, {key::kEvery, c.every},

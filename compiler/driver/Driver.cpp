@@ -12,6 +12,7 @@
 #include "lamina/IRText.h"
 #include "lamina/Support.h"
 
+#include <algorithm>
 #include <cassert>
 #include <iostream>
 
@@ -60,6 +61,22 @@ std::optional<Compilation> compileModelFile(const std::string &path,
   m.forward = buildGraph(*c.file, diag, opts.model, &m.defaults);
   if (!m.forward || !verifyGraph(*m.forward, diag))
     return std::nullopt;
+  if (m.defaults && !m.defaults->stopMonitor.empty() &&
+      m.defaults->stopMonitor != "loss") {
+    const std::vector<std::string> &metrics = m.forward->metrics();
+    if (std::find(metrics.begin(), metrics.end(), m.defaults->stopMonitor) ==
+        metrics.end()) {
+      std::string list;
+      for (const std::string &name : metrics)
+        list += ", val_" + name;
+      diag.error(m.defaults->loc,
+                 "early stopping watches val_" + m.defaults->stopMonitor +
+                     ", but model '" + m.forward->name() + "' has no metric '" +
+                     m.defaults->stopMonitor + "'; it can watch val_loss" +
+                     list);
+      return std::nullopt;
+    }
+  }
   if (opts.stopAfter == Stage::Verified)
     return c;
   if (!runPasses(*m.forward, opts.passes, instrumentationFor(m, opts), diag))

@@ -54,17 +54,19 @@ public:
         readSeed(v, c);
       else if (s.key == "schedule")
         readSchedule(v, c);
+      else if (s.key == "early_stopping")
+        readEarlyStopping(v, c);
       else if (s.key == "lr" || s.key == "momentum" || s.key == "weight_decay")
         diag_.error(s.loc, "unknown train setting '" + s.key +
                                "'; it is an argument of the optimizer: "
                                "optimizer = sgd(" +
                                s.key + " = ...)");
       else
-        diag_.error(
-            s.loc,
-            "unknown train setting '" + s.key + "'" +
-                didYouMean(s.key, {"batch", "epochs", "optimizer", "init",
-                                   "validation", "seed", "schedule"}));
+        diag_.error(s.loc,
+                    "unknown train setting '" + s.key + "'" +
+                        didYouMean(s.key, {"batch", "epochs", "optimizer",
+                                           "init", "validation", "seed",
+                                           "schedule", "early_stopping"}));
     }
     if (diag_.numErrors() != before)
       return std::nullopt;
@@ -259,6 +261,37 @@ private:
                   : n == "patience" ? c.patience
                                     : c.warmup);
     }
+  }
+
+  /// early_stopping = val_loss(patience = 3, min_delta = 0), or val_NAME
+  /// for a metric NAME (checked against the model's metrics by the
+  /// driver).
+  void readEarlyStopping(const ast::Expr &v, TrainConfig &c) {
+    std::string name;
+    const ast::CallExpr *call;
+    if (!nameAndCall(v, "a validation value such as val_loss(patience = 3)",
+                     name, call))
+      return;
+    if (name.rfind("val_", 0) != 0 || name.size() == 4) {
+      diag_.error(v.loc(), "early stopping watches a validation value: "
+                           "val_loss or val_ and a metric's name, as in "
+                           "val_accuracy(patience = 5); got '" +
+                               name + "'");
+      return;
+    }
+    c.stopMonitor = name.substr(4);
+    c.stopPatience = 3;
+    if (!call)
+      return;
+    std::optional<BoundArgs> args =
+        bindArgs(*call, {"patience", "min_delta"}, diag_);
+    if (!args)
+      return;
+    if (args->bound[0])
+      readCount(*args->bound[0], "patience", 1, c.stopPatience);
+    readNumberArg(
+        args->bound[1], "min_delta", "non-negative",
+        [](double x) { return x >= 0; }, c.stopMinDelta);
   }
 
   /// An integer argument of at least `least`.

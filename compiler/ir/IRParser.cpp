@@ -12,6 +12,7 @@
 #include "lamina/IRText.h"
 #include "lamina/OpInfo.h"
 
+#include <algorithm>
 #include <exception>
 #include <limits>
 
@@ -255,6 +256,20 @@ bool Parser::parseTrain() {
   return true;
 }
 
+bool Parser::parseOneOf(std::string &s, const std::string &what,
+                        const std::vector<std::string> &known) {
+  Token at = tok_;
+  if (!parseString(s, ("a quoted " + what + " name").c_str()))
+    return false;
+  if (std::find(known.begin(), known.end(), s) != known.end())
+    return true;
+  std::string list;
+  for (size_t i = 0; i < known.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == known.size() ? " or " : ", ") + known[i];
+  return error(at,
+               "unknown " + what + " \"" + s + "\" (expected " + list + ")");
+}
+
 bool Parser::parseTrainField(TrainConfig &c, const Token &key) {
   const std::string &k = key.text;
   if (k == "batch")
@@ -267,16 +282,9 @@ bool Parser::parseTrainField(TrainConfig &c, const Token &key) {
     return parseNumber(c.momentum);
   if (k == "weight_decay")
     return parseNumber(c.weightDecay);
-  if (k == "optimizer") {
-    Token at = tok_;
-    if (!parseString(c.optimizer, "a quoted optimizer name"))
-      return false;
-    for (const char *known : {"sgd", "adam", "adamw", "rmsprop"})
-      if (c.optimizer == known)
-        return true;
-    return error(at, "unknown optimizer \"" + c.optimizer +
-                         "\" (expected sgd, adam, adamw or rmsprop)");
-  }
+  if (k == "optimizer")
+    return parseOneOf(c.optimizer, "optimizer",
+                      {"sgd", "adam", "adamw", "rmsprop"});
   if (k == "nesterov") {
     if (!isKeyword("true") && !isKeyword("false"))
       return fail("true or false");
@@ -284,17 +292,15 @@ bool Parser::parseTrainField(TrainConfig &c, const Token &key) {
     consume();
     return true;
   }
-  if (k == "schedule") {
-    Token at = tok_;
-    if (!parseString(c.schedule, "a quoted schedule name"))
-      return false;
-    for (const char *known : {"step_decay", "exponential", "cosine", "plateau"})
-      if (c.schedule == known)
-        return true;
-    return error(at, "unknown schedule \"" + c.schedule +
-                         "\" (expected step_decay, exponential, cosine or "
-                         "plateau)");
-  }
+  if (k == "schedule")
+    return parseOneOf(c.schedule, "schedule",
+                      {"step_decay", "exponential", "cosine", "plateau"});
+  if (k == "early_stopping")
+    return parseString(c.stopMonitor, "a quoted loss or metric name");
+  if (k == "stop_patience")
+    return parseInt(c.stopPatience);
+  if (k == "stop_min_delta")
+    return parseNumber(c.stopMinDelta);
   if (k == "every")
     return parseInt(c.every);
   if (k == "gamma")

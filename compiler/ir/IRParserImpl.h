@@ -86,6 +86,9 @@ private:
 
   /// A string token; `what` names it in the error.
   bool parseString(std::string &s, const char *what);
+  /// A quoted string that must be one of `known` (an optimizer's name).
+  bool parseOneOf(std::string &s, const std::string &what,
+                  const std::vector<std::string> &known);
 
   /// An integer token that fits int64.
   bool parseInt(int64_t &v);

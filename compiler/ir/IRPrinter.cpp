@@ -296,6 +296,12 @@ void printGraph(const Graph &g, std::ostream &os, PrintOptions opts,
            << ", factor = " << formatDouble(t->factor);
       os << ", warmup = " << t->warmup;
     }
+    if (!t->stopMonitor.empty()) {
+      os << ", early_stopping = ";
+      printString(os, t->stopMonitor);
+      os << ", stop_patience = " << t->stopPatience
+         << ", stop_min_delta = " << formatDouble(t->stopMinDelta);
+    }
     os << ", init = ";
     printString(os, t->init);
     os << ", init_arg = " << formatDouble(t->initArg)

@@ -159,6 +159,16 @@ void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
   to.checkpointPath = opt.checkpoint.empty() ? opt.resume : opt.checkpoint;
   to.progressBar = interactive;
   to.accumulate = opt.accumulate.value_or(1);
+  if (opt.patience)
+    to.earlyStop = EarlyStopSpec{"loss", *opt.patience, 0.0};
+  else if (d)
+    to.earlyStop = d->earlyStop;
+  to.bestPath = !opt.best.empty()            ? opt.best
+                : !to.checkpointPath.empty() ? to.checkpointPath + ".best"
+                                             : std::string();
+  if (!opt.best.empty() && to.earlyStop.monitor.empty())
+    throw UsageError("--best keeps the best epoch of early stopping; set "
+                     "early_stopping in the train block or pass --patience N");
   if (!opt.resume.empty()) {
     CheckpointInfo info = s.load(opt.resume, true);
     if (!info.model.empty() && info.model != m.name)
@@ -192,6 +202,10 @@ void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
     out << "wrote the initial parameters to " << to.checkpointPath << "\n";
   }
   s.train(data, validation, to, out);
+  if (opt.hasTest && !to.earlyStop.monitor.empty())
+    if (int64_t best = s.useBest(to.bestPath))
+      out << "the test uses the parameters of epoch " << best
+          << ", the best on val_" << to.earlyStop.monitor << "\n";
   if (opt.hasTest) {
     EvalResult r = s.evaluate(test, to.batch);
     out << formatResult(m, r, "test ") << "\n";

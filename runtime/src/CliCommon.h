@@ -40,6 +40,8 @@ struct Options {
   std::optional<uint64_t> seed;
   std::optional<int> threads;
   std::optional<int64_t> accumulate;
+  std::optional<int64_t> patience;
+  std::string best;
   std::string checkpoint;
   std::string resume;
   std::string output;
@@ -85,6 +87,12 @@ inline constexpr OptionInfo kOptions[] = {
     {"--accumulate", nullptr, "N", true, false, false,
      "update once per N batches, with their gradients combined (weighted by "
      "rows): the parameters of one batch N times larger"},
+    {"--patience", nullptr, "N", true, false, false,
+     "stop when the validation loss has not improved for N epochs (needs "
+     "validation data; replaces the train block's early_stopping)"},
+    {"--best", nullptr, "FILE", true, false, false,
+     "with early stopping: save the best epoch's parameters to FILE "
+     "(default: the checkpoint's name and .best); --test evaluates them"},
     {"--threads", nullptr, "N", true, true, true,
      "threads that run the kernels' parallel loops (default: "
      "HL_NUM_THREADS, else all cores)",

@@ -174,6 +174,10 @@ Options parseArgs(int argc, const char *const *argv) {
                                         std::numeric_limits<uint64_t>::max());
     else if (name == "--accumulate")
       opt.accumulate = parseInteger<int64_t>(name, value, 1, 1 << 20);
+    else if (name == "--patience")
+      opt.patience = parseInteger<int64_t>(name, value, 1, 1 << 20);
+    else if (name == "--best")
+      opt.best = value;
     else if (name == "--threads")
       opt.threads = parseInteger<int>(name, value, 1, 4096);
     else if (name == "--lr")

@@ -258,6 +258,20 @@ static TrainDefaults parseTrain(const json &j) {
     t.lr = getNumber(*it, "train.lr");
   if (auto it = j.find(key::kOptimizer); it != j.end() && !it->is_null())
     t.optimizer = getString(j, key::kOptimizer, "train");
+  if (auto it = j.find(key::kEarlyStopping); it != j.end() && !it->is_null()) {
+    std::string where = "train.early_stopping";
+    if (!it->is_object())
+      fail(where, "expected an object");
+    t.earlyStop.monitor = getString(*it, key::kMonitor, where);
+    t.earlyStop.patience =
+        getInteger(member(*it, key::kPatience, where), where + ".patience");
+    t.earlyStop.minDelta =
+        getNumber(member(*it, key::kMinDelta, where), where + ".min_delta");
+    if (t.earlyStop.monitor.empty() || t.earlyStop.patience < 1 ||
+        !(t.earlyStop.minDelta >= 0))
+      fail(where, "needs a monitor, a patience of 1 or more and a "
+                  "non-negative min_delta");
+  }
   if (auto it = j.find(key::kSchedule); it != j.end() && !it->is_null()) {
     const json &s = *it;
     std::string where = "train.schedule";

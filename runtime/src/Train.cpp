@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <unistd.h>
 
 namespace lamina {
@@ -46,6 +47,10 @@ void Session::initialize(uint64_t seed) {
   seed_ = seed;
   lrScale_ = 1.0;
   plateauBad_ = -1;
+  stopBad_ = -1;
+  stopBestEpoch_ = 0;
+  bestParams_.clear();
+  bestBuffers_.clear();
 }
 
 static const ScheduleSpec *scheduleOf(const ModelDesc &m) {
@@ -74,6 +79,60 @@ double Session::scheduledLr(double base, int64_t epoch, int64_t step,
   if (step < s->warmup)
     lr *= static_cast<double>(step + 1) / static_cast<double>(s->warmup);
   return lr;
+}
+
+/// Higher is better for these metrics; lower for the loss and the rest.
+static bool higherIsBetter(const std::string &monitor) {
+  return monitor == "accuracy" || monitor == "r2";
+}
+
+bool Session::endEpochForEarlyStop(const TrainOptions &opts,
+                                   const EvalResult &val, int64_t epoch,
+                                   std::ostream &out) {
+  const EarlyStopSpec &es = opts.earlyStop;
+  double value = val.loss;
+  for (size_t i = 0; i < model_.metrics.size(); ++i)
+    if (model_.metrics[i].name == es.monitor)
+      value = val.metrics[i];
+  bool higher = higherIsBetter(es.monitor);
+  bool better = stopBad_ < 0 || (higher ? value > stopBest_ + es.minDelta
+                                        : value < stopBest_ - es.minDelta);
+  if (better) {
+    stopBest_ = value;
+    stopBestEpoch_ = epoch;
+    stopBad_ = 0;
+    bestParams_.clear();
+    bestBuffers_.clear();
+    for (const Tensor &p : params_)
+      bestParams_.push_back(p.clone());
+    for (const Tensor &b : buffers_)
+      bestBuffers_.push_back(b.clone());
+    if (!opts.bestPath.empty())
+      save(opts.bestPath);
+    return false;
+  }
+  if (++stopBad_ < es.patience)
+    return false;
+  char best[32];
+  std::snprintf(best, sizeof best, "%.6g", stopBest_);
+  out << "early stopping after epoch " << epoch << ": val_" << es.monitor
+      << " has not improved on " << best << " (epoch " << stopBestEpoch_
+      << ") for " << stopBad_ << " epochs\n";
+  return true;
+}
+
+int64_t Session::useBest(const std::string &bestPath) {
+  if (!bestParams_.empty()) {
+    for (size_t i = 0; i < params_.size(); ++i)
+      params_[i] = bestParams_[i].clone();
+    for (size_t i = 0; i < buffers_.size(); ++i)
+      buffers_[i] = bestBuffers_[i].clone();
+    return stopBestEpoch_;
+  }
+  if (stopBad_ < 0 || bestPath.empty() || ::access(bestPath.c_str(), F_OK))
+    return 0;
+  load(bestPath, false);
+  return stopBestEpoch_;
 }
 
 // As torch's ReduceLROnPlateau (mode min, threshold 1e-4 relative): after
@@ -116,6 +175,9 @@ CheckpointInfo Session::load(const std::string &path, bool withState) {
     lrScale_ = number("lr_scale", 1.0);
     plateauBest_ = number("plateau_best", 0.0);
     plateauBad_ = static_cast<int64_t>(number("plateau_bad", -1.0));
+    stopBest_ = number("stop_best", 0.0);
+    stopBad_ = static_cast<int64_t>(number("stop_bad", -1.0));
+    stopBestEpoch_ = static_cast<int64_t>(number("stop_best_epoch", 0.0));
   }
   return ck.info();
 }
@@ -159,6 +221,13 @@ void Session::save(const std::string &path) const {
     std::snprintf(buf, sizeof buf, "%.17g", plateauBest_);
     info.extra["plateau_best"] = buf;
     info.extra["plateau_bad"] = std::to_string(plateauBad_);
+  }
+  if (stopBad_ >= 0) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", stopBest_);
+    info.extra["stop_best"] = buf;
+    info.extra["stop_bad"] = std::to_string(stopBad_);
+    info.extra["stop_best_epoch"] = std::to_string(stopBestEpoch_);
   }
   saveCheckpoint(path, tensors, info, killDuringSaveHook());
 }
@@ -548,6 +617,11 @@ void Session::train(const Dataset &data, const Dataset &validation,
                 "lamina_train_update pipelines, which --accumulate needs; "
                 "rebuild it with laminac");
   const Pipeline &p = accumulating ? pipelines_.trainGrad : pipelines_.train;
+  if (!opts.earlyStop.monitor.empty() && validation.size == 0)
+    throw Error("early stopping watches val_" + opts.earlyStop.monitor +
+                ", and there is no validation data: pass --val-split F (or "
+                "set validation = F in the train block) to hold out a "
+                "fraction F of the training data");
   if (const ScheduleSpec *sc = scheduleOf(model_);
       sc && sc->kind == "plateau" && validation.size == 0)
     throw Error("the plateau schedule lowers the learning rate when the "
@@ -720,6 +794,8 @@ void Session::train(const Dataset &data, const Dataset &validation,
       m /= static_cast<double>(sum.samples);
     epoch_ = epoch;
 
+    bool stop = false;
+    std::ostringstream stopNote;
     std::string line = "epoch " + std::to_string(epoch) + "/" +
                        std::to_string(opts.epochs) + "  " +
                        formatResult(model_, sum, "");
@@ -727,6 +803,8 @@ void Session::train(const Dataset &data, const Dataset &validation,
       EvalResult val = evaluate(validation, opts.batch);
       line += "  " + formatResult(model_, val, "val_");
       endEpochForSchedule(val.loss);
+      if (!opts.earlyStop.monitor.empty())
+        stop = endEpochForEarlyStop(opts, val, epoch, stopNote);
     }
     if (scheduleOf(model_)) {
       char lrText[48];
@@ -761,6 +839,10 @@ void Session::train(const Dataset &data, const Dataset &validation,
     if (!opts.checkpointPath.empty()) {
       save(opts.checkpointPath);
       savedEpoch = epoch;
+    }
+    if (stop) {
+      out << stopNote.str();
+      break;
     }
   }
 }

@@ -177,6 +177,12 @@ struct TrainConfig {
   int64_t patience = 0;
   double factor = 0.1;
   int64_t warmup = 0;
+  /// Early stopping: the validation value it watches ("loss" or a metric's
+  /// name; "" for none), the epochs without improvement it allows, and the
+  /// least change that counts as one.
+  std::string stopMonitor;
+  int64_t stopPatience = 0;
+  double stopMinDelta = 0.0;
   /// "uniform_fan_in", "normal", "xavier", "he", "zeros", "constant".
   std::string init = "uniform_fan_in";
   /// Argument of normal(std) or constant(v).

@@ -123,6 +123,15 @@ struct ScheduleSpec {
   int64_t warmup = 0;
 };
 
+/// Early stopping: the validation value watched ("loss" or a metric's name;
+/// "" for none), the epochs without improvement allowed, the least change
+/// that counts as one.
+struct EarlyStopSpec {
+  std::string monitor;
+  int64_t patience = 0;
+  double minDelta = 0.0;
+};
+
 struct TrainDefaults {
   std::optional<int64_t> batch;
   std::optional<int64_t> epochs;
@@ -131,6 +140,7 @@ struct TrainDefaults {
   /// The optimizer compiled into the train step ("sgd", "adam", ...).
   std::string optimizer = "sgd";
   ScheduleSpec schedule;
+  EarlyStopSpec earlyStop;
   double validationSplit = 0.0;
 };
 

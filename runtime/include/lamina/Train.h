@@ -31,6 +31,10 @@ struct TrainOptions {
   /// Micro-batches of `batch` rows whose gradients make one update (1: an
   /// update per batch, through lamina_train).
   int64_t accumulate = 1;
+  /// Early stopping (monitor "" for none), and the file that keeps the
+  /// best epoch's parameters ("" for memory only).
+  EarlyStopSpec earlyStop;
+  std::string bestPath;
 };
 
 /// Loss and metrics over a data set: each batch's values weighted by its rows.
@@ -66,6 +70,11 @@ public:
   uint64_t seed() const { return seed_; }
   /// Replaces the seed used for future shuffles.
   void setSeed(uint64_t seed) { seed_ = seed; }
+
+  /// After early stopping: makes the best epoch's parameters current (kept
+  /// from this run, else read from `bestPath`); returns that epoch, or 0
+  /// when there is none.
+  int64_t useBest(const std::string &bestPath);
 
   /// Initializes every parameter from its init spec with `seed`, zeroes the
   /// optimizer state and resets the epoch and step counts.
@@ -145,6 +154,10 @@ private:
                      int64_t stepsPerEpoch) const;
   /// The plateau schedule's bookkeeping after an epoch's validation loss.
   void endEpochForSchedule(double valLoss);
+  /// Early stopping's bookkeeping after an epoch's validation results:
+  /// keeps the parameters of a better epoch; true when training stops.
+  bool endEpochForEarlyStop(const TrainOptions &opts, const EvalResult &val,
+                            int64_t epoch, std::ostream &out);
   /// call; throws Error naming `site` if the pipeline fails.
   void run(const Pipeline &p, BoundPipeline &binding, const PipelineArgs &args,
            const CallSite &site);
@@ -164,6 +177,12 @@ private:
   double lrScale_ = 1.0;
   double plateauBest_ = 0.0;
   int64_t plateauBad_ = -1;
+  /// Early stopping's state: the best value, its epoch and the epochs
+  /// since (-1: none yet; checkpointed), and the best epoch's parameters
+  /// and buffers when this run saw it.
+  double stopBest_ = 0.0;
+  int64_t stopBestEpoch_ = 0, stopBad_ = -1;
+  std::vector<Tensor> bestParams_, bestBuffers_;
   int64_t epoch_ = 0;
   int64_t step_ = 0;
   uint64_t seed_ = 0;

@@ -97,6 +97,11 @@ constexpr const char *kMinLr = "min_lr";
 constexpr const char *kPatience = "patience";
 constexpr const char *kFactor = "factor";
 constexpr const char *kWarmup = "warmup";
+/// The train block's early stopping, an object: monitor, patience,
+/// min_delta.
+constexpr const char *kEarlyStopping = "early_stopping";
+constexpr const char *kMonitor = "monitor";
+constexpr const char *kMinDelta = "min_delta";
 constexpr const char *kSeed = "seed";
 constexpr const char *kValidationSplit = "validation_split";
 } // namespace key
