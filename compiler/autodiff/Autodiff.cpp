@@ -15,6 +15,7 @@
 #include <cassert>
 #include <cmath>
 #include <map>
+#include <stdexcept>
 
 namespace lamina {
 

@@ -259,7 +259,7 @@ std::vector<GradCase> allCases() {
                 }});
   cs.push_back({"dropout_mask", {OpKind::DropoutMask}, [](CaseGraph &c) {
                   Node *x = c.param("x", {kBatch, 6});
-                  Node *k = c.data("k", {}, {12345});
+                  Node *k = c.data("k", {}, std::vector<double>{12345});
                   return c.weighted(c.op(OpKind::DropoutMask, {x, k},
                                          {{"p", 0.5}, {"salt", int64_t(3)}}));
                 }});
