@@ -56,10 +56,11 @@ std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind) {
   // The buffers (running statistics) are updated from the batch, so by the
   // gradient phase; the parameters and the optimizer's state by the update
   // phase; all of them by the train step.
-  auto updatesOf = [&](bool buffers) {
+  // `buffers`: only those (true), only the others (false), or all.
+  auto updatesOf = [&](std::optional<bool> buffers) {
     for (const auto &[name, n] : g.updates()) {
       const Node &leaf = *g.findLeaf(name);
-      if (isBuffer(leaf) == buffers)
+      if (!buffers || isBuffer(leaf) == *buffers)
         out.push_back({abi::nextArgumentName(argName(leaf)), n});
     }
   };
@@ -76,8 +77,7 @@ std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind) {
           out.push_back({abi::metricArgumentName(abi::sanitize(m)), n});
   }
   if (kind == PipelineKind::Train)
-    for (const auto &[name, n] : g.updates())
-      out.push_back({abi::nextArgumentName(argName(*g.findLeaf(name))), n});
+    updatesOf(std::nullopt);
   if (kind == PipelineKind::Grad) {
     for (const auto &[name, n] : g.gradients())
       out.push_back({abi::gradientArgumentName(argName(*g.findLeaf(name))), n});
