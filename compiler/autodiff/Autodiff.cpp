@@ -324,6 +324,30 @@ private:
   Node *t_ = nullptr;
 };
 
+/// The gradients scaled to a global norm of at most `maxNorm`, as
+/// torch.nn.utils.clip_grad_norm_: each times min(1, maxNorm / (norm +
+/// 1e-6)), norm the 2-norm of all of them as one vector. The update phase
+/// of train --accumulate computes it from the summed gradients.
+static std::vector<Node *> clipByGlobalNorm(NodeMaker &b,
+                                            const std::vector<Node *> &grads,
+                                            double maxNorm) {
+  Node *total = nullptr;
+  for (Node *g : grads) {
+    Node *sq = b.make(OpKind::Sum, {b.mul(g, g)});
+    total = total ? b.add(total, sq) : sq;
+  }
+  if (!total)
+    return grads;
+  Node *norm = b.make(OpKind::Sqrt, {total});
+  Node *coef = b.div(b.scalar(maxNorm, total->dtype()), b.add(norm, 1e-6));
+  Node *one = b.scalar(1.0, total->dtype());
+  coef = b.select(b.greater(coef, one), one, coef);
+  std::vector<Node *> clipped;
+  for (Node *g : grads)
+    clipped.push_back(b.mul(g, coef));
+  return clipped;
+}
+
 } // namespace
 
 bool buildTrainStep(const Graph &forward, const TrainConfig &cfg, Graph &train,
@@ -350,9 +374,12 @@ bool buildTrainStep(const Graph &forward, const TrainConfig &cfg, Graph &train,
                           {{"role", std::string("hyper")}});
   lr->setName("lr");
   UpdateBuilder updates(train, cfg, forms, lr);
+  std::vector<Node *> stepGrads = grads;
+  if (cfg.clipNorm > 0)
+    stepGrads = clipByGlobalNorm(forms, grads, cfg.clipNorm);
   for (size_t i = 0; i < params.size(); ++i) {
     train.addGradient(params[i]->name(), grads[i]);
-    updates.update(params[i], grads[i]);
+    updates.update(params[i], stepGrads[i]);
   }
   train.removeDeadNodes();
   return true;

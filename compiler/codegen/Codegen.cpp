@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -307,10 +308,26 @@ std::string modelDescriptor(const Module &m, const std::string &sourceFile,
     bool isMetric = false;
     for (const std::string &m : forward.metrics())
       isMetric |= m == name;
-    nlohmann::json o = tensorJson(*n);
+    std::string arg = isMetric ? abi::metricArgumentName(abi::sanitize(name))
+                               : abi::outputArgumentName(abi::sanitize(name));
+    // A metric is its sums where the train and eval pipelines compute them.
+    const Node *result = n;
+    for (const KernelPlan *p : plans)
+      for (const PlanResult &r : p->results)
+        if (isMetric && r.name == arg)
+          result = r.node;
+    nlohmann::json o = tensorJson(*result);
     o[key::kName] = name;
-    o[key::kArg] = isMetric ? abi::metricArgumentName(abi::sanitize(name))
-                            : abi::outputArgumentName(abi::sanitize(name));
+    o[key::kArg] = arg;
+    if (isMetric) {
+      abi::MetricFinish finish = abi::MetricFinish::Rows;
+      if (result->kind() == OpKind::MetricStats)
+        finish = getOpInfo(*lookupOp(result->strAttr("metric"))).statsFinish;
+      o[key::kFinish] = abi::metricFinishName(finish);
+      if (abi::isConfusion(finish))
+        o[key::kClasses] = static_cast<int64_t>(
+            std::lround(std::sqrt(static_cast<double>(result->shape()[0]))));
+    }
     d[isMetric ? key::kMetrics : key::kOutputs].push_back(o);
   }
   bool hasLoss = forward.loss() != nullptr && train != nullptr;
@@ -330,6 +347,8 @@ std::string modelDescriptor(const Module &m, const std::string &sourceFile,
                       {key::kWeightDecay, c.weightDecay},
                       {key::kSeed, c.seed},
                       {key::kValidationSplit, c.validationSplit}};
+    if (c.clipNorm > 0)
+      d[key::kTrain][key::kClipNorm] = c.clipNorm;
     if (!c.stopMonitor.empty())
       d[key::kTrain][key::kEarlyStopping] = {{key::kMonitor, c.stopMonitor},
                                              {key::kPatience, c.stopPatience},
@@ -496,21 +515,36 @@ bool runJobs(const std::vector<Job> &jobs, int parallel, const fs::path &dir,
 
 } // namespace
 
-std::vector<KernelPlan> executablePlans(const Module &m,
-                                        const std::string &salt) {
+std::vector<const KernelPlan *> ExecutablePlans::pointers() const {
+  std::vector<const KernelPlan *> pp;
+  for (const KernelPlan &p : plans)
+    pp.push_back(&p);
+  return pp;
+}
+
+ExecutablePlans executablePlans(const Module &m, const std::string &salt,
+                                bool gradcheck) {
   const Graph &forward = *m.forward;
-  std::vector<KernelPlan> plans;
+  ExecutablePlans out;
+  std::vector<KernelPlan> &plans = out.plans;
   if (m.train && forward.loss()) {
-    plans.push_back(partition(*m.train, PipelineKind::Train, salt));
+    const Graph &train = *out.graphs.emplace_back(withMetricStats(*m.train));
+    plans.push_back(partition(train, PipelineKind::Train, salt));
     // The two phases, for train --accumulate.
-    plans.push_back(partition(*m.train, PipelineKind::Grad, salt));
-    plans.push_back(partition(*m.train, PipelineKind::Update, salt));
+    plans.push_back(partition(train, PipelineKind::Grad, salt));
+    plans.push_back(partition(train, PipelineKind::Update, salt));
+    if (gradcheck)
+      plans.push_back(
+          partition(*out.graphs.emplace_back(gradCheckGraph(*m.train)),
+                    PipelineKind::GradCheck, salt));
   }
   if (forward.loss() || !forward.metrics().empty())
-    plans.push_back(partition(forward, PipelineKind::Eval, salt));
+    plans.push_back(
+        partition(*out.graphs.emplace_back(withMetricStats(forward)),
+                  PipelineKind::Eval, salt));
   if (forward.outputs().size() > forward.metrics().size())
     plans.push_back(partition(forward, PipelineKind::Predict, salt));
-  return plans;
+  return out;
 }
 
 std::string defaultCacheDir() {
@@ -563,7 +597,8 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
   // The plans.
   auto t0 = Clock::now();
   std::string salt = kernelSalt(*variants, opts.profile);
-  std::vector<KernelPlan> plans = executablePlans(m, salt);
+  ExecutablePlans planned = executablePlans(m, salt, opts.gradcheck);
+  const std::vector<KernelPlan> &plans = planned.plans;
 
   // The generated step and descriptor, compiled by the C++ compiler as the
   // first job, alongside the kernels: it is known before any kernel is. It
@@ -574,9 +609,7 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
   const char *cxxEnv = std::getenv("LAMINA_CXX");
   const std::string cxx = cxxEnv ? cxxEnv : LAMINA_CXX;
   {
-    std::vector<const KernelPlan *> pp;
-    for (const KernelPlan &p : plans)
-      pp.push_back(&p);
+    std::vector<const KernelPlan *> pp = planned.pointers();
     std::vector<std::string> suffixes;
     for (const TargetVariant &v : *variants)
       suffixes.push_back(v.suffix);

@@ -15,6 +15,7 @@
 #include "lamina/Support.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace lamina {
 namespace frontend {
@@ -56,17 +57,20 @@ public:
         readSchedule(v, c);
       else if (s.key == "early_stopping")
         readEarlyStopping(v, c);
+      else if (s.key == "clip_norm")
+        readClipNorm(v, c);
       else if (s.key == "lr" || s.key == "momentum" || s.key == "weight_decay")
         diag_.error(s.loc, "unknown train setting '" + s.key +
                                "'; it is an argument of the optimizer: "
                                "optimizer = sgd(" +
                                s.key + " = ...)");
       else
-        diag_.error(s.loc,
-                    "unknown train setting '" + s.key + "'" +
-                        didYouMean(s.key, {"batch", "epochs", "optimizer",
-                                           "init", "validation", "seed",
-                                           "schedule", "early_stopping"}));
+        diag_.error(
+            s.loc,
+            "unknown train setting '" + s.key + "'" +
+                didYouMean(s.key, {"batch", "epochs", "optimizer", "init",
+                                   "validation", "seed", "schedule",
+                                   "early_stopping", "clip_norm"}));
     }
     if (diag_.numErrors() != before)
       return std::nullopt;
@@ -93,6 +97,17 @@ private:
       return;
     }
     c.seed = static_cast<uint64_t>(*i);
+  }
+
+  void readClipNorm(const ast::Expr &v, TrainConfig &c) {
+    std::optional<double> f = numberValue(v);
+    if (!f || !(*f > 0) || !std::isfinite(*f)) {
+      diag_.error(v.loc(), "'clip_norm' must be a positive number (the "
+                           "largest global norm of the gradients), got " +
+                               describeExpr(v));
+      return;
+    }
+    c.clipNorm = *f;
   }
 
   void readValidation(const ast::Expr &v, TrainConfig &c) {

@@ -323,6 +323,8 @@ bool Parser::parseTrainField(TrainConfig &c, const Token &key) {
     return parseNumber(c.eps);
   if (k == "alpha")
     return parseNumber(c.alpha);
+  if (k == "clip_norm")
+    return parseNumber(c.clipNorm);
   if (k == "init")
     return parseString(c.init, "a quoted init kind");
   if (k == "init_arg")

@@ -281,6 +281,8 @@ void printGraph(const Graph &g, std::ostream &os, PrintOptions opts,
       os << ", alpha = " << formatDouble(t->alpha);
     if (t->optimizer != "sgd")
       os << ", eps = " << formatDouble(t->eps);
+    if (t->clipNorm > 0)
+      os << ", clip_norm = " << formatDouble(t->clipNorm);
     if (!t->schedule.empty()) {
       os << ", schedule = ";
       printString(os, t->schedule);

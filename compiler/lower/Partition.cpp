@@ -78,7 +78,7 @@ std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind) {
   }
   if (kind == PipelineKind::Train)
     updatesOf(std::nullopt);
-  if (kind == PipelineKind::Grad) {
+  if (kind == PipelineKind::Grad || kind == PipelineKind::GradCheck) {
     for (const auto &[name, n] : g.gradients())
       out.push_back({abi::gradientArgumentName(argName(*g.findLeaf(name))), n});
     updatesOf(true);
@@ -425,7 +425,9 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
 
   // The phases of a train step take every argument of their role, used or
   // not, as the runtime passes them all.
-  if (kind == PipelineKind::Grad || kind == PipelineKind::Update) {
+  bool gradPhase =
+      kind == PipelineKind::Grad || kind == PipelineKind::GradCheck;
+  if (gradPhase || kind == PipelineKind::Update) {
     plan.leaves.clear();
     for (const auto &np : g.nodes()) {
       const Node &n = *np;
@@ -434,7 +436,7 @@ KernelPlan partition(const Graph &g, PipelineKind kind,
       bool take =
           n.kind() == OpKind::Input   ? hyper == (kind == PipelineKind::Update)
           : n.kind() != OpKind::Param ? false
-          : isBuffer(n)               ? kind == PipelineKind::Grad
+          : isBuffer(n)               ? gradPhase
                         : kind == PipelineKind::Update || role != "state";
       if (take)
         plan.leaves.push_back(&n);
@@ -573,6 +575,8 @@ const char *pipelineFunctionName(PipelineKind k) {
     return "lamina_train_grad";
   case PipelineKind::Update:
     return "lamina_train_update";
+  case PipelineKind::GradCheck:
+    return "lamina_gradcheck";
   }
   return "lamina_unknown";
 }

@@ -65,6 +65,7 @@ struct Options {
   std::string target;
   std::string cacheDir;
   bool noCache = false;
+  bool gradcheck = false;
   int jobs = 0;
 };
 
@@ -185,11 +186,9 @@ int run(const Options &opts) {
 
   if (emit == Emit::Descriptor) {
     // The executable's descriptor, with the plans it would be built from.
-    std::vector<KernelPlan> plans = executablePlans(m, "");
-    std::vector<const KernelPlan *> pp;
-    for (const KernelPlan &p : plans)
-      pp.push_back(&p);
-    return writeOutput(opts.output, modelDescriptor(m, opts.input, pp) + "\n")
+    ExecutablePlans plans = executablePlans(m, "", opts.gradcheck);
+    return writeOutput(opts.output,
+                       modelDescriptor(m, opts.input, plans.pointers()) + "\n")
                ? 0
                : 1;
   }
@@ -200,6 +199,7 @@ int run(const Options &opts) {
       out = std::filesystem::path(opts.input).stem().string();
     ExecutableOptions eo;
     eo.keepTemps = opts.keepTemps;
+    eo.gradcheck = opts.gradcheck;
     eo.verbose = opts.verbose;
     eo.profile = opts.profile;
     eo.target = opts.target.empty() ? "portable" : opts.target;
@@ -236,7 +236,13 @@ int run(const Options &opts) {
               << "' has no loss or metric to evaluate\n";
     return 1;
   }
-  const Graph &g = kind == PipelineKind::Train ? *train : forward;
+  // The executable's pipelines: its train and eval steps compute each
+  // metric's sums (withMetricStats).
+  const Graph &source = kind == PipelineKind::Train ? *train : forward;
+  std::unique_ptr<Graph> stats;
+  if (kind != PipelineKind::Predict)
+    stats = withMetricStats(source);
+  const Graph &g = stats ? *stats : source;
   ArtifactKind what = emit == Emit::Plan     ? ArtifactKind::Plan
                       : emit == Emit::Halide ? ArtifactKind::HalideStmt
                       : emit == Emit::Llvm   ? ArtifactKind::LLVMAssembly
@@ -287,6 +293,10 @@ int main(int argc, char **argv) {
   app.add_flag("--keep-temps", opts.keepTemps,
                "Keep the intermediate objects of --emit=exe");
   app.add_flag("-v,--verbose", opts.verbose, "Print compile times per step");
+  app.add_flag("--gradcheck", opts.gradcheck,
+               "Also build an f64 copy of the gradient phase, for the "
+               "executable's gradcheck command (which checks the compiled "
+               "gradients against central differences)");
   app.add_flag("--profile", opts.profile,
                "Build the executable with Halide's profiler: it prints the "
                "time of each stage when it exits");

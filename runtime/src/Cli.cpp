@@ -10,7 +10,10 @@
 
 #include "lamina/Data.h"
 #include "lamina/Error.h"
+#include "lamina/File.h"
 #include "lamina/Train.h"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -85,6 +88,12 @@ assignData(const std::vector<const TensorSpec *> &specs,
   return paths;
 }
 
+/// --seed, else the train block's seed, else 0.
+uint64_t seedOf(const ModelDesc &m, const Options &opt) {
+  const std::optional<TrainDefaults> &d = m.train;
+  return opt.seed ? *opt.seed : d && d->seed ? *d->seed : 0;
+}
+
 /// Loads a data set from command-line arguments; labels only if `withLabels`.
 Dataset loadFromArgs(const ModelDesc &m, const std::vector<std::string> &args,
                      bool withLabels, const std::string &what) {
@@ -126,7 +135,7 @@ void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
   to.epochs = pick(opt.epochs, d ? d->epochs : std::nullopt, "--epochs");
   to.batch = pick(opt.batch, d ? d->batch : std::nullopt, "--batch");
   to.lr = pick(opt.lr, d ? d->lr : std::nullopt, "--lr");
-  uint64_t seed = opt.seed ? *opt.seed : d && d->seed ? *d->seed : 0;
+  uint64_t seed = seedOf(m, opt);
   double valSplit = opt.valSplit ? *opt.valSplit : d ? d->validationSplit : 0.0;
   if (opt.data.empty())
     throw UsageError("train needs data: one file for each of " + listSpecs([&] {
@@ -242,10 +251,91 @@ void readRecords(const std::vector<std::unique_ptr<NpyRecords>> &files,
     files[from + i]->read(first, rows, dst[i]);
 }
 
+/// The index of `m`'s first metric whose sums are a confusion matrix, or -1.
+static int confusionMetric(const ModelDesc &m) {
+  for (size_t i = 0; i < m.metrics.size(); ++i)
+    if (abi::isConfusion(m.metrics[i].finish))
+      return static_cast<int>(i);
+  return -1;
+}
+
+/// Prints metric `i`'s confusion matrix: a row per true class, a column per
+/// predicted class, right-aligned counts.
+static void printConfusion(const ModelDesc &m, const EvalResult &r, size_t i,
+                           std::ostream &out) {
+  const abi::MetricSums &sums = r.sums[i];
+  int64_t classes = sums.classes();
+  double widest = 0;
+  for (double v : sums.sums())
+    widest = std::max(widest, v);
+  int width = std::max<int>(
+      {static_cast<int>(std::to_string(static_cast<int64_t>(widest)).size()),
+       static_cast<int>(std::to_string(classes - 1).size()), 4});
+  out << "confusion matrix (" << m.metrics[i].name
+      << "'s; rows: true class, columns: predicted class)\n";
+  auto cell = [&](const std::string &text) {
+    out << std::string(static_cast<size_t>(width + 1) -
+                           std::min(text.size(), static_cast<size_t>(width)),
+                       ' ')
+        << text;
+  };
+  out << std::string(static_cast<size_t>(width), ' ');
+  for (int64_t c = 0; c < classes; ++c)
+    cell(std::to_string(c));
+  out << "\n";
+  for (int64_t t = 0; t < classes; ++t) {
+    cell(std::to_string(t));
+    for (int64_t p = 0; p < classes; ++p)
+      cell(std::to_string(static_cast<int64_t>(
+          sums.sums()[static_cast<size_t>(t * classes + p)])));
+    out << "\n";
+  }
+}
+
+/// eval --json: {"records", "loss", "metrics": {name: value}, "confusion":
+/// [[row of counts per true class]...] (a classifier's)}, every number in
+/// full precision.
+static void writeEvalJson(const ModelDesc &m, const EvalResult &r,
+                          const std::string &path) {
+  nlohmann::json j;
+  j["records"] = r.samples;
+  if (m.hasLoss)
+    j["loss"] = r.loss;
+  j["metrics"] = nlohmann::json::object();
+  for (size_t i = 0; i < m.metrics.size(); ++i) {
+    // JSON has no NaN: a metric that is not a number is null.
+    double v = r.metrics[i];
+    j["metrics"][m.metrics[i].name] =
+        std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+  }
+  if (int c = confusionMetric(m); c >= 0) {
+    const abi::MetricSums &sums = r.sums[static_cast<size_t>(c)];
+    nlohmann::json rows = nlohmann::json::array();
+    for (int64_t t = 0; t < sums.classes(); ++t) {
+      nlohmann::json row = nlohmann::json::array();
+      for (int64_t p = 0; p < sums.classes(); ++p)
+        row.push_back(static_cast<int64_t>(
+            sums.sums()[static_cast<size_t>(t * sums.classes() + p)]));
+      rows.push_back(row);
+    }
+    j["confusion"] = rows;
+  }
+  std::string text = j.dump(2) + "\n";
+  AtomicFile f(path);
+  f.write(text.data(), text.size());
+  f.commit();
+}
+
 void runEval(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
              std::ostream &out, std::ostream &err) {
   if (opt.checkpoint.empty())
     throw UsageError("eval needs --checkpoint FILE");
+  int confusion = confusionMetric(m);
+  if (opt.confusion && confusion < 0)
+    throw UsageError("--confusion needs a classification metric, and model '" +
+                     m.name +
+                     "' has none; add one to the model file, such as "
+                     "'metric accuracy(logits, y);', and rebuild");
   requireFile("--checkpoint", opt.checkpoint);
   std::vector<const TensorSpec *> specs;
   for (const std::vector<TensorSpec> *list : {&m.inputs, &m.labels})
@@ -274,6 +364,10 @@ void runEval(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
     err << "eval: read " << r.samples
         << " records from the NPY files batch by batch\n";
   out << formatResult(m, r, "") << "  (" << r.samples << " records)\n";
+  if (opt.confusion)
+    printConfusion(m, r, static_cast<size_t>(confusion), out);
+  if (!opt.json.empty())
+    writeEvalJson(m, r, opt.json);
 }
 
 /// `base` with `.name` inserted before its extension: out.npy -> out.probs.npy.
@@ -398,6 +492,63 @@ void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
 
 } // namespace
 
+bool runGradCheck(const ModelDesc &m, const Pipelines &pipes,
+                  const Options &opt, std::ostream &out) {
+  Dataset data = loadFromArgs(m, opt.data, true, "gradcheck");
+  Session s(m, pipes);
+  // The checkpoint's parameters, else the initial ones of the train
+  // block's seed (or --seed).
+  std::string from;
+  if (!opt.checkpoint.empty()) {
+    requireFile("--checkpoint", opt.checkpoint);
+    s.load(opt.checkpoint, false);
+    from = "the parameters of " + opt.checkpoint;
+  } else {
+    uint64_t seed = seedOf(m, opt);
+    s.initialize(seed);
+    from = "the initial parameters of seed " + std::to_string(seed);
+  }
+  int64_t records = std::min<int64_t>(opt.records.value_or(8), data.size);
+  double tol = opt.tolerance.value_or(1e-4);
+  double loss = 0;
+  std::vector<GradCheckResult> results =
+      s.gradCheck(data, records, /*perParam=*/16, loss);
+  char line[256];
+  std::snprintf(line, sizeof line, "%.10g", loss);
+  out << "gradcheck of " << m.name << " on " << records << " records, " << from
+      << ", in f64: loss " << line << "\n";
+  std::snprintf(line, sizeof line, "%-24s %9s %12s %17s %17s\n", "parameter",
+                "checked", "rel. error", "analytic", "numeric");
+  out << line;
+  const GradCheckResult *worst = nullptr;
+  for (const GradCheckResult &r : results) {
+    std::string checked =
+        std::to_string(r.checked) + "/" + std::to_string(r.elements);
+    std::snprintf(line, sizeof line, "%-24s %9s %12.3g %17.10g %17.10g\n",
+                  r.name.c_str(), checked.c_str(), r.error, r.analytic,
+                  r.numeric);
+    out << line;
+    if (!worst || std::isnan(r.error) ||
+        (!std::isnan(worst->error) && r.error > worst->error))
+      worst = &r;
+  }
+  if (worst && !(worst->error <= tol)) {
+    std::snprintf(line, sizeof line,
+                  "gradcheck FAILED: the gradient of %s differs from the "
+                  "central difference by %.3g (relative; --tol %g) at element "
+                  "%lld: %.10g against %.10g\n",
+                  worst->name.c_str(), worst->error, tol,
+                  static_cast<long long>(worst->worst), worst->analytic,
+                  worst->numeric);
+    out << line;
+    return false;
+  }
+  std::snprintf(line, sizeof line,
+                "gradcheck passed: every relative error is at most %g\n", tol);
+  out << line;
+  return true;
+}
+
 void requireFile(const std::string &option, const std::string &path) {
   if (!fileExists(path))
     throw UsageError(option + " file '" + path + "' does not exist");
@@ -447,6 +598,11 @@ void requirePipeline(const ModelDesc &m, Command c) {
       return;
     why = "has no loss, no metric and no output";
     break;
+  case Command::GradCheck:
+    if (m.hasTrain())
+      return;
+    why = "has no loss";
+    break;
   }
   throw UsageError("model '" + m.name + "' " + why + ", so it has no " +
                    commandName(c) + " pipeline; it can " + whatModelCanDo(m));
@@ -491,6 +647,10 @@ int runCli(int argc, const char *const *argv, const ModelSource &src,
     case cli::Command::Bench:
       cli::runBench(m, src.pipelines, opt, threads,
                     src.kernelVariant ? src.kernelVariant() : nullptr, out);
+      break;
+    case cli::Command::GradCheck:
+      if (!cli::runGradCheck(m, src.pipelines, opt, out))
+        return kExitFailure;
       break;
     }
     return kExitOk;

@@ -20,9 +20,9 @@
 namespace lamina::cli {
 
 /// The command, argv[1].
-enum class Command { Train, Eval, Predict, Bench };
+enum class Command { Train, Eval, Predict, Bench, GradCheck };
 
-/// "train", "eval", "predict" or "bench".
+/// "train", "eval", "predict", "bench" or "gradcheck".
 const char *commandName(Command c);
 
 /// The parsed command line.
@@ -30,6 +30,10 @@ struct Options {
   Command command = Command::Train;
   bool help = false;
   bool verbose = false;
+  /// eval: print the confusion matrix of the first classification metric.
+  bool confusion = false;
+  /// eval: also write the results, in full precision, to this JSON file.
+  std::string json;
   std::vector<std::string> data;
   std::vector<std::string> testData;
   bool hasTest = false;
@@ -48,6 +52,9 @@ struct Options {
   /// bench: the pipeline ("" for the default) and the seconds to time.
   std::string pipeline;
   std::optional<double> seconds;
+  /// gradcheck: the records checked and the largest relative error allowed.
+  std::optional<int64_t> records;
+  std::optional<double> tolerance;
 };
 
 /// One option: its spellings, its value's name (null for none) and the
@@ -59,6 +66,7 @@ struct OptionInfo {
   bool train, eval, predict;
   const char *help;
   bool bench = false;
+  bool gradcheck = false;
 };
 
 /// Every option of every command, in the order --help lists them.
@@ -69,14 +77,15 @@ inline constexpr OptionInfo kOptions[] = {
     {"--batch", nullptr, "N", true, true, true,
      "rows per pipeline call; the last batch may be shorter", true},
     {"--seed", nullptr, "N", true, false, false,
-     "seed for initialization and shuffling (same seed, same run)"},
+     "seed for initialization and shuffling (same seed, same run)", false,
+     true},
     {"--val-split", nullptr, "F", true, false, false,
      "hold out the last fraction F of the data (before shuffling) and "
      "evaluate on it after every epoch"},
     {"--checkpoint", nullptr, "FILE", true, true, true,
      "train: save parameters and optimizer state to FILE (safetensors) "
-     "after every epoch; eval, predict: load parameters from FILE",
-     true},
+     "after every epoch; eval, predict, gradcheck: load parameters from FILE",
+     true, true},
     {"--resume", nullptr, "FILE", true, false, false,
      "continue training from FILE exactly where it stopped (saves back to "
      "FILE unless --checkpoint is given)"},
@@ -84,6 +93,13 @@ inline constexpr OptionInfo kOptions[] = {
      "after training, evaluate on DATA (every argument up to the next option)"},
     {"--output", "-o", "OUT.npy", false, false, true,
      "write the outputs to OUT.npy instead of printing them"},
+    {"--confusion", nullptr, nullptr, false, true, false,
+     "also print the confusion matrix (rows: true class, columns: "
+     "predicted) of the model's first accuracy, precision, recall or f1 "
+     "metric"},
+    {"--json", nullptr, "FILE", false, true, false,
+     "also write the loss, the metrics (full precision), the record count "
+     "and any confusion matrix to FILE as JSON"},
     {"--accumulate", nullptr, "N", true, false, false,
      "update once per N batches, with their gradients combined (weighted by "
      "rows): the parameters of one batch N times larger"},
@@ -96,16 +112,20 @@ inline constexpr OptionInfo kOptions[] = {
     {"--threads", nullptr, "N", true, true, true,
      "threads that run the kernels' parallel loops (default: "
      "HL_NUM_THREADS, else all cores)",
-     true},
+     true, true},
     {"--verbose", "-v", nullptr, true, true, true,
-     "print the kernel variant this CPU runs to stderr", true},
+     "print the kernel variant this CPU runs to stderr", true, true},
     {"--pipeline", nullptr, "P", false, false, false,
      "the pipeline to time: train, eval or predict (default: predict if the "
      "model has outputs, else eval, else train)",
      true},
     {"--seconds", nullptr, "S", false, false, false,
      "time calls for S seconds after a warm-up call (default 3)", true},
-    {"--help", "-h", nullptr, true, true, true, "show this help", true},
+    {"--records", nullptr, "N", false, false, false,
+     "check the gradients on the first N records (default 8)", false, true},
+    {"--tol", nullptr, "X", false, false, false,
+     "the largest relative error that passes (default 1e-4)", false, true},
+    {"--help", "-h", nullptr, true, true, true, "show this help", true, true},
 };
 
 /// Parses argv[1..argc): the command, then options and data arguments in any
@@ -130,6 +150,13 @@ void requirePipeline(const ModelDesc &m, Command c);
 
 /// Throws UsageError if the file `path` given to `option` does not exist.
 void requireFile(const std::string &option, const std::string &path);
+
+/// `gradcheck` (GradCheck.cpp): the compiled gradients of the first
+/// --records records against central differences of the loss, in f64;
+/// prints one line per parameter and returns false when an error is above
+/// --tol.
+bool runGradCheck(const ModelDesc &m, const Pipelines &pipes,
+                  const Options &opt, std::ostream &out);
 
 /// `bench` (Bench.cpp): times a pipeline on synthetic data and prints its
 /// throughput, latency percentiles, per-kernel times, GFLOP/s and the share

@@ -94,8 +94,18 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
     if (t.lr)
       out << " lr " << trimNumber(*t.lr) << ",";
     out << " seed " << t.seed.value_or(0) << ", validation split "
-        << trimNumber(t.validationSplit) << ", optimizer " << t.optimizer
-        << "\n";
+        << trimNumber(t.validationSplit) << ", optimizer " << t.optimizer;
+    if (t.clipNorm > 0)
+      out << ", clip_norm " << trimNumber(t.clipNorm);
+    if (const ScheduleSpec &s = t.schedule; !s.kind.empty()) {
+      out << ", schedule " << s.kind;
+      if (s.warmup)
+        out << " (warmup " << s.warmup << ")";
+    }
+    if (const EarlyStopSpec &e = t.earlyStop; !e.monitor.empty())
+      out << ", early stopping on val_" << e.monitor << " (patience "
+          << e.patience << ")";
+    out << "\n";
   } else if (m.hasLoss) {
     out << "  no train block: train needs --epochs, --lr and --batch\n";
   }
@@ -111,7 +121,11 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
                                      "the model file gives every parameter)")
       << wrap("  bench", "time a pipeline on synthetic data: throughput, "
                          "latency percentiles, per-kernel times, GFLOP/s and "
-                         "the share of the FMA peak measured at start");
+                         "the share of the FMA peak measured at start")
+      << wrap("  gradcheck DATA...",
+              "check the compiled gradients against central differences of "
+              "the loss on the first records of DATA, in f64 (an "
+              "executable built with laminac --gradcheck)");
 
   std::string names;
   for (const auto *list : {&m.inputs, &m.labels})
@@ -135,7 +149,7 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
     if (o.value)
       spell += std::string(" ") + o.value;
     std::string cmds;
-    if (!(o.train && o.eval && o.predict && o.bench)) {
+    if (!(o.train && o.eval && o.predict && o.bench && o.gradcheck)) {
       cmds = " [";
       if (o.train)
         cmds += "train";
@@ -145,6 +159,8 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
         cmds += std::string(cmds.size() > 2 ? ", " : "") + "predict";
       if (o.bench)
         cmds += std::string(cmds.size() > 2 ? ", " : "") + "bench";
+      if (o.gradcheck)
+        cmds += std::string(cmds.size() > 2 ? ", " : "") + "gradcheck";
       cmds += "]";
     }
     out << wrap("  " + spell, o.help + cmds);

@@ -21,6 +21,8 @@ const char *commandName(Command c) {
     return "predict";
   case Command::Bench:
     return "bench";
+  case Command::GradCheck:
+    return "gradcheck";
   }
   return "?";
 }
@@ -44,6 +46,8 @@ bool accepts(const OptionInfo &o, Command c) {
     return o.predict;
   case Command::Bench:
     return o.bench;
+  case Command::GradCheck:
+    return o.gradcheck;
   }
   return false;
 }
@@ -90,7 +94,8 @@ double parseReal(const std::string &option, const std::string &text, double min,
 Options parseArgs(int argc, const char *const *argv) {
   Options opt;
   if (argc < 2)
-    throw UsageError("missing command (train, eval, predict or bench)");
+    throw UsageError(
+        "missing command (train, eval, predict, bench or gradcheck)");
   std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     opt.help = true;
@@ -104,13 +109,16 @@ Options parseArgs(int argc, const char *const *argv) {
     opt.command = Command::Predict;
   else if (cmd == "bench")
     opt.command = Command::Bench;
+  else if (cmd == "gradcheck")
+    opt.command = Command::GradCheck;
   else if (isOption(cmd))
     throw UsageError(
-        "expected a command (train, eval, predict or bench) before '" + cmd +
-        "'");
+        "expected a command (train, eval, predict, bench or gradcheck) "
+        "before '" +
+        cmd + "'");
   else
     throw UsageError("unknown command '" + cmd +
-                     "' (expected train, eval, predict or bench)");
+                     "' (expected train, eval, predict, bench or gradcheck)");
 
   bool optionsDone = false;
   for (int i = 2; i < argc; ++i) {
@@ -145,6 +153,10 @@ Options parseArgs(int argc, const char *const *argv) {
     }
     if (name == "--verbose") {
       opt.verbose = true;
+      continue;
+    }
+    if (name == "--confusion") {
+      opt.confusion = true;
       continue;
     }
     if (name == "--test") {
@@ -191,12 +203,18 @@ Options parseArgs(int argc, const char *const *argv) {
       opt.resume = value;
     else if (name == "--output")
       opt.output = value;
+    else if (name == "--json")
+      opt.json = value;
     else if (name == "--pipeline") {
       if (value != "train" && value != "eval" && value != "predict")
         throw UsageError("--pipeline expects train, eval or predict, got '" +
                          value + "'");
       opt.pipeline = value;
-    } else if (name == "--seconds")
+    } else if (name == "--records")
+      opt.records = parseInteger<int64_t>(name, value, 1, 1 << 20);
+    else if (name == "--tol")
+      opt.tolerance = parseReal(name, value, 0.0, 1.0);
+    else if (name == "--seconds")
       opt.seconds = parseReal(name, value, 0.0, 86400.0);
     if (value.empty())
       throw UsageError("option '" + name + "' needs a non-empty value");

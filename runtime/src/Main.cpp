@@ -45,6 +45,10 @@ __attribute__((weak)) int
 lamina_train_update_step(void **args, lamina::abi::StepArena *arena);
 __attribute__((weak)) const struct halide_filter_metadata_t *
 lamina_train_update_metadata();
+__attribute__((weak)) int lamina_gradcheck_step(void **args,
+                                                lamina::abi::StepArena *arena);
+__attribute__((weak)) const struct halide_filter_metadata_t *
+lamina_gradcheck_metadata();
 __attribute__((weak)) const char *lamina_kernel_variant();
 __attribute__((weak)) const lamina::abi::KernelInfo *
 lamina_train_kernels(int *count);
@@ -75,6 +79,8 @@ int main(int argc, char **argv) {
                              lamina_train_grad_metadata};
   src.pipelines.trainUpdate = {"lamina_train_update", lamina_train_update_step,
                                lamina_train_update_metadata};
+  src.pipelines.gradCheck = {"lamina_gradcheck", lamina_gradcheck_step,
+                             lamina_gradcheck_metadata};
   src.setNumThreads = lamina::abi::setPoolThreads;
   src.numThreads = lamina::abi::poolThreads;
   src.kernelVariant = lamina_kernel_variant;

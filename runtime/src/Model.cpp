@@ -43,6 +43,12 @@ Shape TensorSpec::sampleShape() const {
 
 int64_t TensorSpec::sampleNumel() const { return numElements(sampleShape()); }
 
+Shape MetricSpec::statsShape() const {
+  if (finish == abi::MetricFinish::Rows)
+    return {};
+  return {abi::metricStatsSize(finish, classes)};
+}
+
 Shape TensorSpec::withBatch(int64_t batch) const {
   Shape s = shape;
   if (!s.empty() && s[0] == abi::kBatch)
@@ -303,6 +309,11 @@ static TrainDefaults parseTrain(const json &j) {
                  ? it->get<uint64_t>()
                  : static_cast<uint64_t>(it->get<int64_t>());
   }
+  if (auto it = j.find(key::kClipNorm); it != j.end() && !it->is_null()) {
+    t.clipNorm = getNumber(*it, "train.clip_norm");
+    if (!(t.clipNorm > 0.0))
+      fail("train.clip_norm", "must be positive");
+  }
   if (auto it = j.find(key::kValidationSplit);
       it != j.end() && !it->is_null()) {
     t.validationSplit = getNumber(*it, "train.validation_split");
@@ -388,6 +399,28 @@ ModelDesc ModelDesc::parse(std::string_view text) {
       ms.name = getString(mj, key::kName, where);
       ms.arg = getArg(mj, ms.name, abi::metricArgumentName);
       ms.dtype = getDType(mj, key::kDType, where);
+      std::string finish = getString(mj, key::kFinish, where);
+      std::optional<abi::MetricFinish> f = abi::metricFinishNamed(finish);
+      if (!f)
+        fail(where + ".finish", "unknown metric finish '" + finish + "'");
+      ms.finish = *f;
+      if (abi::isConfusion(ms.finish)) {
+        ms.classes =
+            getInteger(member(mj, key::kClasses, where), where + ".classes");
+        if (ms.classes < 1 || ms.classes > 1 << 15)
+          fail(where + ".classes", "must be between 1 and 32768");
+      }
+      // The stats' layout: one value of the metric's dtype for `rows`, else
+      // f64[metricStatsSize].
+      const json &shape = member(mj, key::kShape, where);
+      bool rows = ms.finish == abi::MetricFinish::Rows;
+      json expected =
+          rows ? json::array()
+               : json::array({abi::metricStatsSize(ms.finish, ms.classes)});
+      if (shape != expected || (!rows && ms.dtype != DType::F64))
+        fail(where, "the stats of finish '" + finish + "' are " +
+                        (rows ? "one value" : "f64" + expected.dump()) +
+                        ", got " + dtypeName(ms.dtype) + shape.dump());
       m.metrics.push_back(std::move(ms));
     }
   }
@@ -417,7 +450,9 @@ ModelDesc ModelDesc::parse(std::string_view text) {
       args.push_back(
           parseArgument(list[i], where + "[" + std::to_string(i) + "]"));
       const ArgumentSpec &a = args.back();
-      if (m.hasLoss && a.name == abi::kLossArgument && a.dtype != m.lossDType)
+      // lamina_gradcheck computes everything in f64.
+      if (m.hasLoss && a.name == abi::kLossArgument && a.dtype != m.lossDType &&
+          name != "lamina_gradcheck")
         fail(where + "." + a.name, std::string("is ") + dtypeName(a.dtype) +
                                        " but loss_dtype is " +
                                        dtypeName(m.lossDType));
@@ -725,7 +760,7 @@ static bool agrees(const halide_filter_argument_t &a, const ArgumentSpec &s) {
 void checkPipelines(const ModelDesc &model, const Pipelines &pipelines) {
   for (const Pipeline *p :
        {&pipelines.train, &pipelines.eval, &pipelines.predict,
-        &pipelines.trainGrad, &pipelines.trainUpdate}) {
+        &pipelines.trainGrad, &pipelines.trainUpdate, &pipelines.gradCheck}) {
     if (!p->available())
       continue;
     const halide_filter_metadata_t &md = metadataOf(*p);

@@ -81,9 +81,10 @@ double Session::scheduledLr(double base, int64_t epoch, int64_t step,
   return lr;
 }
 
-/// Higher is better for these metrics; lower for the loss and the rest.
-static bool higherIsBetter(const std::string &monitor) {
-  return monitor == "accuracy" || monitor == "r2";
+/// Higher is better for r2 and the classification metrics, whatever the
+/// model calls them; lower for the loss and the rest.
+static bool higherIsBetter(abi::MetricFinish f) {
+  return f == abi::MetricFinish::R2 || abi::isConfusion(f);
 }
 
 bool Session::endEpochForEarlyStop(const TrainOptions &opts,
@@ -91,10 +92,12 @@ bool Session::endEpochForEarlyStop(const TrainOptions &opts,
                                    std::ostream &out) {
   const EarlyStopSpec &es = opts.earlyStop;
   double value = val.loss;
+  bool higher = false;
   for (size_t i = 0; i < model_.metrics.size(); ++i)
-    if (model_.metrics[i].name == es.monitor)
+    if (model_.metrics[i].name == es.monitor) {
       value = val.metrics[i];
-  bool higher = higherIsBetter(es.monitor);
+      higher = higherIsBetter(model_.metrics[i].finish);
+    }
   bool better = stopBad_ < 0 || (higher ? value > stopBest_ + es.minDelta
                                         : value < stopBest_ - es.minDelta);
   if (better) {
@@ -232,12 +235,41 @@ void Session::save(const std::string &path) const {
   saveCheckpoint(path, tensors, info, killDuringSaveHook());
 }
 
+EvalResult::EvalResult(const ModelDesc &model) {
+  for (const MetricSpec &m : model.metrics)
+    sums.push_back(m.sums());
+}
+
+void EvalResult::add(double batchLoss, const std::vector<Tensor> &outputs,
+                     int64_t rows) {
+  loss += batchLoss * static_cast<double>(rows);
+  samples += rows;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor &t = outputs[i];
+    if (sums[i].finish() == abi::MetricFinish::Rows)
+      sums[i].addValue(t.get(0), rows);
+    else
+      sums[i].add(t.data<double>());
+  }
+}
+
+double EvalResult::meanLoss() const {
+  return samples ? loss / static_cast<double>(samples) : 0.0;
+}
+
+void EvalResult::finish() {
+  loss = meanLoss();
+  metrics.clear();
+  for (const abi::MetricSums &m : sums)
+    metrics.push_back(m.value());
+}
+
 Session::Scalars Session::makeScalars() const {
   Scalars s;
   if (model_.hasLoss)
     s.loss = Tensor(model_.lossDType, {});
   for (const MetricSpec &m : model_.metrics)
-    s.metrics.emplace_back(m.dtype, Shape{});
+    s.metrics.emplace_back(m.dtype, m.statsShape());
   return s;
 }
 
@@ -395,8 +427,7 @@ EvalResult Session::evaluateStream(int64_t records, int64_t batch,
                                    const EvalFill &fill) {
   assert(batch > 0 && "batch must be positive");
   const Pipeline &p = pipelines_.eval;
-  EvalResult r;
-  r.metrics.assign(model_.metrics.size(), 0.0);
+  EvalResult r(model_);
   int64_t rows = std::min(batch, records);
   std::vector<Tensor> in = batchTensors(model_.inputs, rows);
   std::vector<Tensor> lbl = batchTensors(model_.labels, rows);
@@ -415,18 +446,9 @@ EvalResult Session::evaluateStream(int64_t records, int64_t batch,
     rebind(args, inSlots, in, n);
     rebind(args, lblSlots, lbl, n);
     run(p, evalBinding_, args, {true, b, b + n - 1});
-    double w = static_cast<double>(n);
-    if (model_.hasLoss)
-      r.loss += s.loss.get(0) * w;
-    for (size_t i = 0; i < s.metrics.size(); ++i)
-      r.metrics[i] += s.metrics[i].get(0) * w;
-    r.samples += n;
+    r.add(model_.hasLoss ? s.loss.get(0) : 0.0, s.metrics, n);
   }
-  if (r.samples) {
-    r.loss /= static_cast<double>(r.samples);
-    for (double &m : r.metrics)
-      m /= static_cast<double>(r.samples);
-  }
+  r.finish();
   return r;
 }
 
@@ -698,8 +720,7 @@ void Session::train(const Dataset &data, const Dataset &validation,
     auto start = std::chrono::steady_clock::now();
     Rng rng(deriveSeed(seed_, static_cast<uint64_t>(epoch)));
     std::vector<int64_t> order = shuffledOrder(data.size, rng);
-    EvalResult sum;
-    sum.metrics.assign(model_.metrics.size(), 0.0);
+    EvalResult sum(model_);
     for (int64_t b = 0, stepInEpoch = 1; b < data.size;
          b += rows, ++stepInEpoch) {
       int64_t n = std::min(rows, data.size - b);
@@ -781,17 +802,12 @@ void Session::train(const Dataset &data, const Dataset &validation,
         std::swap(state_, nextState_);
         ++step_;
       }
-      sum.loss += loss * w;
-      for (size_t i = 0; i < s.metrics.size(); ++i)
-        sum.metrics[i] += s.metrics[i].get(0) * w;
-      sum.samples += n;
+      sum.add(loss, s.metrics, n);
       bar.update(epoch, opts.epochs, stepInEpoch, stepsPerEpoch,
-                 sum.loss / static_cast<double>(sum.samples));
+                 sum.meanLoss());
     }
     auto trained = std::chrono::steady_clock::now();
-    sum.loss /= static_cast<double>(sum.samples);
-    for (double &m : sum.metrics)
-      m /= static_cast<double>(sum.samples);
+    sum.finish();
     epoch_ = epoch;
 
     bool stop = false;

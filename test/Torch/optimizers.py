@@ -46,7 +46,18 @@ OPTIMIZERS = [
                                    weight_decay=1e-4)),
     ("rmsprop", "rmsprop",
      lambda p: torch.optim.RMSprop(p, lr=0.01)),
+    # Gradient clipping by global norm (torch.nn.utils.clip_grad_norm_)
+    # before the update, with weight decay added after it, as torch.optim
+    # does.
+    ("sgd_clip",
+     "sgd(lr = 0.05, momentum = 0.9, weight_decay = 0.0001); clip_norm = 0.1",
+     lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=1e-4)),
+    ("adam_clip", "adam(lr = 0.001); clip_norm = 0.25",
+     lambda p: torch.optim.Adam(p, lr=0.001)),
 ]
+
+# The largest global gradient norm of the runs that clip.
+CLIP = {"sgd_clip": 0.1, "adam_clip": 0.25}
 
 SHAPES = {
     "mlp": {"h1": (784, 256), "h2": (256, 128), "logits": (128, 10)},
@@ -112,6 +123,7 @@ def main():
                   for k, v in start.items()}
             opt = make(list(tp.values()))
             losses = []
+            clipped = 0
             for s in range(a.steps):
                 opt.zero_grad()
                 x = torch.from_numpy(xs[s * BATCH:(s + 1) * BATCH])
@@ -119,6 +131,10 @@ def main():
                     ys[s * BATCH:(s + 1) * BATCH].astype(np.int64))
                 loss = F.cross_entropy(forward(model, tp, x), y)
                 loss.backward()
+                if name in CLIP:
+                    norm = torch.nn.utils.clip_grad_norm_(
+                        list(tp.values()), CLIP[name])
+                    clipped += int(norm > CLIP[name])
                 opt.step()
                 losses.append(loss.item())
             names = sorted(tp)
@@ -149,7 +165,8 @@ def main():
                                     % (model, name, key, e))
             print("%s %s: %d tensors after %d steps, loss %.4f -> %.4f, max "
                   "error %.2e" % (model, name, len(refs) - 1, a.steps,
-                                  losses[0], losses[-1], worst))
+                                  losses[0], losses[-1], worst)
+                  + (", %d steps clipped" % clipped if name in CLIP else ""))
     print("optimizers: tolerance %g" % TOL)
     for f in failures:
         print("FAIL: " + f)

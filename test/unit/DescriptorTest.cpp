@@ -18,7 +18,7 @@ namespace {
 /// The descriptor of examples/mlp.lam with the plans laminac builds for it.
 struct MlpDescriptor {
   Compilation compilation;
-  std::vector<KernelPlan> plans;
+  ExecutablePlans plans;
   std::string json;
 };
 
@@ -30,10 +30,7 @@ MlpDescriptor mlpDescriptor() {
   EXPECT_TRUE(c.has_value());
   MlpDescriptor d{std::move(*c), {}, ""};
   d.plans = executablePlans(d.compilation.module, "");
-  std::vector<const KernelPlan *> pp;
-  for (const KernelPlan &p : d.plans)
-    pp.push_back(&p);
-  d.json = modelDescriptor(d.compilation.module, "mlp.lam", pp);
+  d.json = modelDescriptor(d.compilation.module, "mlp.lam", d.plans.pointers());
   return d;
 }
 
@@ -48,9 +45,9 @@ TEST(Descriptor, WritesVersionLossDTypeAndEveryPipelinesArguments) {
             dtypeName(d.compilation.module.forward->loss()->dtype()));
   EXPECT_TRUE(j.at(key::kNonTrainable).empty());
   // Train, its two phases, eval and predict.
-  ASSERT_EQ(d.plans.size(), 5u);
-  ASSERT_EQ(j.at(key::kPipelines).size(), d.plans.size());
-  for (const KernelPlan &p : d.plans) {
+  ASSERT_EQ(d.plans.plans.size(), 5u);
+  ASSERT_EQ(j.at(key::kPipelines).size(), d.plans.plans.size());
+  for (const KernelPlan &p : d.plans.plans) {
     const nlohmann::json &list =
         j.at(key::kPipelines).at(pipelineFunctionName(p.kind));
     std::vector<PipelineArgument> args = pipelineArguments(p);
@@ -72,7 +69,7 @@ TEST(Descriptor, ArgumentsFollowTheAbiNamingRules) {
   const Graph &train = *d.compilation.module.train;
   auto names = [&](PipelineKind k) {
     std::set<std::string> out;
-    for (const KernelPlan &p : d.plans)
+    for (const KernelPlan &p : d.plans.plans)
       if (p.kind == k)
         for (const PipelineArgument &a : pipelineArguments(p))
           out.insert(a.name);
@@ -102,8 +99,8 @@ TEST(Descriptor, RoundTripsThroughTheRuntimesParser) {
   ModelDesc m = ModelDesc::parse(d.json);
   EXPECT_TRUE(m.hasLoss);
   EXPECT_EQ(m.lossDType, d.compilation.module.forward->loss()->dtype());
-  ASSERT_EQ(m.pipelines.size(), d.plans.size());
-  for (const KernelPlan &p : d.plans) {
+  ASSERT_EQ(m.pipelines.size(), d.plans.plans.size());
+  for (const KernelPlan &p : d.plans.plans) {
     const std::vector<ArgumentSpec> &specs =
         m.pipelines.at(pipelineFunctionName(p.kind));
     std::vector<PipelineArgument> args = pipelineArguments(p);

@@ -661,9 +661,84 @@ TEST(Metric, AccuracyForms) {
             "got f64[batch, 3] and i32[batch, 3]");
 }
 
+TEST(Metric, MacroAveragesAndTheirConfusionMatrix) {
+  // 6 samples of 4 classes; class 3 is neither a label nor a prediction.
+  //   sample     0  1  2  3  4  5
+  //   predicted  0  0  1  1  2  0
+  //   label      0  1  1  0  1  0
+  TestGraph t;
+  Node *s =
+      t.input("s", {kBatch, 4}, {6, 4}, {9, 0, 0, 0, 9, 0, 0, 0, 0, 9, 0, 0,
+                                         0, 9, 0, 0, 0, 0, 9, 0, 9, 0, 0, 0});
+  Node *l = t.labels("l", {kBatch}, {6}, {0, 1, 1, 0, 1, 0});
+  for (OpKind k :
+       {OpKind::Accuracy, OpKind::Precision, OpKind::Recall, OpKind::F1}) {
+    t.output(opName(k), t.op(k, {s, l}));
+    t.output(std::string(opName(k)) + "_stats",
+             t.op(OpKind::MetricStats, {s, l},
+                  {{"metric", std::string(opName(k))}}));
+  }
+  auto r = t.run();
+  // Class 0: TP 2 of 3 predicted, 3 labelled; class 1: TP 1 of 2 predicted,
+  // 3 labelled; class 2: predicted once, never labelled.
+  double precision = (2.0 / 3 + 1.0 / 2 + 0) / 3;
+  double recall = (2.0 / 3 + 1.0 / 3 + 0) / 3;
+  double f1 = (4.0 / 6 + 2.0 / 5 + 0) / 3;
+  expectNear(r["accuracy"], {0.5});
+  expectNear(r["precision"], {precision});
+  expectNear(r["recall"], {recall});
+  expectNear(r["f1"], {f1});
+  // The stats are the confusion matrix (row: label, column: prediction),
+  // and the runtime's finish of them is the value of one batch.
+  std::vector<double> m = {2, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  for (auto [name, finish] :
+       {std::pair<const char *, lamina::abi::MetricFinish>{
+            "accuracy", lamina::abi::MetricFinish::Accuracy},
+        {"precision", lamina::abi::MetricFinish::Precision},
+        {"recall", lamina::abi::MetricFinish::Recall},
+        {"f1", lamina::abi::MetricFinish::F1}}) {
+    const HostTensor &stats = r[std::string(name) + "_stats"];
+    EXPECT_EQ(stats.dtype, DType::F64);
+    expectNear(stats, m);
+    lamina::abi::MetricSums sums(finish, 4);
+    sums.add(stats.data.data());
+    expectNear(r[name], {sums.value()});
+  }
+}
+
+TEST(Metric, RegressionStatsFinishToTheValue) {
+  TestGraph t(DType::F32);
+  Node *y = t.input("y", {kBatch, 2}, {3, 2}, {0.5, -1, 2, 0.25, 3, -0.5});
+  Node *tt = t.input("t", {kBatch, 2}, {3, 2}, {1, -1.5, 2.5, 0, 1, 0.5});
+  for (OpKind k : {OpKind::Rmse, OpKind::R2}) {
+    t.output(opName(k), t.op(k, {y, tt}));
+    t.output(std::string(opName(k)) + "_stats",
+             t.op(OpKind::MetricStats, {y, tt},
+                  {{"metric", std::string(opName(k))}}));
+  }
+  auto r = t.run();
+  // Squared errors: 0.25 + 0.25 + 0.25 + 0.0625 + 4 + 1 = 5.8125; the
+  // target sums to 3.5 and its squares to 10.75.
+  expectNear(r["rmse_stats"], {5.8125, 6});
+  expectNear(r["r2_stats"], {5.8125, 6, 3.5 / 6, 10.75 - 3.5 * 3.5 / 6}, 1e-6);
+  for (auto [name, finish] :
+       {std::pair<const char *, lamina::abi::MetricFinish>{
+            "rmse", lamina::abi::MetricFinish::Rmse},
+        {"r2", lamina::abi::MetricFinish::R2}}) {
+    lamina::abi::MetricSums sums(finish, 0);
+    sums.add(r[std::string(name) + "_stats"].data.data());
+    expectNear(r[name], {sums.value()}, 1e-6);
+  }
+  EXPECT_EQ(
+      t.error(OpKind::MetricStats, {y, tt}, {{"metric", std::string("mse")}}),
+      "'metric_stats' needs the name of a metric with sums (r2, rmse, "
+      "accuracy, precision, recall, f1) and its operands, got 'mse'");
+}
+
 TEST(Metric, HaveNoGradient) {
   for (OpKind k : {OpKind::Accuracy, OpKind::Rmse, OpKind::R2, OpKind::ArgMax,
-                   OpKind::OneHot}) {
+                   OpKind::OneHot, OpKind::Precision, OpKind::Recall,
+                   OpKind::F1, OpKind::MetricStats}) {
     EXPECT_EQ(getOpInfo(k).buildGradient, nullptr) << opName(k);
     EXPECT_NE(getOpInfo(k).noGradReason, nullptr) << opName(k);
   }

@@ -67,9 +67,20 @@ std::string stepSource(const std::vector<const KernelPlan *> &plans,
 
 /// The plans of the pipelines an executable of `m` contains: train and its
 /// two phases (if the model has a loss), eval (a loss or a metric) and
-/// predict (an output that is not a metric). `salt` as partition takes it.
-std::vector<KernelPlan> executablePlans(const Module &m,
-                                        const std::string &salt);
+/// predict (an output that is not a metric), and the graphs they point
+/// into that `m` does not own: the train step and the forward graph with
+/// each metric's sums in place of its value (withMetricStats).
+struct ExecutablePlans {
+  std::vector<std::unique_ptr<Graph>> graphs;
+  std::vector<KernelPlan> plans;
+  /// The plans' addresses, as stepSource and modelDescriptor take them.
+  std::vector<const KernelPlan *> pointers() const;
+};
+
+/// `salt` as partition takes it. With `gradcheck`, also the f64 gradient
+/// phase of `gradcheck` (PipelineKind::GradCheck), for a model with a loss.
+ExecutablePlans executablePlans(const Module &m, const std::string &salt,
+                                bool gradcheck = false);
 
 /// $XDG_CACHE_HOME/lamina, else ~/.cache/lamina ("" if neither is set).
 std::string defaultCacheDir();
@@ -96,6 +107,9 @@ struct ExecutableOptions {
   std::string cacheDir;
   /// Compile processes (0: one per core).
   int jobs = 0;
+  /// Also build lamina_gradcheck, the f64 gradient phase that the
+  /// executable's `gradcheck` command runs (laminac --gradcheck).
+  bool gradcheck = false;
 };
 
 /// Compiles the train, eval and predict pipelines ahead of time, writes the

@@ -164,6 +164,10 @@ struct TrainConfig {
   double eps = 1e-8;
   /// rmsprop: the decay rate of the squared-gradient average.
   double alpha = 0.99;
+  /// Gradient clipping: the largest global norm of the gradients (all
+  /// parameters' as one vector), as torch.nn.utils.clip_grad_norm_; 0 for
+  /// none.
+  double clipNorm = 0.0;
   /// The learning-rate schedule, which the runtime applies: "" (constant),
   /// "step_decay" (times gamma every `every` epochs), "exponential" (times
   /// gamma every step), "cosine" (to minLr over `epochs` epochs, by step)
@@ -234,6 +238,17 @@ public:
     addOutput(std::move(name), n);
   }
 
+  /// Points output `name` at `n`.
+  void replaceOutput(const std::string &name, Node *n) {
+    for (auto &o : outputs_)
+      if (o.first == name)
+        o.second = n;
+  }
+  /// Drops every output and metric.
+  void clearOutputs() {
+    outputs_.clear();
+    metrics_.clear();
+  }
   /// Drops every output that is not a metric (a train step needs only the
   /// loss, the metrics and the updates).
   void retainMetricOutputs();

@@ -35,6 +35,10 @@ enum class PipelineKind {
   /// The train step's second phase: new parameters and state from the
   /// parameters, state, lr and the gradients (inputs "grad_p_w").
   Update,
+  /// The results of Grad, from an f64 copy of the train step without its
+  /// metrics (gradCheckGraph), for the executable's `gradcheck` (laminac
+  /// --gradcheck).
+  GradCheck,
 };
 
 /// The Halide pipeline name of each kind: "lamina_train", ...

@@ -13,6 +13,7 @@
 
 #include "lamina/IR.h"
 #include "lamina/Support.h"
+#include "lamina/abi/Metrics.h"
 
 #include <optional>
 #include <string>
@@ -121,6 +122,16 @@ struct OpInfo {
   int64_t (*labelClasses)(const Node &n, unsigned i) = nullptr;
   /// Builds the Halide Func computing n from the Funcs of its inputs.
   Halide::Func (*lower)(const Node &n, LowerContext &ctx) = nullptr;
+  /// A metric the runtime finishes over a whole data set (r2, rmse,
+  /// accuracy, ...; see lamina/abi/Metrics.h): the executable's train and
+  /// eval pipelines compute, in place of its value, the stats of
+  /// `statsFinish` (statsSize(n) of them, f64) as a metric_stats node with
+  /// n's operands and attributes, which `lowerStats` lowers.
+  /// abi::MetricFinish::Rows (the default): the runtime averages n's value
+  /// over the batches, weighted by their rows.
+  abi::MetricFinish statsFinish = abi::MetricFinish::Rows;
+  int64_t (*statsSize)(const Node &n) = nullptr;
+  Halide::Func (*lowerStats)(const Node &n, LowerContext &ctx) = nullptr;
   /// The node the lowering reads in place of operand i (matmul reads x
   /// itself for an operand transpose(x)), or nullptr for operand i. The
   /// kernel planner makes that node the kernel's input.

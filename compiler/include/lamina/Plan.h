@@ -121,6 +121,18 @@ std::string leafArgName(const KernelPlan &plan, const Node &n);
 /// for Train; the model outputs ("out_...") for Predict.
 std::vector<PlanResult> pipelineResults(const Graph &g, PipelineKind kind);
 
+/// A copy of `g` in which each metric output that has sums
+/// (OpInfo::lowerStats) is a metric_stats node computing them over the
+/// batch: what the executable's train and eval pipelines compute, so the
+/// runtime can finish each metric over a whole data set.
+std::unique_ptr<Graph> withMetricStats(const Graph &g);
+
+/// An f64 copy of the train step `train` (every f32 value and dtype
+/// attribute made f64) without its metrics, whose Grad results
+/// (PipelineKind::GradCheck) the executable's `gradcheck` compares with
+/// central differences of its loss.
+std::unique_ptr<Graph> gradCheckGraph(const Graph &train);
+
 /// Splits the nodes that `kind`'s results need into kernels. `salt` (the
 /// targets, the compiler's build id and flags) enters every kernel's key.
 KernelPlan partition(const Graph &g, PipelineKind kind,

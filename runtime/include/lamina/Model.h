@@ -18,6 +18,7 @@
 #include "lamina/Buffer.h"
 #include "lamina/Tensor.h"
 #include "lamina/abi/Descriptor.h"
+#include "lamina/abi/Metrics.h"
 
 #include <cstdint>
 #include <map>
@@ -90,12 +91,22 @@ struct TensorSpec {
   std::string describe() const;
 };
 
-/// A metric output of the train and eval pipelines (`m_<name>`).
+/// A metric output of the train and eval pipelines (`m_<name>`): its sums
+/// over the batch, which the runtime merges over a data set and finishes
+/// (lamina/abi/Metrics.h).
 struct MetricSpec {
   std::string name;
   std::string arg;
-  /// The element type of its 0-d output.
+  /// The element type of its output: the metric's for `rows` (one value),
+  /// else f64.
   DType dtype = DType::F32;
+  abi::MetricFinish finish = abi::MetricFinish::Rows;
+  /// The classes of a confusion-matrix metric, else 0.
+  int64_t classes = 0;
+  /// The output's shape: {} for `rows`, else {metricStatsSize}.
+  Shape statsShape() const;
+  /// Sums to merge a data set's batches into.
+  abi::MetricSums sums() const { return abi::MetricSums(finish, classes); }
 };
 
 /// One argument of a pipeline, as the descriptor lists it.
@@ -139,6 +150,9 @@ struct TrainDefaults {
   std::optional<uint64_t> seed;
   /// The optimizer compiled into the train step ("sgd", "adam", ...).
   std::string optimizer = "sgd";
+  /// The train step's gradient clipping (0: none); compiled in, shown by
+  /// --help.
+  double clipNorm = 0.0;
   ScheduleSpec schedule;
   EarlyStopSpec earlyStop;
   double validationSplit = 0.0;
@@ -219,6 +233,8 @@ struct Pipelines {
   /// The train step's two phases (train --accumulate).
   Pipeline trainGrad;
   Pipeline trainUpdate;
+  /// The gradient phase in f64, for `gradcheck` (laminac --gradcheck).
+  Pipeline gradCheck;
 };
 
 /// Checks that every available pipeline of `pipelines` has an argument

@@ -37,14 +37,40 @@ struct TrainOptions {
   std::string bestPath;
 };
 
-/// Loss and metrics over a data set: each batch's values weighted by its rows.
+/// Loss and metrics over a data set. The loss is each batch's mean weighted
+/// by its rows; each metric is finished once from its sums over every batch
+/// (lamina/abi/Metrics.h), so neither depends on the batch size.
 struct EvalResult {
   /// Mean loss (0 when the model has no loss).
   double loss = 0.0;
-  /// Mean of each metric, in descriptor order.
+  /// Each metric over the data set, in descriptor order.
   std::vector<double> metrics;
+  /// Each metric's merged sums (the confusion matrix of a classifier's).
+  std::vector<abi::MetricSums> sums;
   /// Records evaluated.
   int64_t samples = 0;
+
+  /// Starts the sums of `model`'s metrics.
+  explicit EvalResult(const ModelDesc &model);
+  /// Adds one batch of `rows` rows: its loss and its metric outputs.
+  void add(double batchLoss, const std::vector<Tensor> &metricOutputs,
+           int64_t rows);
+  /// The mean loss so far.
+  double meanLoss() const;
+  /// Sets `loss` to the mean and `metrics` to the finished values.
+  void finish();
+};
+
+/// One parameter's gradient check (Session::gradCheck).
+struct GradCheckResult {
+  std::string name;
+  /// Elements checked, of `elements`.
+  int64_t checked = 0, elements = 0;
+  /// The checked element with the largest relative error, the error, and
+  /// the compiled (analytic) and central-difference (numeric) gradients
+  /// there.
+  int64_t worst = 0;
+  double error = 0.0, analytic = 0.0, numeric = 0.0;
 };
 
 /// A model's parameters and optimizer state and the pipelines that use them.
@@ -121,6 +147,17 @@ public:
       const std::function<void(int64_t, int64_t, const std::vector<Tensor> &)>
           &sink);
 
+  /// Checks lamina_gradcheck's gradients (the f64 gradient phase, with
+  /// the current parameters in f64) on the first `records` records of
+  /// `data` against central differences of its loss. Checks every element
+  /// of a parameter of at most `perParam` elements, else the perParam / 2
+  /// of the largest gradients and as many others drawn with the seed. The
+  /// step is h = 1e-6 max(1, |p|) and the relative error |a - n| /
+  /// max(|a|, |n|, 1e-4). `loss` receives the loss at the parameters.
+  /// Throws Error when the executable has no lamina_gradcheck.
+  std::vector<GradCheckResult> gradCheck(const Dataset &data, int64_t records,
+                                         int64_t perParam, double &loss);
+
   /// The pipelines `timeCalls` runs.
   enum class Timed { Train, Eval, Predict };
   /// Calls pipeline `which` on `batch` rows of synthetic data (inputs
@@ -132,7 +169,7 @@ public:
                                 double seconds);
 
 private:
-  /// The 0-d loss and metric outputs of one pipeline call.
+  /// The loss and metric outputs of one pipeline call.
   struct Scalars {
     Tensor loss;
     std::vector<Tensor> metrics;
@@ -167,7 +204,7 @@ private:
   /// Each pipeline's binding, resolved once per session: every call of one
   /// pipeline binds the same names in the same order.
   BoundPipeline trainBinding_, gradBinding_, updateBinding_, evalBinding_,
-      predictBinding_;
+      predictBinding_, gradCheckBinding_;
   std::vector<Tensor> params_, nextParams_;
   std::vector<Tensor> state_, nextState_;
   /// Non-trainable state (running statistics), in descriptor order.

@@ -41,6 +41,17 @@ Numbers are compared here, with tolerances, never by FileCheck.
                      --lr LR --momentum M
       AFTER holds the parameters and velocities after S full-batch steps of
       SGD with momentum on mean cross-entropy from INIT, computed in numpy.
+  check.py st-norm FILE --suffix S
+      Prints the 2-norm of every tensor whose name ends in S, as one
+      vector: "norm X" (%.6f).
+  check.py eval-json-same A.json B.json... [--atol X]
+      `eval --json` files report the same records, confusion matrix, loss
+      and metrics (within atol, default 1e-6).
+  check.py metrics-ref EVAL.json PRED.npy LABELS.csv
+      The metrics of `eval --json` (r2, rmse, mae for a regression;
+      accuracy, precision, recall, f1 and the confusion matrix for a
+      classifier) are those numpy computes from the predictions of the same
+      records and their labels (to 1e-5).
   check.py linreg-batches FILE --x X... --t T... --batch B --lr LR --w0 W --b0 B
       The w and b of a LinReg checkpoint after one epoch of SGD on (x, t)
       with the given batch size equal those of one of the possible shuffles.
@@ -331,6 +342,69 @@ def cmd_linreg_batches(a):
     fail(f"w = {w}, b = {b} match no shuffle: {sorted(set(results))}")
 
 
+def cmd_st_norm(a):
+    _, tensors = read_safetensors(a.file)
+    total = sum(float((v.astype(np.float64) ** 2).sum())
+                for k, (_, v) in tensors.items() if k.endswith(a.suffix))
+    print("norm %.6f" % np.sqrt(total))
+
+
+def cmd_eval_json_same(a):
+    runs = [json.load(open(f)) for f in a.files]
+    first = runs[0]
+    for f, r in zip(a.files[1:], runs[1:]):
+        if r["records"] != first["records"]:
+            fail(f"{f}: {r['records']} records, {a.files[0]}: "
+                 f"{first['records']}")
+        if r.get("confusion") != first.get("confusion"):
+            fail(f"{f}: confusion {r.get('confusion')} != "
+                 f"{first.get('confusion')}")
+        pairs = [("loss", r.get("loss"), first.get("loss"))]
+        pairs += [(k, v, first["metrics"][k]) for k, v in r["metrics"].items()]
+        for name, v, w in pairs:
+            if v is None or w is None or abs(v - w) > a.atol:
+                fail(f"{f}: {name} {v} != {w} of {a.files[0]} "
+                     f"(atol {a.atol})")
+    print(f"{len(runs)} evaluations agree: " +
+          " ".join(sorted(first["metrics"])))
+
+
+def cmd_metrics_ref(a):
+    got = json.load(open(a.json))
+    pred = np.load(a.pred).astype(np.float64)
+    labels = np.loadtxt(a.labels, delimiter=",", skiprows=1, ndmin=1)
+    want = {}
+    if "confusion" in got:
+        c = pred.shape[1]
+        truth = labels.astype(np.int64)
+        guess = pred.argmax(axis=1)
+        m = np.zeros((c, c), dtype=np.int64)
+        np.add.at(m, (truth, guess), 1)
+        if m.tolist() != got["confusion"]:
+            fail(f"confusion {got['confusion']} != numpy's {m.tolist()}")
+        tp = np.diag(m).astype(np.float64)
+        labelled, predicted = m.sum(axis=1), m.sum(axis=0)
+        present = labelled + predicted > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            prec = np.where(predicted > 0, tp / predicted, 0.0)
+            rec = np.where(labelled > 0, tp / labelled, 0.0)
+            f1 = np.where(present, 2 * tp / (labelled + predicted), 0.0)
+        want = {"accuracy": tp.sum() / m.sum(),
+                "precision": prec[present].mean(),
+                "recall": rec[present].mean(), "f1": f1[present].mean()}
+    else:
+        t = labels.reshape(pred.shape)
+        d = pred - t
+        want = {"r2": 1 - (d * d).sum() / ((t - t.mean()) ** 2).sum(),
+                "rmse": np.sqrt((d * d).mean()), "mae": np.abs(d).mean()}
+    for name, v in got["metrics"].items():
+        if name not in want:
+            fail(f"no reference for metric {name}")
+        if abs(v - want[name]) > 1e-5:
+            fail(f"{name} {v} != numpy's {want[name]}")
+        print(f"{name} agrees with numpy")
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -398,6 +472,16 @@ def main():
     p.add_argument("--steps", type=int, required=True)
     p.add_argument("--lr", type=float, required=True)
     p.add_argument("--momentum", type=float, required=True)
+    p = sub.add_parser("st-norm")
+    p.add_argument("file")
+    p.add_argument("--suffix", required=True)
+    p = sub.add_parser("eval-json-same")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--atol", type=float, default=1e-6)
+    p = sub.add_parser("metrics-ref")
+    p.add_argument("json")
+    p.add_argument("pred")
+    p.add_argument("labels")
     p = sub.add_parser("linreg-batches")
     p.add_argument("file")
     p.add_argument("--x", type=float, nargs="+", required=True)
@@ -413,6 +497,7 @@ def main():
      "st-same": cmd_st_same, "st-moved": cmd_st_moved, "lrs": cmd_lrs,
      "st-values": cmd_st_values,
      "mlp-forward": cmd_mlp_forward, "mlp-steps": cmd_mlp_steps,
+     "st-norm": cmd_st_norm, "eval-json-same": cmd_eval_json_same, "metrics-ref": cmd_metrics_ref,
      "linreg-batches": cmd_linreg_batches}[a.cmd](a)
 
 

@@ -67,6 +67,24 @@ def images(d, n, shape, classes):
     np.save(os.path.join(d, "images_y.npy"), y)
 
 
+def metrics(d, n):
+    """n records of two features with a regression target t (linear plus
+    noise) and a 3-class label y (the sector of the point's angle, with one
+    label in eight drawn at random), for the metrics over whole data sets."""
+    rng = np.random.default_rng(2718)
+    x = rng.standard_normal((n, 2)).astype(np.float32)
+    t = (0.7 * x[:, :1] - 0.3 * x[:, 1:] +
+         0.2 * rng.standard_normal((n, 1))).astype(np.float32)
+    angle = np.arctan2(x[:, 1], x[:, 0]) + np.pi
+    y = np.minimum((angle / (2 * np.pi / 3)).astype(np.int32), 2)
+    noisy = rng.random(n) < 0.125
+    y[noisy] = rng.integers(0, 3, int(noisy.sum()))
+    write_csv(os.path.join(d, "metrics_x.csv"), x, header="x0,x1")
+    write_csv(os.path.join(d, "metrics_t.csv"), t, header="t")
+    write_csv(os.path.join(d, "metrics_y.csv"), y[:, None], header="y",
+              fmt="%d")
+
+
 def idx_bytes(dims, payload, magic_type=0x08):
     head = bytes([0, 0, magic_type, len(dims)])
     head += b"".join(struct.pack(">I", v) for v in dims)
@@ -105,7 +123,8 @@ def hostile(d):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("what",
-                    choices=["blobs", "xor", "linreg", "hostile", "images"])
+                    choices=["blobs", "xor", "linreg", "hostile", "images",
+                             "metrics"])
     ap.add_argument("dir")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--shape", default="3,32,32",
@@ -119,6 +138,8 @@ def main():
         xor(a.dir)
     elif a.what == "linreg":
         linreg(a.dir)
+    elif a.what == "metrics":
+        metrics(a.dir, a.n)
     elif a.what == "images":
         images(a.dir, a.n, [int(v) for v in a.shape.split(",")], a.classes)
     else:

@@ -284,9 +284,11 @@ TEST(Cli, MissingPipelinesSayWhatTheModelCanDo) {
   Data d;
   std::string noLoss =
       replaced(fakeModelJson(), "\"has_loss\": true", "\"has_loss\": false");
-  std::string noMetric = replaced(
-      noLoss, "[{\"name\": \"mae\", \"arg\": \"m_mae\", \"dtype\": \"f32\"}]",
-      "[]");
+  std::string noMetric =
+      replaced(noLoss,
+               "[{\"name\": \"mae\", \"arg\": \"m_mae\", \"dtype\": \"f32\", "
+               "\"shape\": [], \"finish\": \"rows\"}]",
+               "[]");
   std::string noOutput = replaced(
       fakeModelJson(),
       "[{\"name\": \"pred\", \"arg\": \"out_pred\", \"dtype\": \"f32\",\n"

@@ -174,7 +174,7 @@ std::string argumentsJson(const halide_filter_metadata_t &md) {
 
 const char *fakeModelJson(bool withTrain) {
   static const char *kWithout = R"({
-    "abi_version": 7,
+    "abi_version": 8,
     "model": "Lin", "file": "lin.lam",
     "inputs":  [{"name": "x", "arg": "in_x", "dtype": "f32", "shape": [-1, 2]}],
     "labels":  [{"name": "y", "arg": "lbl_y", "dtype": "f32", "shape": [-1, 1]}],
@@ -190,7 +190,7 @@ const char *fakeModelJson(bool withTrain) {
                  "shape": [1]}],
     "outputs": [{"name": "pred", "arg": "out_pred", "dtype": "f32",
                  "shape": [-1, 1]}],
-    "metrics": [{"name": "mae", "arg": "m_mae", "dtype": "f32"}],
+    "metrics": [{"name": "mae", "arg": "m_mae", "dtype": "f32", "shape": [], "finish": "rows"}],
     "has_loss": true, "loss_dtype": "f32")";
   static const std::string pipelines =
       ",\n    \"pipelines\": {\"lamina_train\": " + argumentsJson(kTrainMd) +

@@ -34,7 +34,8 @@ TEST(ModelDesc, ParsesTheReadmeExample) {
     "state":   [{"name": "h1.weight.velocity", "arg": "s_h1_weight_velocity",
                  "dtype": "f32", "shape": [784, 256]}],
     "outputs": [{"name": "probs", "arg": "out_probs", "dtype": "f32", "shape": [-1, 10]}],
-    "metrics": [{"name": "accuracy", "arg": "m_accuracy", "dtype": "f32"}],
+    "metrics": [{"name": "accuracy", "arg": "m_accuracy", "dtype": "f64",
+                 "shape": [100], "finish": "accuracy", "classes": 10}],
     "has_loss": true, "loss_dtype": "f32",
     "pipelines": {"lamina_predict": [
       {"name": "batch", "kind": "scalar", "dtype": "i32", "shape": []},
@@ -60,7 +61,10 @@ TEST(ModelDesc, ParsesTheReadmeExample) {
   EXPECT_EQ(m.params[0].init.fanIn, 784);
   EXPECT_EQ(m.state[0].arg, "s_h1_weight_velocity");
   EXPECT_EQ(m.metrics[0].arg, "m_accuracy");
-  EXPECT_EQ(m.metrics[0].dtype, DType::F32);
+  EXPECT_EQ(m.metrics[0].dtype, DType::F64);
+  EXPECT_EQ(m.metrics[0].finish, lamina::abi::MetricFinish::Accuracy);
+  EXPECT_EQ(m.metrics[0].classes, 10);
+  EXPECT_EQ(m.metrics[0].statsShape(), Shape{100});
   EXPECT_TRUE(m.hasLoss);
   EXPECT_EQ(m.lossDType, DType::F32);
   ASSERT_EQ(m.pipelines.size(), 1u);
@@ -83,7 +87,8 @@ TEST(ModelDesc, DefaultsArgNamesAndAllowsNoTrainBlock) {
     "params": [{"name": "h1.weight", "dtype": "f64", "shape": [3, 2]}],
     "state": [{"name": "h1.weight.v", "dtype": "f64", "shape": [3, 2]}],
     "outputs": [{"name": "y", "dtype": "f64", "shape": [-1, 2]}],
-    "metrics": [{"name": "top-1", "dtype": "f64"}],
+    "metrics": [{"name": "top-1", "dtype": "f64", "shape": [],
+                 "finish": "rows"}],
     "pipelines": {}})"));
   EXPECT_EQ(m.inputs[0].arg, "in_x");
   EXPECT_EQ(m.params[0].arg, "p_h1_weight");

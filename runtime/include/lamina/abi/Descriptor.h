@@ -72,6 +72,9 @@ constexpr const char *kArg = "arg";
 constexpr const char *kDType = "dtype";
 constexpr const char *kShape = "shape";
 constexpr const char *kClasses = "classes";
+/// A metric's abi::MetricFinish (lamina/abi/Metrics.h); its dtype and shape
+/// are those of its stats.
+constexpr const char *kFinish = "finish";
 constexpr const char *kInit = "init";
 /// A pipeline argument's ArgKind; an init's kind.
 constexpr const char *kKind = "kind";
@@ -89,6 +92,8 @@ constexpr const char *kLr = "lr";
 constexpr const char *kMomentum = "momentum";
 constexpr const char *kWeightDecay = "weight_decay";
 constexpr const char *kOptimizer = "optimizer";
+/// The largest global gradient norm (clip_norm), when the train step clips.
+constexpr const char *kClipNorm = "clip_norm";
 /// The train block's learning-rate schedule, an object: kind and arguments.
 constexpr const char *kSchedule = "schedule";
 constexpr const char *kEvery = "every";

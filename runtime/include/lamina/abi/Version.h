@@ -7,7 +7,7 @@ namespace lamina::abi {
 /// The version of the generated step's interface (abi/Step.h) and of the
 /// model descriptor. laminac writes it into every executable; a runtime of
 /// another version refuses to run it.
-constexpr int kAbiVersion = 7;
+constexpr int kAbiVersion = 8;
 
 /// The kernel variants of a portable executable, from the most portable:
 /// plain x86-64 (SSE2), AVX2 with FMA, AVX-512 (Skylake's subset).
