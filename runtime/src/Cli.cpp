@@ -11,6 +11,7 @@
 #include "lamina/Data.h"
 #include "lamina/Error.h"
 #include "lamina/File.h"
+#include "lamina/History.h"
 #include "lamina/Train.h"
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace lamina {
 
@@ -30,6 +32,25 @@ namespace {
 bool fileExists(const std::string &path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
+}
+
+/// Throws UsageError unless `path`, given to `option`, can be written: its
+/// directory exists and it is not a directory itself. Checked before
+/// training, so that a typo does not wait for the end of the first epoch.
+void requireWritable(const std::string &option, const std::string &path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "."
+                    : slash == 0               ? "/"
+                                               : path.substr(0, slash);
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw UsageError(option + " " + path + ": the directory '" + dir +
+                     "' does not exist; create it first or give another path");
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw UsageError(option + " " + path + ": the directory '" + dir +
+                     "' is not writable; give another path");
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw UsageError(option + " " + path + " is a directory; give a file name");
 }
 
 /// Lists specs as "x f32[batch, 784], y i32[batch]".
@@ -118,6 +139,31 @@ int64_t evalBatch(const ModelDesc &m, const Options &opt) {
   return 256;
 }
 
+/// The history that --history and --plot write. A resumed run continues
+/// the rows of the first --history file that has the same columns, up to
+/// the resumed epoch; otherwise the history starts at the resumed epoch.
+History startHistory(const ModelDesc &m, const Session &s, const Options &opt,
+                     bool validation, std::ostream &err) {
+  std::vector<std::string> quantities = {"loss"};
+  for (const MetricSpec &metric : m.metrics)
+    quantities.push_back(metric.name);
+  History h(quantities, validation);
+  if (opt.resume.empty() || s.epoch() == 0)
+    return h;
+  for (const std::string &path : opt.history) {
+    if (!fileExists(path))
+      continue;
+    std::string why = h.load(path);
+    if (why.empty()) {
+      h.keepUpTo(s.epoch());
+      return h;
+    }
+    err << "warning: --history " << path << " is not continued (" << why
+        << "); it is rewritten from epoch " << s.epoch() + 1 << "\n";
+  }
+  return h;
+}
+
 void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
               std::ostream &out, std::ostream &err, bool interactive) {
   auto pick = [&](auto given, auto fromModel, const char *option) {
@@ -149,6 +195,10 @@ void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
                      ", in this order, or NAME=PATH");
   if (!opt.resume.empty())
     requireFile("--resume", opt.resume);
+  for (const std::string &h : opt.history)
+    requireWritable("--history", h);
+  if (!opt.plot.empty())
+    requireWritable("--plot", opt.plot);
   Dataset test;
   Dataset data = loadFromArgs(m, opt.data, true, "train");
   if (opt.hasTest)
@@ -193,6 +243,25 @@ void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
   } else {
     s.initialize(seed);
   }
+  std::optional<History> history;
+  if (!opt.history.empty() || !opt.plot.empty())
+    history = startHistory(m, s, opt, validation.size > 0, err);
+  if (history)
+    to.onEpoch = [&](const EpochSummary &e) {
+      std::vector<double> v = {e.train.loss};
+      v.insert(v.end(), e.train.metrics.begin(), e.train.metrics.end());
+      if (history->hasValidation()) {
+        v.push_back(e.validation.loss);
+        v.insert(v.end(), e.validation.metrics.begin(),
+                 e.validation.metrics.end());
+      }
+      v.insert(v.end(), {e.lr, e.seconds, e.samplesPerSecond});
+      history->add(e.epoch, std::move(v));
+      for (const std::string &h : opt.history)
+        history->write(h);
+      if (!opt.plot.empty())
+        history->write(opt.plot);
+    };
   out << "training " << m.name << ": " << m.parameterCount() << " parameters, "
       << data.size << " training records";
   if (validation.size)

@@ -46,6 +46,10 @@ struct Options {
   std::optional<int64_t> accumulate;
   std::optional<int64_t> patience;
   std::string best;
+  /// --history files (.csv or .json; the option may be repeated) and the
+  /// --plot file (.svg).
+  std::vector<std::string> history;
+  std::string plot;
   std::string checkpoint;
   std::string resume;
   std::string output;
@@ -109,6 +113,14 @@ inline constexpr OptionInfo kOptions[] = {
     {"--best", nullptr, "FILE", true, false, false,
      "with early stopping: save the best epoch's parameters to FILE "
      "(default: the checkpoint's name and .best); --test evaluates them"},
+    {"--history", nullptr, "FILE", true, false, false,
+     "after every epoch, write one row per epoch so far to FILE (epoch, "
+     "loss, metrics, the val_ ones, lr, seconds, samples_per_s); FILE.csv "
+     "or FILE.json picks the format; may be repeated; with --resume, the "
+     "rows of FILE up to the resumed epoch are kept"},
+    {"--plot", nullptr, "FILE.svg", true, false, false,
+     "after every epoch, draw the loss and each metric per epoch, training "
+     "against validation, as one SVG file"},
     {"--threads", nullptr, "N", true, true, true,
      "threads that run the kernels' parallel loops (default: "
      "HL_NUM_THREADS, else all cores)",

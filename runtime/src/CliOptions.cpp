@@ -3,6 +3,7 @@
 #include "CliCommon.h"
 
 #include "lamina/Error.h"
+#include "lamina/History.h"
 
 #include <charconv>
 #include <cmath>
@@ -190,7 +191,19 @@ Options parseArgs(int argc, const char *const *argv) {
       opt.patience = parseInteger<int64_t>(name, value, 1, 1 << 20);
     else if (name == "--best")
       opt.best = value;
-    else if (name == "--threads")
+    else if (name == "--history") {
+      std::optional<History::Format> f = History::formatOf(value);
+      if (!f || *f == History::Format::Svg)
+        throw UsageError("--history expects a file ending in .csv or .json "
+                         "(the extension picks the format), got '" +
+                         value + "'");
+      opt.history.push_back(value);
+    } else if (name == "--plot") {
+      if (History::formatOf(value) != History::Format::Svg)
+        throw UsageError("--plot expects a file ending in .svg, got '" + value +
+                         "'");
+      opt.plot = value;
+    } else if (name == "--threads")
       opt.threads = parseInteger<int>(name, value, 1, 4096);
     else if (name == "--lr")
       opt.lr =

@@ -815,8 +815,9 @@ void Session::train(const Dataset &data, const Dataset &validation,
     std::string line = "epoch " + std::to_string(epoch) + "/" +
                        std::to_string(opts.epochs) + "  " +
                        formatResult(model_, sum, "");
+    EvalResult val;
     if (validation.size > 0) {
-      EvalResult val = evaluate(validation, opts.batch);
+      val = evaluate(validation, opts.batch);
       line += "  " + formatResult(model_, val, "val_");
       endEpochForSchedule(val.loss);
       if (!opts.earlyStop.monitor.empty())
@@ -831,11 +832,11 @@ void Session::train(const Dataset &data, const Dataset &validation,
     double trainSeconds =
         std::chrono::duration<double>(trained - start).count();
     double seconds = std::chrono::duration<double>(end - start).count();
+    double samplesPerSecond =
+        static_cast<double>(sum.samples) / std::max(trainSeconds, 1e-9);
     char tail[96];
     std::snprintf(tail, sizeof(tail), "  %.0f samples/s  %.1f s",
-                  static_cast<double>(sum.samples) /
-                      std::max(trainSeconds, 1e-9),
-                  seconds);
+                  samplesPerSecond, seconds);
     bar.clear();
     out << line << tail << std::endl;
     // An update can overflow while the loss it came from was finite (and a
@@ -856,6 +857,8 @@ void Session::train(const Dataset &data, const Dataset &validation,
       save(opts.checkpointPath);
       savedEpoch = epoch;
     }
+    if (opts.onEpoch)
+      opts.onEpoch({epoch, sum, val, lastLr, seconds, samplesPerSecond});
     if (stop) {
       out << stopNote.str();
       break;

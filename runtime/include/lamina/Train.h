@@ -16,6 +16,8 @@
 
 namespace lamina {
 
+struct EpochSummary;
+
 /// Settings of one `train` run.
 struct TrainOptions {
   /// Train until this many epochs are complete (counting resumed ones).
@@ -35,6 +37,9 @@ struct TrainOptions {
   /// best epoch's parameters ("" for memory only).
   EarlyStopSpec earlyStop;
   std::string bestPath;
+  /// If set, called after every epoch once its line is printed and its
+  /// checkpoint saved (--history, --plot).
+  std::function<void(const EpochSummary &)> onEpoch;
 };
 
 /// Loss and metrics over a data set. The loss is each batch's mean weighted
@@ -50,6 +55,8 @@ struct EvalResult {
   /// Records evaluated.
   int64_t samples = 0;
 
+  /// No metrics (a run without validation data).
+  EvalResult() = default;
   /// Starts the sums of `model`'s metrics.
   explicit EvalResult(const ModelDesc &model);
   /// Adds one batch of `rows` rows: its loss and its metric outputs.
@@ -71,6 +78,21 @@ struct GradCheckResult {
   /// there.
   int64_t worst = 0;
   double error = 0.0, analytic = 0.0, numeric = 0.0;
+};
+
+/// What one epoch of Session::train measured, for TrainOptions::onEpoch.
+struct EpochSummary {
+  int64_t epoch = 0;
+  /// The training loss and metrics over the epoch.
+  EvalResult train;
+  /// The validation ones (samples == 0 without validation data).
+  EvalResult validation;
+  /// The learning rate of the epoch's last update.
+  double lr = 0.0;
+  /// The whole epoch, validation included.
+  double seconds = 0.0;
+  /// Training records per second of training.
+  double samplesPerSecond = 0.0;
 };
 
 /// A model's parameters and optimizer state and the pipelines that use them.

@@ -55,13 +55,24 @@ Numbers are compared here, with tolerances, never by FileCheck.
   check.py linreg-batches FILE --x X... --t T... --batch B --lr LR --w0 W --b0 B
       The w and b of a LinReg checkpoint after one epoch of SGD on (x, t)
       with the given batch size equal those of one of the possible shuffles.
+  check.py history FILE
+      A --history file (.csv or .json): prints "columns A,B,...", then
+      "epochs E,E,..." (the epoch column) and "rows N". Every value must be
+      a number (JSON: or null), and every row have every column.
+  check.py svg-series FILE
+      A --plot file: parses it as XML and prints "series NAME POINTS" for
+      each <polyline> in document order, then "polylines N". Fails on a
+      polyline without data-series or with a coordinate that is not finite.
 """
 import argparse
+import csv
 import itertools
 import json
+import math
 import re
 import struct
 import sys
+import xml.etree.ElementTree as ET
 
 import numpy as np
 
@@ -405,6 +416,56 @@ def cmd_metrics_ref(a):
         print(f"{name} agrees with numpy")
 
 
+def cmd_history(a):
+    if a.file.endswith(".csv"):
+        with open(a.file, newline="") as f:
+            rows = list(csv.reader(f))
+        columns, body = rows[0], rows[1:]
+        for r in body:
+            if len(r) != len(columns):
+                fail(f"{a.file}: row {r} does not have {len(columns)} values")
+            for v in r:
+                float(v)
+        epochs = [r[0] for r in body]
+    else:
+        with open(a.file) as f:
+            doc = json.load(f)
+        if not isinstance(doc, list) or not doc:
+            fail(f"{a.file}: not a non-empty JSON array")
+        columns = list(doc[0].keys())
+        for o in doc:
+            if list(o.keys()) != columns:
+                fail(f"{a.file}: {o} has other keys than {columns}")
+            for v in o.values():
+                if v is not None and not isinstance(v, (int, float)):
+                    fail(f"{a.file}: {v!r} is not a number")
+        epochs = [str(o["epoch"]) for o in doc]
+    print("columns " + ",".join(columns))
+    print("epochs " + ",".join(epochs))
+    print(f"rows {len(epochs)}")
+
+
+def cmd_svg_series(a):
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.parse(a.file).getroot()
+    if root.tag != ns + "svg":
+        fail(f"{a.file}: the root is {root.tag}, not svg")
+    lines = root.iter(ns + "polyline")
+    n = 0
+    for p in lines:
+        name = p.get("data-series")
+        if name is None:
+            fail(f"{a.file}: a polyline has no data-series")
+        points = p.get("points", "").split()
+        for pt in points:
+            x, y = (float(c) for c in pt.split(","))
+            if not (math.isfinite(x) and math.isfinite(y)):
+                fail(f"{a.file}: {name} has the point {pt}")
+        print(f"series {name} {len(points)}")
+        n += 1
+    print(f"polylines {n}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -490,6 +551,10 @@ def main():
     p.add_argument("--lr", type=float, required=True)
     p.add_argument("--w0", type=float, required=True)
     p.add_argument("--b0", type=float, required=True)
+    p = sub.add_parser("history")
+    p.add_argument("file")
+    p = sub.add_parser("svg-series")
+    p.add_argument("file")
     a = ap.parse_args()
     {"metric": cmd_metric, "same-metrics": cmd_same_metrics, "npy": cmd_npy,
      "printed": cmd_printed, "rounded": cmd_rounded, "st-list": cmd_st_list,
@@ -497,8 +562,10 @@ def main():
      "st-same": cmd_st_same, "st-moved": cmd_st_moved, "lrs": cmd_lrs,
      "st-values": cmd_st_values,
      "mlp-forward": cmd_mlp_forward, "mlp-steps": cmd_mlp_steps,
-     "st-norm": cmd_st_norm, "eval-json-same": cmd_eval_json_same, "metrics-ref": cmd_metrics_ref,
-     "linreg-batches": cmd_linreg_batches}[a.cmd](a)
+     "st-norm": cmd_st_norm, "eval-json-same": cmd_eval_json_same,
+     "metrics-ref": cmd_metrics_ref,
+     "linreg-batches": cmd_linreg_batches, "history": cmd_history,
+     "svg-series": cmd_svg_series}[a.cmd](a)
 
 
 if __name__ == "__main__":
