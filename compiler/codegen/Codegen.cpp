@@ -123,10 +123,12 @@ static bool guarded(DiagnosticEngine &diag, const std::string &what, F f) {
 }
 
 /// Copies a file to stdout.
-static void catFile(const fs::path &p) {
+/// The bytes of the file at `p`.
+static std::string fileBytes(const fs::path &p) {
   std::ifstream in(p, std::ios::binary);
-  std::cout << in.rdbuf();
-  std::cout.flush();
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
 }
 
 bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
@@ -171,10 +173,24 @@ bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
                    " or choose another --pipeline)");
     return false;
   }
+  // Halide writes files: stdout's text goes through a private directory,
+  // removed before the text is printed, so that a reader that stops early
+  // (`| head`, which ends this process) leaves nothing behind.
   bool toStdout = path == "-";
-  fs::path tmp = toStdout ? fs::temp_directory_path() /
-                                ("lamina-emit-" + std::to_string(getpid()))
-                          : fs::path(path);
+  fs::path tmpDir, tmp = path;
+  if (toStdout) {
+    std::error_code ec;
+    std::string tmpl =
+        (fs::temp_directory_path(ec) / "lamina-emit-XXXXXX").string();
+    if (ec || !mkdtemp(tmpl.data())) {
+      diag.error(SourceLoc{}, "cannot create a temporary directory in " +
+                                  fs::path(tmpl).parent_path().string() +
+                                  " (set TMPDIR to another directory)");
+      return false;
+    }
+    tmpDir = tmpl;
+    tmp = tmpDir / "artifact";
+  }
   bool ok = guarded(diag, "lowering", [&] {
     // Every distinct kernel, in plan order, in one module (of one target:
     // with large_buffers for all if one kernel needs it).
@@ -201,10 +217,13 @@ bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
                                          : Halide::OutputFileType::object;
     m.compile({{type, tmp.string()}});
   });
-  if (ok && toStdout)
-    catFile(tmp);
-  if (toStdout)
-    fs::remove(tmp);
+  if (!toStdout)
+    return ok;
+  std::string text = ok ? fileBytes(tmp) : "";
+  std::error_code ec;
+  fs::remove_all(tmpDir, ec);
+  std::cout << text;
+  std::cout.flush();
   return ok;
 }
 
@@ -545,6 +564,11 @@ ExecutablePlans executablePlans(const Module &m, const std::string &salt,
   if (forward.outputs().size() > forward.metrics().size())
     plans.push_back(partition(forward, PipelineKind::Predict, salt));
   return out;
+}
+
+std::string versionText(const std::string &tool) {
+  return tool + " " + LAMINA_VERSION + " (Halide " + LAMINA_HALIDE_VERSION +
+         ", ABI " + std::to_string(abi::kAbiVersion) + ")";
 }
 
 std::string defaultCacheDir() {

@@ -36,6 +36,13 @@ const PassInfo *lookupPass(const std::string &name) {
   return nullptr;
 }
 
+std::string passNameList() {
+  std::string known;
+  for (const PassInfo &p : registeredPasses())
+    known += std::string(known.empty() ? "" : ", ") + p.name;
+  return known;
+}
+
 std::vector<std::string> defaultPassPipeline() {
   return {"simplify-algebra", "fold-constants", "cse", "dead-code-elim"};
 }

@@ -16,6 +16,8 @@
 #include "lamina/Passes.h"
 #include "lamina/Support.h"
 
+#include "ToolCommon.h"
+
 #include <CLI/CLI.hpp>
 
 #include <cerrno>
@@ -143,9 +145,7 @@ bool processGraph(const std::string &file, const std::string &text,
 /// Checks pass names in the pipeline and the dump lists.
 bool checkPassNames(const std::vector<std::string> &passes,
                     const Options &opts) {
-  std::string known;
-  for (const PassInfo &p : registeredPasses())
-    known += std::string(known.empty() ? "" : ", ") + p.name;
+  std::string known = passNameList();
   bool ok = true;
   auto check = [&](const std::string &name, bool allowAll) {
     if (lookupPass(name) || (allowAll && name == "all"))
@@ -232,7 +232,8 @@ int main(int argc, char **argv) {
                "Print the loc(...) of nodes that have one");
   app.add_flag("--split-input-file", opts.splitInputFile,
                "Treat each '// -----'-separated chunk as its own graph");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> rc = parseCommandLine(app, argc, argv))
+    return *rc;
   try {
     return run(opts, passesInOrder(argc, argv));
   } catch (const std::exception &e) {

@@ -52,6 +52,8 @@
 // lamina/abi/DType.h with the compiler's IR.h).
 #include "lamina/Checkpoint.h"
 
+#include "ToolCommon.h"
+
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -396,7 +398,8 @@ int main(int argc, char **argv) {
       app.add_option("--lr", opts.lr, "Learning rate (default: the model's)")
           ->check(CLI::PositiveNumber);
   app.add_flag("--no-opt", opts.noOpt, "Skip the optimization passes");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> rc = parseCommandLine(app, argc, argv))
+    return *rc;
   opts.lrGiven = lr->count() > 0;
   opts.grads |= !opts.wrt.empty();
   try {

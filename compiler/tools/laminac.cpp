@@ -23,6 +23,8 @@
 #include "lamina/Plan.h"
 #include "lamina/Summary.h"
 
+#include "ToolCommon.h"
+
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -139,9 +141,28 @@ int run(const Options &opts) {
         << "laminac: error: unknown --emit value '" << opts.emit
         << "'; use one of ast, ir, grad-ir, plan, halide, llvm, asm, obj, "
            "descriptor, exe\n";
-    return 2;
+    return kExitUsage;
   }
   Emit emit = emitIt->second;
+  // A bad -o fails now, not after the whole compile.
+  if (!opts.output.empty() && opts.output != "-") {
+    std::filesystem::path dir =
+        std::filesystem::path(opts.output).parent_path();
+    if (dir.empty())
+      dir = ".";
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      std::cerr << "laminac: error: -o " << opts.output << ": the directory '"
+                << dir.string()
+                << "' does not exist; create it first or give another path\n";
+      return kExitUsage;
+    }
+    if (std::filesystem::is_directory(opts.output, ec)) {
+      std::cerr << "laminac: error: -o " << opts.output
+                << " is a directory; give a file name\n";
+      return kExitUsage;
+    }
+  }
 
   DiagnosticEngine diag;
   DriverOptions dopts = driverOptions(opts, emit);
@@ -149,21 +170,23 @@ int run(const Options &opts) {
   if (!c)
     return 1;
   if (emit == Emit::Ast) {
-    printAst(*c->file, std::cout);
-    return 0;
+    std::ostringstream os;
+    printAst(*c->file, os);
+    return writeOutput(opts.output, os.str()) ? 0 : 1;
   }
   const Module &m = c->module;
   const Graph &forward = *m.forward;
   if (opts.summary) {
-    printSummary(forward, std::cout);
+    std::ostringstream os;
+    printSummary(forward, os);
     // The arenas need the optimized graphs and the train step.
     DriverOptions full = dopts;
     full.stopAfter = Stage::GradIr;
     std::optional<Compilation> fc = compileModelFile(opts.input, full, diag);
     if (!fc)
       return 1;
-    printArenaSummary(fc->module, std::cout);
-    return 0;
+    printArenaSummary(fc->module, os);
+    return writeOutput(opts.output, os.str()) ? 0 : 1;
   }
   PrintOptions po = dopts.instrumentation.printOptions;
   if (emit == Emit::Ir) {
@@ -314,7 +337,20 @@ int main(int argc, char **argv) {
   app.add_option("-j,--jobs", opts.jobs,
                  "Compile processes (default: one per core)")
       ->check(CLI::NonNegativeNumber);
-  CLI11_PARSE(app, argc, argv);
+  app.set_version_flag("--version", versionText("laminac"));
+  if (std::optional<int> rc = parseCommandLine(app, argc, argv))
+    return *rc;
+  // A dump of a pass that does not exist would print nothing, silently.
+  for (const std::vector<std::string> *list :
+       {&opts.dumpBefore, &opts.dumpAfter})
+    for (const std::string &name : *list)
+      if (!lookupPass(name) && name != "all" && name != "autodiff") {
+        std::cerr << "laminac: error: unknown pass '" << name << "' in --dump-"
+                  << (list == &opts.dumpBefore ? "before" : "after")
+                  << " (passes: " << passNameList()
+                  << "; also autodiff and all)\n";
+        return kExitUsage;
+      }
   try {
     return run(opts);
   } catch (const std::exception &e) {

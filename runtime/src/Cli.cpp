@@ -115,6 +115,21 @@ uint64_t seedOf(const ModelDesc &m, const Options &opt) {
   return opt.seed ? *opt.seed : d && d->seed ? *d->seed : 0;
 }
 
+/// Loads the checkpoint `path` into `s` (with the optimizer state and
+/// counters if `withState`), warning on `err` when another model wrote it:
+/// its tensors have this model's names and shapes, or load would throw.
+CheckpointInfo loadCheckpoint(Session &s, const ModelDesc &m,
+                              const std::string &path, bool withState,
+                              std::ostream &err) {
+  CheckpointInfo info = s.load(path, withState);
+  if (!info.model.empty() && info.model != m.name)
+    err << "warning: " << path << " was written by model '" << info.model
+        << "', not '" << m.name
+        << "'; its tensors have this model's names and shapes, so they are "
+           "used\n";
+  return info;
+}
+
 /// Loads a data set from command-line arguments; labels only if `withLabels`.
 Dataset loadFromArgs(const ModelDesc &m, const std::vector<std::string> &args,
                      bool withLabels, const std::string &what) {
@@ -229,10 +244,7 @@ void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
     throw UsageError("--best keeps the best epoch of early stopping; set "
                      "early_stopping in the train block or pass --patience N");
   if (!opt.resume.empty()) {
-    CheckpointInfo info = s.load(opt.resume, true);
-    if (!info.model.empty() && info.model != m.name)
-      err << "warning: " << opt.resume << " was written by model '"
-          << info.model << "', not '" << m.name << "'\n";
+    CheckpointInfo info = loadCheckpoint(s, m, opt.resume, true, err);
     if (opt.seed && *opt.seed != s.seed()) {
       err << "warning: --seed " << *opt.seed << " replaces the checkpoint's "
           << "seed " << s.seed() << "; the shuffle order changes\n";
@@ -418,7 +430,7 @@ void runEval(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
   if (files.empty())
     data = loadFromArgs(m, opt.data, true, "eval");
   Session s(m, pipes);
-  s.load(opt.checkpoint, false);
+  loadCheckpoint(s, m, opt.checkpoint, false, err);
   EvalResult r =
       files.empty()
           ? s.evaluate(data, evalBatch(m, opt))
@@ -451,9 +463,10 @@ std::string outputPath(const std::string &base, const std::string &name) {
 /// The parameters predict runs with: --checkpoint's, or, when every
 /// parameter is given in the model file (init data, as in
 /// examples/rnn_notes.lam), those.
-static void loadForPredict(Session &s, const Options &opt) {
+static void loadForPredict(Session &s, const ModelDesc &m, const Options &opt,
+                           std::ostream &err) {
   if (!opt.checkpoint.empty()) {
-    s.load(opt.checkpoint, false);
+    loadCheckpoint(s, m, opt.checkpoint, false, err);
     return;
   }
   s.initialize(0);
@@ -474,7 +487,7 @@ bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
     return false;
   int64_t records = inputs[0]->records();
   Session s(m, pipes);
-  loadForPredict(s, opt);
+  loadForPredict(s, m, opt, err);
   std::vector<std::string> outPaths, wrote;
   std::vector<std::unique_ptr<NpyWriter>> writers;
   for (const TensorSpec &o : m.outputs) {
@@ -523,7 +536,7 @@ void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
     return;
   Dataset data = loadFromArgs(m, opt.data, false, "predict");
   Session s(m, pipes);
-  loadForPredict(s, opt);
+  loadForPredict(s, m, opt, err);
   std::vector<Tensor> outputs = s.predict(data, evalBatch(m, opt));
   if (!opt.output.empty()) {
     for (size_t i = 0; i < outputs.size(); ++i) {
@@ -562,7 +575,7 @@ void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
 } // namespace
 
 bool runGradCheck(const ModelDesc &m, const Pipelines &pipes,
-                  const Options &opt, std::ostream &out) {
+                  const Options &opt, std::ostream &out, std::ostream &err) {
   Dataset data = loadFromArgs(m, opt.data, true, "gradcheck");
   Session s(m, pipes);
   // The checkpoint's parameters, else the initial ones of the train
@@ -570,7 +583,7 @@ bool runGradCheck(const ModelDesc &m, const Pipelines &pipes,
   std::string from;
   if (!opt.checkpoint.empty()) {
     requireFile("--checkpoint", opt.checkpoint);
-    s.load(opt.checkpoint, false);
+    loadCheckpoint(s, m, opt.checkpoint, false, err);
     from = "the parameters of " + opt.checkpoint;
   } else {
     uint64_t seed = seedOf(m, opt);
@@ -718,7 +731,7 @@ int runCli(int argc, const char *const *argv, const ModelSource &src,
                     src.kernelVariant ? src.kernelVariant() : nullptr, out);
       break;
     case cli::Command::GradCheck:
-      if (!cli::runGradCheck(m, src.pipelines, opt, out))
+      if (!cli::runGradCheck(m, src.pipelines, opt, out, err))
         return kExitFailure;
       break;
     }

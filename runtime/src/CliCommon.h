@@ -168,7 +168,7 @@ void requireFile(const std::string &option, const std::string &path);
 /// prints one line per parameter and returns false when an error is above
 /// --tol.
 bool runGradCheck(const ModelDesc &m, const Pipelines &pipes,
-                  const Options &opt, std::ostream &out);
+                  const Options &opt, std::ostream &out, std::ostream &err);
 
 /// `bench` (Bench.cpp): times a pipeline on synthetic data and prints its
 /// throughput, latency percentiles, per-kernel times, GFLOP/s and the share

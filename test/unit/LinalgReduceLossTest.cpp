@@ -628,6 +628,12 @@ TEST(Loss, ShapeErrorsNameBothShapes) {
   EXPECT_EQ(t.error(OpKind::CrossEntropy, {w, u}),
             "'cross_entropy' target probabilities must have the logits' "
             "shape: logits and target are [batch, 3] and [batch, 2]");
+  // Float class indices: the message says to declare i32 labels.
+  EXPECT_EQ(t.error(OpKind::CrossEntropy, {w, v}),
+            "'cross_entropy' targets f64[batch] have the logits' shape "
+            "without the class dim, as class labels do, but labels must be "
+            "i32: declare them as 'label NAME: i32[batch];' (or give "
+            "probabilities of the logits' shape [batch, 3])");
 }
 
 //===----------------------------------------------------------------------===//

@@ -82,6 +82,9 @@ struct ExecutablePlans {
 ExecutablePlans executablePlans(const Module &m, const std::string &salt,
                                 bool gradcheck = false);
 
+/// "<tool> 0.13.0 (Halide 14.0.0, ABI 8)": what --version prints.
+std::string versionText(const std::string &tool);
+
 /// $XDG_CACHE_HOME/lamina, else ~/.cache/lamina ("" if neither is set).
 std::string defaultCacheDir();
 

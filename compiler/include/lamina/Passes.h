@@ -65,6 +65,9 @@ const std::vector<PassInfo> &registeredPasses();
 /// The pass named `name` on the command line, or nullptr.
 const PassInfo *lookupPass(const std::string &name);
 
+/// The registered passes' names, comma-separated, for messages.
+std::string passNameList();
+
 /// What runPasses prints around each pass.
 struct PassInstrumentation {
   /// Passes to print the IR before; "all" means every pass. Names that are

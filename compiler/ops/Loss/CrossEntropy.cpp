@@ -29,6 +29,15 @@ static Expected<TensorType> inferType(const Node &n) {
                        both);
     return TensorType{z.dtype, {}};
   }
+  // Float targets of the labels' shape are class indices of the wrong type.
+  if (t.shape == samples && t.shape != z.shape)
+    return typeError("'cross_entropy' targets " + typeToString(t) +
+                     " have the logits' shape without the class dim, as class "
+                     "labels do, but labels must be i32: declare them as "
+                     "'label NAME: i32" +
+                     shapeToString(t.shape) +
+                     ";' (or give probabilities of the logits' shape " +
+                     shapeToString(z.shape) + ")");
   if (t.dtype != z.dtype)
     return typeError("'cross_entropy' target must be i32 labels or " +
                      std::string(dtypeName(z.dtype)) + " probabilities, got " +
