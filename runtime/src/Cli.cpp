@@ -130,6 +130,36 @@ CheckpointInfo loadCheckpoint(Session &s, const ModelDesc &m,
   return info;
 }
 
+/// Throws UsageError unless `command` has parameters to run with: a
+/// --checkpoint that exists, or a model whose parameters are all given in
+/// its file (init data, as in examples/linreg.lam).
+void requireParameters(const ModelDesc &m, const Options &opt,
+                       const char *command) {
+  bool given =
+      std::all_of(m.params.begin(), m.params.end(), [](const TensorSpec &p) {
+        return p.init.kind == InitKind::Data;
+      });
+  if (opt.checkpoint.empty() && !given)
+    throw UsageError(std::string(command) +
+                     " needs --checkpoint FILE (only a model whose "
+                     "parameters are all given in its file runs without "
+                     "one)");
+  if (!opt.checkpoint.empty())
+    requireFile("--checkpoint", opt.checkpoint);
+}
+
+/// The parameters eval and predict run with: --checkpoint's, or, when every
+/// parameter is given in the model file (init data, as in
+/// examples/rnn_notes.lam), those.
+void loadParameters(Session &s, const ModelDesc &m, const Options &opt,
+                    std::ostream &err) {
+  if (!opt.checkpoint.empty()) {
+    loadCheckpoint(s, m, opt.checkpoint, false, err);
+    return;
+  }
+  s.initialize(0);
+}
+
 /// Loads a data set from command-line arguments; labels only if `withLabels`.
 Dataset loadFromArgs(const ModelDesc &m, const std::vector<std::string> &args,
                      bool withLabels, const std::string &what) {
@@ -409,15 +439,13 @@ static void writeEvalJson(const ModelDesc &m, const EvalResult &r,
 
 void runEval(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
              std::ostream &out, std::ostream &err) {
-  if (opt.checkpoint.empty())
-    throw UsageError("eval needs --checkpoint FILE");
+  requireParameters(m, opt, "eval");
   int confusion = confusionMetric(m);
   if (opt.confusion && confusion < 0)
     throw UsageError("--confusion needs a classification metric, and model '" +
                      m.name +
                      "' has none; add one to the model file, such as "
                      "'metric accuracy(logits, y);', and rebuild");
-  requireFile("--checkpoint", opt.checkpoint);
   std::vector<const TensorSpec *> specs;
   for (const std::vector<TensorSpec> *list : {&m.inputs, &m.labels})
     for (const TensorSpec &t : *list)
@@ -430,7 +458,7 @@ void runEval(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
   if (files.empty())
     data = loadFromArgs(m, opt.data, true, "eval");
   Session s(m, pipes);
-  loadCheckpoint(s, m, opt.checkpoint, false, err);
+  loadParameters(s, m, opt, err);
   EvalResult r =
       files.empty()
           ? s.evaluate(data, evalBatch(m, opt))
@@ -460,18 +488,6 @@ std::string outputPath(const std::string &base, const std::string &name) {
   return base.substr(0, dot) + "." + name + base.substr(dot);
 }
 
-/// The parameters predict runs with: --checkpoint's, or, when every
-/// parameter is given in the model file (init data, as in
-/// examples/rnn_notes.lam), those.
-static void loadForPredict(Session &s, const ModelDesc &m, const Options &opt,
-                           std::ostream &err) {
-  if (!opt.checkpoint.empty()) {
-    loadCheckpoint(s, m, opt.checkpoint, false, err);
-    return;
-  }
-  s.initialize(0);
-}
-
 /// predict -o when every input is an uncompressed NPY file of its input's
 /// element type: each batch is read from the files into the pipeline's
 /// input buffers and its outputs appended to the NPY files, so neither is
@@ -487,7 +503,7 @@ bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
     return false;
   int64_t records = inputs[0]->records();
   Session s(m, pipes);
-  loadForPredict(s, m, opt, err);
+  loadParameters(s, m, opt, err);
   std::vector<std::string> outPaths, wrote;
   std::vector<std::unique_ptr<NpyWriter>> writers;
   for (const TensorSpec &o : m.outputs) {
@@ -522,21 +538,12 @@ bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
 
 void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
                 std::ostream &out, std::ostream &err) {
-  bool given =
-      std::all_of(m.params.begin(), m.params.end(), [](const TensorSpec &p) {
-        return p.init.kind == InitKind::Data;
-      });
-  if (opt.checkpoint.empty() && !given)
-    throw UsageError("predict needs --checkpoint FILE (only a model whose "
-                     "parameters are all given in its file predicts "
-                     "without one)");
-  if (!opt.checkpoint.empty())
-    requireFile("--checkpoint", opt.checkpoint);
+  requireParameters(m, opt, "predict");
   if (!opt.output.empty() && predictStreaming(m, pipes, opt, err))
     return;
   Dataset data = loadFromArgs(m, opt.data, false, "predict");
   Session s(m, pipes);
-  loadForPredict(s, m, opt, err);
+  loadParameters(s, m, opt, err);
   std::vector<Tensor> outputs = s.predict(data, evalBatch(m, opt));
   if (!opt.output.empty()) {
     for (size_t i = 0; i < outputs.size(); ++i) {

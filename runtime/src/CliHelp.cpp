@@ -114,7 +114,8 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
       << wrap("  train [DATA...]", "train from the initial parameters (or "
                                    "--resume FILE), one line per epoch")
       << wrap("  eval DATA...", "print the loss and metrics of the "
-                                "--checkpoint FILE on DATA")
+                                "--checkpoint FILE on DATA (no --checkpoint "
+                                "when the model file gives every parameter)")
       << wrap("  predict INPUTS...", "run the model on INPUTS; write the "
                                      "outputs to -o OUT.npy or print one "
                                      "row per sample (no --checkpoint when "
