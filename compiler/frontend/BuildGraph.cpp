@@ -16,14 +16,6 @@
 namespace lamina {
 namespace frontend {
 
-namespace {
-
-/// A parameter filled from a single number holds its data in the IR (as
-/// doubles), so it may have at most this many elements (128 MiB).
-constexpr int64_t kMaxFilledElements = int64_t(1) << 24;
-
-} // namespace
-
 void ModelBuilder::run() {
   for (const ast::Decl &d : model_.decls)
     if (!d.name.empty())

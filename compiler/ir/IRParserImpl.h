@@ -118,11 +118,13 @@ private:
   /// with the type written in the file.
   void checkType(Node &n, const Token &opTok, const Token &typeTok);
 
-  /// Checks that a literal's nesting matches `type` (the batch counts as 1).
-  bool checkLiteral(const Literal &lit, const TensorType &type,
-                    const Token &where);
+  /// Checks that a literal's nesting matches `type` (the batch counts as 1);
+  /// spreads a single number over the whole shape.
+  bool checkLiteral(Literal &lit, const TensorType &type, const Token &where);
 
   /// literal ::= number | '[' [literal (',' literal)*] ']'
+  /// (a single number for a tensor type fills it: the printed form of a
+  /// uniform tensor of more than 16 elements)
   bool parseLiteral(Literal &lit);
 
   /// One level of a literal, `depth` lists deep.

@@ -128,7 +128,7 @@ bool Parser::parseNumber(double &v) {
   return true;
 }
 
-bool Parser::checkLiteral(const Literal &lit, const TensorType &type,
+bool Parser::checkLiteral(Literal &lit, const TensorType &type,
                           const Token &where) {
   Shape expected = type.shape;
   for (int64_t &d : expected)
@@ -136,6 +136,19 @@ bool Parser::checkLiteral(const Literal &lit, const TensorType &type,
       d = 1;
   if (lit.regular && lit.shape == expected)
     return true;
+  if (lit.shape.empty() && lit.data.size() == 1) {
+    // One number fills the whole tensor, as the printer writes a large
+    // uniform one.
+    int64_t n = 1;
+    for (int64_t d : expected)
+      if (d < 0 || __builtin_mul_overflow(n, d, &n) || n > kMaxFilledElements)
+        return error(where, "type " + typeToString(type) +
+                                " is too large to fill from one number (the "
+                                "limit is 2^24 elements)");
+    lit.data.assign(static_cast<size_t>(n), lit.data[0]);
+    lit.shape = expected;
+    return true;
+  }
   if (!lit.regular)
     return error(where, "literal has rows of different lengths");
   return error(where, "literal of shape " + shapeToString(lit.shape) +

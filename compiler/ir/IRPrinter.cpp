@@ -25,6 +25,7 @@
 #include "lamina/OpInfo.h"
 #include "lamina/Support.h"
 
+#include <cstring>
 #include <ostream>
 #include <set>
 #include <unordered_map>
@@ -139,11 +140,27 @@ static void printNested(std::ostream &os, const std::vector<double> &data,
   os << ']';
 }
 
-/// Prints `data` nested as `shape` (a scalar bare); a flat list if the
-/// element count does not fit the shape.
+/// Uniform literals with more elements than this print as one number, which
+/// the parser spreads over the type's shape.
+constexpr size_t kPrintListUpTo = 16;
+
+static bool uniform(const std::vector<double> &data) {
+  for (double v : data)
+    if (std::memcmp(&v, &data[0], sizeof v) != 0)
+      return false;
+  return true;
+}
+
+/// Prints `data` nested as `shape` (a scalar bare, a large uniform tensor as
+/// its one number); a flat list if the element count does not fit the shape.
 static void printLiteral(std::ostream &os, const std::vector<double> &data,
                          const Shape &shape) {
   std::optional<int64_t> n = literalElements(shape);
+  if (n && static_cast<size_t>(*n) == data.size() &&
+      data.size() > kPrintListUpTo && uniform(data)) {
+    os << formatDouble(data[0]);
+    return;
+  }
   if (n && static_cast<size_t>(*n) == data.size()) {
     size_t next = 0;
     printNested(os, data, shape, 0, next);

@@ -400,6 +400,41 @@ TEST(IRText, CapsListNesting) {
   EXPECT_NE(parse(ok), nullptr);
 }
 
+TEST(IRText, PrintsLargeUniformTensorsAsOneNumber) {
+  // A 4096 x 4096 parameter filled from one number once printed 16M numbers
+  // (the front-end fuzzer timed out parsing them back).
+  Graph g("M");
+  GraphBuilder b(g, nullptr);
+  Node *x = input(g, "x", {DType::F32, {kBatch, 4096}});
+  Node *w = param(g, "w", {DType::F32, {4096, 4096}});
+  w->setData(std::vector<double>(4096 * 4096, -1.0));
+  param(g, "small", {DType::F32, {2, 8}})
+      ->setData(std::vector<double>(16, 0.5));
+  g.addOutput("y", b.build(OpKind::MatMul, {x, w}));
+  std::string text = print(g);
+  EXPECT_TRUE(contains(
+      text, "%w = param \"w\" {role = \"param\"} = -1.0 : f32[4096, 4096]"))
+      << text.substr(0, 400);
+  // Up to 16 elements the list is printed.
+  EXPECT_TRUE(contains(text, "= [[0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], "))
+      << text.substr(0, 400);
+  std::unique_ptr<Graph> again = parse(text);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(print(*again), text);
+  const Node *w2 = nullptr;
+  for (const auto &n : again->nodes())
+    if (n->name() == "w")
+      w2 = n.get();
+  ASSERT_NE(w2, nullptr);
+  ASSERT_EQ(w2->data().size(), size_t(4096) * 4096);
+  EXPECT_EQ(w2->data().back(), -1.0);
+  // A fill larger than the front end's limit is an error, not 8 TB.
+  EXPECT_EQ(firstError("graph @M {\n %0 = constant 0.5 : f32[1000000, "
+                       "1000000]\n}"),
+            "t.lir:2:16: error: type f32[1000000, 1000000] is too large to "
+            "fill from one number (the limit is 2^24 elements)");
+}
+
 TEST(IRText, SurvivesTruncatedAndCorruptedInput) {
   std::string text = print(*buildSample(), true, sampleDefaults());
   // Every prefix fails cleanly (except the whole text).

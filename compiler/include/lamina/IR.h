@@ -39,6 +39,11 @@ int64_t numElements(const Shape &s, int64_t batch = 1);
 /// True if the shape contains kBatch.
 bool hasBatch(const Shape &s);
 
+/// A tensor filled from one number (a model file's `param w: f32[...] = 0.5`,
+/// or a uniform literal in textual IR) holds its data in the graph as
+/// doubles, so it may have at most this many elements (128 MiB).
+constexpr int64_t kMaxFilledElements = int64_t(1) << 24;
+
 /// Where a node came from in the model file. line == 0 means unknown.
 struct SourceLoc {
   std::string file;
