@@ -24,6 +24,10 @@ for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "HOME", "TMPDIR"):
 config.environment["XDG_CACHE_HOME"] = os.path.join(config.lamina_obj_root, "test", "kernel-cache")
 
 config.substitutions.append(("%cxx", config.cxx))
+config.substitutions.append(("%cc", config.cc))
+config.substitutions.append(("%lamina_build", config.lamina_obj_root))
+# What a program that links a model library adds in a sanitized build.
+config.substitutions.append(("%san_flags", config.san_flags))
 config.substitutions.append(("%examples", os.path.join(config.lamina_src_root, "examples")))
 config.substitutions.append(("%fmnist", "/usr/share/datasets/fashion-mnist"))
 config.substitutions.append(("%python", "/usr/bin/python3"))

@@ -421,6 +421,59 @@ static std::string quote(const std::string &s) {
   return q + "'";
 }
 
+/// Links a model library into `outDir`: every object and the runtime
+/// archive into one relocatable object with only `exported` global, made
+/// into lib<prefix>.a and lib<prefix>.so next to <prefix>.h. Each library
+/// holds its own runtime, Halide's included, so several link into one
+/// program.
+static bool linkLibrary(const std::vector<std::string> &objects,
+                        const std::string &rtlib, const fs::path &dir,
+                        const fs::path &outDir, const std::string &prefix,
+                        const std::vector<std::string> &exported,
+                        const std::string &cxx, DiagnosticEngine &diag) {
+  fs::path combined = dir / (prefix + ".o");
+  // A relocatable link resolves the objects against each other and pulls
+  // what they use from the runtime archive; section groups (inline
+  // functions, templates) become plain sections, so that the symbols in
+  // them can be made local.
+  std::string cmd = std::string(LAMINA_LD) +
+                    " -r --force-group-allocation -o " +
+                    quote(combined.string());
+  for (const std::string &o : objects)
+    cmd += " " + quote(o);
+  cmd += " " + quote(rtlib);
+  if (!runCommand(cmd, diag))
+    return false;
+  cmd = std::string(LAMINA_OBJCOPY);
+  for (const std::string &f : exported)
+    cmd += " --keep-global-symbol=" + f;
+  if (!runCommand(cmd + " " + quote(combined.string()), diag))
+    return false;
+  fs::path archive = dir / ("lib" + prefix + ".a");
+  fs::path shared = dir / ("lib" + prefix + ".so");
+  if (!runCommand(std::string(LAMINA_AR) + " rcs " + quote(archive.string()) +
+                      " " + quote(combined.string()),
+                  diag) ||
+      !runCommand(cxx + " " + LAMINA_EXE_LINK_FLAGS + " -shared -o " +
+                      quote(shared.string()) + " " + quote(combined.string()) +
+                      " -lz -lpthread -ldl -lm",
+                  diag))
+    return false;
+  std::error_code ec;
+  fs::create_directory(outDir, ec);
+  for (const fs::path &f : {dir / (prefix + ".h"), archive, shared}) {
+    fs::copy_file(f, outDir / f.filename(),
+                  fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+      diag.error(SourceLoc{}, "cannot write " +
+                                  (outDir / f.filename()).string() + ": " +
+                                  ec.message());
+      return false;
+    }
+  }
+  return true;
+}
+
 namespace {
 
 /// One unit of compile work, run in a child process.
@@ -534,6 +587,24 @@ bool runJobs(const std::vector<Job> &jobs, int parallel, const fs::path &dir,
 
 } // namespace
 
+RuntimeFiles runtimeFiles() {
+  RuntimeFiles f{LAMINA_RUNTIME_LIB, LAMINA_HALIDE_RUNTIME_OBJ,
+                 LAMINA_RUNTIME_INCLUDE};
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  fs::path prefix = self.parent_path().parent_path();
+  fs::path lib = prefix / "lib" / "lamina";
+  if (!ec && fs::exists(lib / "liblamina_runtime.a", ec))
+    f = {(lib / "liblamina_runtime.a").string(),
+         (lib / "halide_runtime_x86_64.o").string(),
+         (prefix / "include").string()};
+  if (const char *env = std::getenv("LAMINA_RUNTIME_LIB"))
+    f.runtimeLib = env;
+  if (const char *env = std::getenv("LAMINA_HALIDE_RUNTIME_OBJ"))
+    f.halideRuntime = env;
+  return f;
+}
+
 std::vector<const KernelPlan *> ExecutablePlans::pointers() const {
   std::vector<const KernelPlan *> pp;
   for (const KernelPlan &p : plans)
@@ -630,6 +701,12 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
   // (0.21 s instead of 0.12 s for VGG-small) than it could ever save.
   std::vector<Job> jobs;
   std::vector<std::string> objects;
+  std::string descriptor;
+  const RuntimeFiles runtime = runtimeFiles();
+  if (opts.verbose)
+    std::cerr << "laminac: runtime " << runtime.runtimeLib << ", headers "
+              << runtime.include << "\n";
+  const std::string prefix = libraryPrefix(m.forward->name());
   const char *cxxEnv = std::getenv("LAMINA_CXX");
   const std::string cxx = cxxEnv ? cxxEnv : LAMINA_CXX;
   {
@@ -639,25 +716,43 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
       suffixes.push_back(v.suffix);
     fs::path src = dir / "model.cpp";
     std::ofstream os(src);
-    os << modelSource(modelDescriptor(m, sourceFile, pp))
+    descriptor = modelDescriptor(m, sourceFile, pp);
+    os << modelSource(descriptor)
        << stepSource(pp, suffixes, baseTarget(*variants).to_string());
+    // A library's C API: its header and the functions behind it.
+    fs::path apiSrc = dir / (prefix + "_api.cpp");
+    if (opts.library) {
+      std::ofstream(dir / (prefix + ".h")) << libraryHeader(descriptor, prefix);
+      std::ofstream(apiSrc) << libraryApiSource(descriptor, prefix);
+    }
     if (!os) {
       diag.error(SourceLoc{}, "cannot write " + src.string());
       fs::remove_all(dir);
       return false;
     }
-    fs::path obj = dir / "model.o";
-    objects.push_back(obj.string());
-    std::string cmd = cxx + " -O0 " + LAMINA_EXE_LINK_FLAGS + " -I" +
-                      quote(LAMINA_RUNTIME_INCLUDE) + " -I" +
-                      quote(LAMINA_HALIDE_INCLUDE) + " -c " +
-                      quote(src.string()) + " -o ";
-    jobs.push_back(
-        {"compiling the step (model.cpp)", obj, [cmd](const std::string &tmp) {
-           std::string full = cmd + quote(tmp);
-           if (std::system(full.c_str()) != 0)
-             throw std::runtime_error("command failed: " + full);
-         }});
+    // A library's objects go into a shared object: position-independent,
+    // and (GCC) without STB_GNU_UNIQUE symbols, which cannot be made local.
+    std::string flags = std::string(LAMINA_EXE_LINK_FLAGS) +
+                        (opts.library ? " " LAMINA_LIB_CXX_FLAGS : "") + " -I" +
+                        quote(runtime.include) + " -I" +
+                        quote(LAMINA_HALIDE_INCLUDE) + " -I" +
+                        quote(dir.string());
+    auto compileJob = [&](const std::string &what, const fs::path &source,
+                          const char *opt) {
+      fs::path obj = fs::path(source).replace_extension(".o");
+      objects.push_back(obj.string());
+      std::string cmd = cxx + " " + opt + " " + flags + " -c " +
+                        quote(source.string()) + " -o ";
+      jobs.push_back({what, obj, [cmd](const std::string &tmp) {
+                        std::string full = cmd + quote(tmp);
+                        if (std::system(full.c_str()) != 0)
+                          throw std::runtime_error("command failed: " + full);
+                      }});
+    };
+    compileJob("compiling the step (model.cpp)", src, "-O0");
+    if (opts.library)
+      compileJob("compiling the C API (" + apiSrc.filename().string() + ")",
+                 apiSrc, "-O1");
   }
 
   // Every distinct kernel in every variant, unless the cache has it.
@@ -698,8 +793,7 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
   // only for the profiler, whose hooks the kernels' target selects.
   Halide::Target rt = baseTarget(*variants);
   if (!opts.profile) {
-    const char *env = std::getenv("LAMINA_HALIDE_RUNTIME_OBJ");
-    objects.push_back(env ? env : LAMINA_HALIDE_RUNTIME_OBJ);
+    objects.push_back(runtime.halideRuntime);
   } else {
     Halide::Target prt = rt.with_feature(Halide::Target::Profile);
     fs::path obj = dir / "halide_runtime_profile.o";
@@ -724,19 +818,21 @@ bool emitExecutable(const Module &m, const std::string &sourceFile,
     std::cerr << "laminac: compiling the step and kernels: " << elapsed(t0)
               << " s\n";
 
-  if (ok) {
+  const std::string &rtlib = runtime.runtimeLib;
+  auto t1 = Clock::now();
+  if (ok && !opts.library) {
     std::string cmd =
         cxx + " " + LAMINA_EXE_LINKER + " " + LAMINA_EXE_LINK_FLAGS;
     for (const std::string &o : objects)
       cmd += " " + quote(o);
-    const char *rtlib = std::getenv("LAMINA_RUNTIME_LIB");
-    cmd += " " + quote(rtlib ? rtlib : LAMINA_RUNTIME_LIB) +
-           " -lz -lpthread -ldl -o " + quote(out);
-    auto t1 = Clock::now();
+    cmd += " " + quote(rtlib) + " -lz -lpthread -ldl -o " + quote(out);
     ok = runCommand(cmd, diag);
-    if (opts.verbose)
-      std::cerr << "laminac: linking: " << elapsed(t1) << " s\n";
   }
+  if (ok && opts.library)
+    ok = linkLibrary(objects, rtlib, dir, out, prefix,
+                     libraryFunctions(descriptor, prefix), cxx, diag);
+  if (ok && opts.verbose)
+    std::cerr << "laminac: linking: " << elapsed(t1) << " s\n";
   if (opts.keepTemps)
     std::cerr << "laminac: intermediate files kept in " << dir.string() << "\n";
   else

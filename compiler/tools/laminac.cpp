@@ -48,7 +48,8 @@ enum class Emit {
   Asm,
   Obj,
   Descriptor,
-  Exe
+  Exe,
+  Lib
 };
 
 struct Options {
@@ -134,13 +135,14 @@ int run(const Options &opts) {
       {"grad-ir", Emit::GradIr}, {"plan", Emit::Plan},
       {"halide", Emit::Halide},  {"llvm", Emit::Llvm},
       {"asm", Emit::Asm},        {"obj", Emit::Obj},
-      {"exe", Emit::Exe},        {"descriptor", Emit::Descriptor}};
+      {"exe", Emit::Exe},        {"descriptor", Emit::Descriptor},
+      {"lib", Emit::Lib}};
   auto emitIt = kEmits.find(opts.emit);
   if (emitIt == kEmits.end()) {
     std::cerr
         << "laminac: error: unknown --emit value '" << opts.emit
         << "'; use one of ast, ir, grad-ir, plan, halide, llvm, asm, obj, "
-           "descriptor, exe\n";
+           "descriptor, exe, lib\n";
     return kExitUsage;
   }
   Emit emit = emitIt->second;
@@ -157,7 +159,15 @@ int run(const Options &opts) {
                 << "' does not exist; create it first or give another path\n";
       return kExitUsage;
     }
-    if (std::filesystem::is_directory(opts.output, ec)) {
+    if (emit == Emit::Lib) {
+      if (std::filesystem::exists(opts.output, ec) &&
+          !std::filesystem::is_directory(opts.output, ec)) {
+        std::cerr << "laminac: error: -o " << opts.output
+                  << " is a file; --emit=lib writes a header and two "
+                     "libraries into a directory\n";
+        return kExitUsage;
+      }
+    } else if (std::filesystem::is_directory(opts.output, ec)) {
       std::cerr << "laminac: error: -o " << opts.output
                 << " is a directory; give a file name\n";
       return kExitUsage;
@@ -216,10 +226,12 @@ int run(const Options &opts) {
                : 1;
   }
 
-  if (emit == Emit::Exe) {
+  if (emit == Emit::Exe || emit == Emit::Lib) {
     std::string out = opts.output;
     if (out.empty())
-      out = std::filesystem::path(opts.input).stem().string();
+      out = emit == Emit::Lib
+                ? "."
+                : std::filesystem::path(opts.input).stem().string();
     ExecutableOptions eo;
     eo.keepTemps = opts.keepTemps;
     eo.gradcheck = opts.gradcheck;
@@ -230,6 +242,7 @@ int run(const Options &opts) {
                   : opts.cacheDir.empty() ? defaultCacheDir()
                                           : opts.cacheDir;
     eo.jobs = opts.jobs;
+    eo.library = emit == Emit::Lib;
     auto t0 = std::chrono::steady_clock::now();
     if (!emitExecutable(m, opts.input, out, eo, diag))
       return 1;
@@ -288,10 +301,14 @@ int main(int argc, char **argv) {
   app.add_option("input", opts.input, "The model file")->required();
   app.add_option("-o,--output", opts.output,
                  "Output file (default: the model file's stem for exe, "
-                 "stdout for text stages)");
-  app.add_option("--emit", opts.emit,
-                 "Stage to emit: ast, ir, grad-ir, plan, halide, llvm, asm, "
-                 "obj, descriptor (the model descriptor JSON), exe (default)");
+                 "stdout for text stages); the directory for lib "
+                 "(default: .)");
+  app.add_option(
+      "--emit", opts.emit,
+      "Stage to emit: ast, ir, grad-ir, plan, halide, llvm, asm, "
+      "obj, descriptor (the model descriptor JSON), exe (default), lib "
+      "(a header and a static and shared library in the -o "
+      "directory)");
   app.add_option("--model", opts.model,
                  "Model to compile when the file has several");
   app.add_option("--pipeline", opts.pipeline,

@@ -347,6 +347,25 @@ argNames(const std::vector<TensorSpec> &specs,
   return names;
 }
 
+void Session::bindTrainStep(PipelineArgs &args, const std::vector<Tensor> &in,
+                            const std::vector<Tensor> &lbl, Scalars &s,
+                            double lr, double key) {
+  args.setFloat64(abi::kLearningRateArgument, lr);
+  bindInputs(args, model_.inputs, in);
+  bindInputs(args, model_.labels, lbl);
+  bindInputs(args, model_.params, params_);
+  bindInputs(args, model_.state, state_);
+  bindInputs(args, model_.nonTrainable, buffers_);
+  bindOutputs(args, argNames(model_.params, abi::nextArgumentName),
+              nextParams_);
+  bindOutputs(args, argNames(model_.state, abi::nextArgumentName), nextState_);
+  bindOutputs(args, argNames(model_.nonTrainable, abi::nextArgumentName),
+              nextBuffers_);
+  bindScalars(args, s);
+  if (model_.stepKey)
+    args.setFloat64(abi::kStepKeyArgument, key);
+}
+
 /// Copies records order[begin, begin + rows) of each `src` into the first
 /// rows of the matching `dst`.
 static void gather(const std::vector<Tensor> &src, std::vector<Tensor> &dst,
@@ -511,12 +530,16 @@ std::vector<double> Session::timeCalls(Timed which, int64_t batch, double lr,
   Scalars s = makeScalars();
   PipelineArgs args;
   args.setInt32(abi::kBatchArgument, static_cast<int32_t>(batch));
-  bindInputs(args, model_.inputs, in);
-  bindInputs(args, model_.nonTrainable, buffers_);
   std::vector<Tensor> out;
   const Pipeline *p = &pipelines_.predict;
   BoundPipeline *binding = &predictBinding_;
-  if (which == Timed::Predict) {
+  if (which == Timed::Train) {
+    p = &pipelines_.train;
+    binding = &trainBinding_;
+    bindTrainStep(args, in, lbl, s, lr, 1.0);
+  } else if (which == Timed::Predict) {
+    bindInputs(args, model_.inputs, in);
+    bindInputs(args, model_.nonTrainable, buffers_);
     out = batchTensors(model_.outputs, batch);
     bindInputs(args, model_.params, params_);
     std::vector<std::string> names;
@@ -524,25 +547,13 @@ std::vector<double> Session::timeCalls(Timed which, int64_t batch, double lr,
       names.push_back(o.arg);
     bindOutputs(args, names, out);
   } else {
+    bindInputs(args, model_.inputs, in);
+    bindInputs(args, model_.nonTrainable, buffers_);
     bindInputs(args, model_.labels, lbl);
     bindInputs(args, model_.params, params_);
     bindScalars(args, s);
     p = &pipelines_.eval;
     binding = &evalBinding_;
-    if (which == Timed::Train) {
-      p = &pipelines_.train;
-      binding = &trainBinding_;
-      args.setFloat64(abi::kLearningRateArgument, lr);
-      bindOutputs(args, argNames(model_.params, abi::nextArgumentName),
-                  nextParams_);
-      bindInputs(args, model_.state, state_);
-      bindOutputs(args, argNames(model_.state, abi::nextArgumentName),
-                  nextState_);
-      bindOutputs(args, argNames(model_.nonTrainable, abi::nextArgumentName),
-                  nextBuffers_);
-      if (model_.stepKey)
-        args.setFloat64(abi::kStepKeyArgument, 1.0);
-    }
   }
   std::vector<double> times;
   run(*p, *binding, args, {true, 0, batch - 1});
@@ -620,6 +631,24 @@ static double stepKey(uint64_t seed, int64_t epoch, int64_t step) {
   uint64_t k = deriveSeed(deriveSeed(seed, static_cast<uint64_t>(epoch)),
                           static_cast<uint64_t>(step));
   return static_cast<double>(k & 0xffffffffu);
+}
+
+double Session::trainBatch(const std::vector<Tensor> &in,
+                           const std::vector<Tensor> &lbl, int64_t rows,
+                           double lr) {
+  if (!model_.hasLoss || !pipelines_.train.available())
+    throw Error("model '" + model_.name +
+                "' has no loss, so it cannot be trained");
+  Scalars s = makeScalars();
+  PipelineArgs args;
+  args.setInt32(abi::kBatchArgument, static_cast<int32_t>(rows));
+  bindTrainStep(args, in, lbl, s, lr, stepKey(seed_, epoch_ + 1, step_ + 1));
+  run(pipelines_.train, batchBinding_, args, {false, epoch_ + 1, step_ + 1});
+  std::swap(params_, nextParams_);
+  std::swap(state_, nextState_);
+  std::swap(buffers_, nextBuffers_);
+  ++step_;
+  return s.loss.get(0);
 }
 
 void Session::train(const Dataset &data, const Dataset &validation,

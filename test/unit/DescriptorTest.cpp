@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <set>
+#include <sstream>
 
 using namespace lamina;
 
@@ -115,4 +116,51 @@ TEST(Descriptor, RoundTripsThroughTheRuntimesParser) {
   for (const MetricSpec &ms : m.metrics)
     EXPECT_EQ(ms.arg,
               lamina::abi::metricArgumentName(lamina::abi::sanitize(ms.name)));
+}
+
+TEST(Library, HeaderAndSourceDeclareTheSameFunctions) {
+  MlpDescriptor d = mlpDescriptor();
+  EXPECT_EQ(libraryPrefix("Mlp"), "mlp");
+  EXPECT_EQ(libraryPrefix("LeNet5"), "lenet5");
+  EXPECT_EQ(libraryPrefix("9lives"), "_9lives");
+  std::string header = libraryHeader(d.json, "mlp");
+  std::string source = libraryApiSource(d.json, "mlp");
+  for (const std::string &f : libraryFunctions(d.json, "mlp")) {
+    EXPECT_EQ(f.rfind("mlp_", 0), 0u) << f;
+    EXPECT_NE(header.find(f + "("), std::string::npos) << f;
+    EXPECT_NE(source.find(f + "("), std::string::npos) << f;
+  }
+  EXPECT_NE(header.find("int mlp_predict(mlp_t *model, const float *x, "
+                        "int64_t batch, float *probs);"),
+            std::string::npos)
+      << header;
+  EXPECT_NE(header.find("MLP_X_SIZE = 784,"), std::string::npos);
+  EXPECT_NE(header.find("MLP_Y_CLASSES = 10,"), std::string::npos);
+  EXPECT_NE(header.find("MLP_METRIC_ACCURACY = 0"), std::string::npos);
+  for (std::istringstream lines(header); !lines.eof();) {
+    std::string line;
+    std::getline(lines, line);
+    if (line.rfind("/*", 0) == 0 || line.rfind(" *", 0) == 0) {
+      EXPECT_LE(line.size(), 80u) << line;
+    }
+  }
+}
+
+TEST(Library, TensorNamesThatAreCKeywordsGetOtherIdentifiers) {
+  // A descriptor whose input is named `int` and output `model`, which a C
+  // prototype cannot use as they are.
+  nlohmann::json j = {
+      {"model", "K"},
+      {"inputs", {{{"name", "int"}, {"dtype", "f64"}, {"shape", {-1, 2}}}}},
+      {"labels", nlohmann::json::array()},
+      {"outputs", {{{"name", "model"}, {"dtype", "f32"}, {"shape", {-1}}}}},
+      {"metrics", nlohmann::json::array()},
+      {"has_loss", false}};
+  std::string header = libraryHeader(j.dump(), "k");
+  EXPECT_NE(header.find("int k_predict(k_t *model, const double *int_, "
+                        "int64_t batch, float *model_);"),
+            std::string::npos)
+      << header;
+  EXPECT_EQ(header.find("k_eval"), std::string::npos);
+  EXPECT_EQ(header.find("k_train_step"), std::string::npos);
 }

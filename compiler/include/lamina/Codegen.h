@@ -113,7 +113,36 @@ struct ExecutableOptions {
   /// Also build lamina_gradcheck, the f64 gradient phase that the
   /// executable's `gradcheck` command runs (laminac --gradcheck).
   bool gradcheck = false;
+  /// Write a library instead of an executable: `out` is a directory that
+  /// receives <prefix>.h, lib<prefix>.a and lib<prefix>.so (laminac
+  /// --emit=lib; see libraryPrefix).
+  bool library = false;
 };
+
+/// What a model links and includes: the runtime library, the Halide
+/// runtime object and the runtime's headers. Those of an installed laminac
+/// lie next to it (<prefix>/bin/laminac: <prefix>/lib/lamina and
+/// <prefix>/include); else those of the build tree it was built in. The
+/// environment variables LAMINA_RUNTIME_LIB and LAMINA_HALIDE_RUNTIME_OBJ
+/// override the first two.
+struct RuntimeFiles {
+  std::string runtimeLib, halideRuntime, include;
+};
+RuntimeFiles runtimeFiles();
+
+/// The C prefix of model `model`'s library and its functions: the name in
+/// lower case, made an identifier ("Mlp" -> "mlp").
+std::string libraryPrefix(const std::string &model);
+/// The header of a model library, from the model's descriptor: the shapes
+/// as enums and the C functions (`mlp_create`, `mlp_predict`, ...).
+std::string libraryHeader(const std::string &descriptorJson,
+                          const std::string &prefix);
+/// The names of those functions: the only symbols the library exports.
+std::vector<std::string> libraryFunctions(const std::string &descriptorJson,
+                                          const std::string &prefix);
+/// The C++ source of those functions, over lamina/Embed.h.
+std::string libraryApiSource(const std::string &descriptorJson,
+                             const std::string &prefix);
 
 /// Compiles the train, eval and predict pipelines ahead of time, writes the
 /// descriptor, and links them with the runtime into the executable `out`.

@@ -180,6 +180,14 @@ public:
   std::vector<GradCheckResult> gradCheck(const Dataset &data, int64_t records,
                                          int64_t perParam, double &loss);
 
+  /// One update of lamina_train on `rows` rows: `in` and `lbl` hold
+  /// exactly those rows, in descriptor order. Advances step(); returns the
+  /// batch's loss (not checked for finiteness: the caller sees it). Throws
+  /// Error if the model has no loss or the pipeline fails. For programs
+  /// that run their own loop (the embedding API, lamina/Embed.h).
+  double trainBatch(const std::vector<Tensor> &in,
+                    const std::vector<Tensor> &lbl, int64_t rows, double lr);
+
   /// The pipelines `timeCalls` runs.
   enum class Timed { Train, Eval, Predict };
   /// Calls pipeline `which` on `batch` rows of synthetic data (inputs
@@ -198,6 +206,12 @@ private:
   };
   Scalars makeScalars() const;
   void bindScalars(PipelineArgs &args, Scalars &s) const;
+  /// Binds every argument of lamina_train but the batch: `in`, `lbl`, the
+  /// parameters, state and buffers and their next values, the loss and
+  /// metrics of `s`, `lr` and (with dropout) the step key `key`.
+  void bindTrainStep(PipelineArgs &args, const std::vector<Tensor> &in,
+                     const std::vector<Tensor> &lbl, Scalars &s, double lr,
+                     double key);
   /// Where a pipeline call is, for its error message: "at epoch A, step
   /// B" or "on records A..B". Formatted only when the call fails, so that
   /// a steady-state step allocates nothing.
@@ -226,7 +240,7 @@ private:
   /// Each pipeline's binding, resolved once per session: every call of one
   /// pipeline binds the same names in the same order.
   BoundPipeline trainBinding_, gradBinding_, updateBinding_, evalBinding_,
-      predictBinding_, gradCheckBinding_;
+      predictBinding_, gradCheckBinding_, batchBinding_;
   std::vector<Tensor> params_, nextParams_;
   std::vector<Tensor> state_, nextState_;
   /// Non-trainable state (running statistics), in descriptor order.
