@@ -8,7 +8,7 @@ PACKAGES=(
   clang-14 clang-format-14 llvm-14-dev llvm-14-tools libclang-rt-14-dev lld
   libhalide14-0-dev
   antlr4 libantlr4-runtime-dev
-  nlohmann-json3-dev libgtest-dev libcli11-dev zlib1g-dev
+  nlohmann-json3-dev libgtest-dev libcli11-dev zlib1g-dev graphviz
   libopenblas0-pthread python3-torch python3-numpy
   dataset-fashion-mnist
 )

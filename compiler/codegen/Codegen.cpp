@@ -144,9 +144,12 @@ bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
   // One variant: the first (for --target=portable, plain x86-64).
   Halide::Target t = baseTarget(*variants);
   KernelPlan plan = partition(g, kind, kernelSalt(*variants, false));
-  if (what == ArtifactKind::Plan) {
+  if (what == ArtifactKind::Plan || what == ArtifactKind::Dot) {
     std::ostringstream os;
-    printPlan(plan, os, 64);
+    if (what == ArtifactKind::Dot)
+      os << graphDot(g, &plan);
+    else
+      printPlan(plan, os, 64);
     if (path == "-") {
       std::cout << os.str();
       return true;

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cctype>
 #include <iostream>
 
 namespace lamina {
@@ -42,6 +43,25 @@ bool buildTrainStage(Module &m, const DriverOptions &opts,
   return true;
 }
 
+bool isTextualIR(const std::string &path, const std::string &text) {
+  if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".lir") == 0)
+    return true;
+  // Else by its first word, past blank lines and // comments.
+  size_t i = 0;
+  while (i < text.size()) {
+    if (std::isspace(static_cast<unsigned char>(text[i]))) {
+      ++i;
+    } else if (text.compare(i, 2, "//") == 0) {
+      i = text.find('\n', i);
+      if (i == std::string::npos)
+        return false;
+    } else {
+      break;
+    }
+  }
+  return text.compare(i, 7, "graph @") == 0;
+}
+
 std::optional<Compilation> compileModelFile(const std::string &path,
                                             const DriverOptions &opts,
                                             DiagnosticEngine &diag) {
@@ -51,14 +71,37 @@ std::optional<Compilation> compileModelFile(const std::string &path,
     return std::nullopt;
   }
   Compilation c;
-  c.file = parseModelFile(path, *text, diag);
-  if (!c.file)
-    return std::nullopt;
-  if (opts.stopAfter == Stage::Ast)
-    return c;
-
   Module &m = c.module;
-  m.forward = buildGraph(*c.file, diag, opts.model, &m.defaults);
+  if (isTextualIR(path, *text)) {
+    // Textual IR as --emit=ir prints it: the forward graph and its train
+    // line. It has no AST, and a train step (--emit=grad-ir) is not a
+    // model to compile.
+    if (opts.stopAfter == Stage::Ast) {
+      diag.error(SourceLoc{path, 1, 1},
+                 "textual IR has no AST; --emit=ast takes a model file "
+                 "(.lam)");
+      return std::nullopt;
+    }
+    m.forward = parseGraph(path, *text, diag, &m.defaults);
+    if (!m.forward)
+      return std::nullopt;
+    if (!m.forward->updates().empty()) {
+      diag.error(SourceLoc{path, 1, 1},
+                 "graph @" + m.forward->name() +
+                     " is a train step (it updates parameters), as "
+                     "--emit=grad-ir prints it; compile the forward graph "
+                     "that --emit=ir prints, and laminac builds the train "
+                     "step from it");
+      return std::nullopt;
+    }
+  } else {
+    c.file = parseModelFile(path, *text, diag);
+    if (!c.file)
+      return std::nullopt;
+    if (opts.stopAfter == Stage::Ast)
+      return c;
+    m.forward = buildGraph(*c.file, diag, opts.model, &m.defaults);
+  }
   if (!m.forward || !verifyGraph(*m.forward, diag))
     return std::nullopt;
   if (m.defaults && !m.defaults->stopMonitor.empty() &&

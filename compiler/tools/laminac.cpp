@@ -49,7 +49,8 @@ enum class Emit {
   Obj,
   Descriptor,
   Exe,
-  Lib
+  Lib,
+  Dot
 };
 
 struct Options {
@@ -136,13 +137,13 @@ int run(const Options &opts) {
       {"halide", Emit::Halide},  {"llvm", Emit::Llvm},
       {"asm", Emit::Asm},        {"obj", Emit::Obj},
       {"exe", Emit::Exe},        {"descriptor", Emit::Descriptor},
-      {"lib", Emit::Lib}};
+      {"lib", Emit::Lib},        {"dot", Emit::Dot}};
   auto emitIt = kEmits.find(opts.emit);
   if (emitIt == kEmits.end()) {
     std::cerr
         << "laminac: error: unknown --emit value '" << opts.emit
         << "'; use one of ast, ir, grad-ir, plan, halide, llvm, asm, obj, "
-           "descriptor, exe, lib\n";
+           "descriptor, dot, exe, lib\n";
     return kExitUsage;
   }
   Emit emit = emitIt->second;
@@ -272,6 +273,8 @@ int run(const Options &opts) {
               << "' has no loss or metric to evaluate\n";
     return 1;
   }
+  if (emit == Emit::Dot && opts.pipeline.empty())
+    return writeOutput(opts.output, graphDot(forward, nullptr)) ? 0 : 1;
   // The executable's pipelines: its train and eval steps compute each
   // metric's sums (withMetricStats).
   const Graph &source = kind == PipelineKind::Train ? *train : forward;
@@ -280,6 +283,7 @@ int run(const Options &opts) {
     stats = withMetricStats(source);
   const Graph &g = stats ? *stats : source;
   ArtifactKind what = emit == Emit::Plan     ? ArtifactKind::Plan
+                      : emit == Emit::Dot    ? ArtifactKind::Dot
                       : emit == Emit::Halide ? ArtifactKind::HalideStmt
                       : emit == Emit::Llvm   ? ArtifactKind::LLVMAssembly
                       : emit == Emit::Asm    ? ArtifactKind::Assembly
@@ -312,7 +316,7 @@ int main(int argc, char **argv) {
   app.add_option("--model", opts.model,
                  "Model to compile when the file has several");
   app.add_option("--pipeline", opts.pipeline,
-                 "Pipeline for plan/halide/llvm/asm/obj: train, eval or "
+                 "Pipeline for plan/halide/llvm/asm/obj/dot: train, eval or "
                  "predict")
       ->check(CLI::IsMember({"train", "eval", "predict"}));
   app.add_option("--dump-before", opts.dumpBefore,

@@ -15,7 +15,14 @@ namespace lamina {
 class DiagnosticEngine;
 
 /// The artifacts --emit can produce from one pipeline.
-enum class ArtifactKind { Plan, HalideStmt, LLVMAssembly, Assembly, Object };
+enum class ArtifactKind {
+  Plan,
+  Dot,
+  HalideStmt,
+  LLVMAssembly,
+  Assembly,
+  Object
+};
 
 struct KernelPlan;
 
@@ -118,6 +125,13 @@ struct ExecutableOptions {
   /// --emit=lib; see libraryPrefix).
   bool library = false;
 };
+
+/// Graphviz DOT of `g`: a node per value, labelled with its %N, op and
+/// type. With `plan` (one of g's pipelines), only the nodes the pipeline
+/// computes and reads, each kernel a cluster named by its symbol, and the
+/// pipeline's results; a train step's nodes are coloured by phase (forward,
+/// backward, update).
+std::string graphDot(const Graph &g, const KernelPlan *plan);
 
 /// What a model links and includes: the runtime library, the Halide
 /// runtime object and the runtime's headers. Those of an installed laminac

@@ -57,7 +57,14 @@ struct Compilation {
   Module module;
 };
 
-/// Reads and compiles the model file at `path` up to `opts.stopAfter`.
+/// Whether the file at `path` holds textual IR rather than a model file:
+/// its extension is .lir, or its first word (past comments) is `graph @`.
+bool isTextualIR(const std::string &path, const std::string &text);
+
+/// Reads and compiles the model file at `path` up to `opts.stopAfter`. A
+/// file of textual IR (isTextualIR: a forward graph and its train line, as
+/// --emit=ir prints them) starts at the verified forward graph; it has no
+/// AST (Compilation::file is null).
 /// A file that cannot be read is reported on std::cerr, other errors to
 /// `diag`; returns nullopt after any.
 std::optional<Compilation> compileModelFile(const std::string &path,
