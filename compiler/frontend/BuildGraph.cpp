@@ -289,6 +289,19 @@ std::unique_ptr<Graph> buildGraph(const ast::ModelFile &m,
     std::optional<TrainConfig> c = buildTrainConfig(t, diag);
     if (t.model == chosen->name)
       cfg = c;
+    // Nothing trains a model without a loss: settings of training would
+    // be silently ignored. init, seed (the initial parameters) and batch
+    // (eval's and predict's default) still apply.
+    if (c && t.model == chosen->name && !g->loss())
+      for (const ast::Setting &s : t.settings)
+        if (s.key != "init" && s.key != "seed" && s.key != "batch")
+          diag.error(s.loc, "model '" + t.model +
+                                "' has no loss, so nothing trains it and '" +
+                                s.key +
+                                "' would have no effect; add a `loss` "
+                                "declaration to the model, or remove the "
+                                "setting (without a loss, a train block may "
+                                "set init, seed and batch)");
   }
 
   if (cfg) {

@@ -9,37 +9,6 @@
 namespace lamina {
 namespace frontend {
 
-unsigned editDistance(const std::string &a, const std::string &b) {
-  std::vector<unsigned> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j)
-    prev[j] = static_cast<unsigned>(j);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = static_cast<unsigned>(i);
-    for (size_t j = 1; j <= b.size(); ++j) {
-      unsigned subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-std::string closestMatch(const std::string &word,
-                         const std::vector<std::string> &candidates) {
-  std::string best;
-  unsigned bestDist = 3;
-  for (const std::string &c : candidates) {
-    unsigned d = editDistance(word, c);
-    // A one-letter name is two edits from every other short name; only
-    // suggest what is closer than rewriting the word.
-    if (d == 0 || d >= bestDist || d >= word.size())
-      continue;
-    best = c;
-    bestDist = d;
-  }
-  return best;
-}
-
 std::string didYouMean(const std::string &word,
                        const std::vector<std::string> &candidates) {
   std::string m = closestMatch(word, candidates);

@@ -10,6 +10,7 @@
 
 #include "lamina/AST.h"
 #include "lamina/IR.h"
+#include "lamina/abi/Spelling.h"
 
 #include <map>
 #include <optional>
@@ -22,14 +23,9 @@ class DiagnosticEngine;
 
 namespace frontend {
 
-/// The number of single-character insertions, deletions and substitutions
-/// that turn `a` into `b`.
-unsigned editDistance(const std::string &a, const std::string &b);
-
-/// The candidate closest to `word` if it is at most two edits away (and
-/// shorter than `word` in edits), else "".
-std::string closestMatch(const std::string &word,
-                         const std::vector<std::string> &candidates);
+// editDistance and closestMatch: lamina/abi/Spelling.h.
+using abi::closestMatch;
+using abi::editDistance;
 
 /// "; did you mean 'relu'?" for the closest candidate, or "".
 std::string didYouMean(const std::string &word,

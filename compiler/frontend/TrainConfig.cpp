@@ -59,11 +59,13 @@ public:
         readEarlyStopping(v, c);
       else if (s.key == "clip_norm")
         readClipNorm(v, c);
-      else if (s.key == "lr" || s.key == "momentum" || s.key == "weight_decay")
+      else if (s.key == "lr" || s.key == "momentum" ||
+               s.key == "weight_decay" || s.key == "learning_rate")
         diag_.error(s.loc, "unknown train setting '" + s.key +
                                "'; it is an argument of the optimizer: "
                                "optimizer = sgd(" +
-                               s.key + " = ...)");
+                               (s.key == "learning_rate" ? "lr" : s.key) +
+                               " = ...)");
       else
         diag_.error(
             s.loc,

@@ -4,6 +4,7 @@
 
 #include "lamina/Error.h"
 #include "lamina/History.h"
+#include "lamina/abi/Spelling.h"
 
 #include <charconv>
 #include <cmath>
@@ -35,6 +36,20 @@ const OptionInfo *findOption(const std::string &name) {
     if (name == o.name || (o.alias && name == o.alias))
       return &o;
   return nullptr;
+}
+
+/// "; did you mean '--epochs'?" for an unknown option, or "".
+std::string optionSuggestion(const std::string &name) {
+  if (name == "--learning-rate" || name == "--learning_rate")
+    return "; did you mean '--lr'?";
+  std::vector<std::string> names;
+  for (const OptionInfo &o : kOptions) {
+    names.push_back(o.name);
+    if (o.alias)
+      names.push_back(o.alias);
+  }
+  std::string m = abi::closestMatch(name, names);
+  return m.empty() ? "" : "; did you mean '" + m + "'?";
 }
 
 bool accepts(const OptionInfo &o, Command c) {
@@ -142,7 +157,8 @@ Options parseArgs(int argc, const char *const *argv) {
     }
     const OptionInfo *o = findOption(name);
     if (!o)
-      throw UsageError("unknown option '" + name + "'");
+      throw UsageError("unknown option '" + name + "'" +
+                       optionSuggestion(name));
     if (!accepts(*o, opt.command))
       throw UsageError(std::string("option '") + o->name +
                        "' does not apply to '" + commandName(opt.command) +
