@@ -653,10 +653,89 @@ std::string defaultCacheDir() {
   return "";
 }
 
+/// Every input of `n`'s value that is an Input of role `role`.
+static std::vector<const Node *> dependsOn(const Node &n,
+                                           const std::string &role) {
+  std::vector<const Node *> found;
+  std::set<const Node *> seen;
+  std::vector<const Node *> work = {&n};
+  while (!work.empty()) {
+    const Node *v = work.back();
+    work.pop_back();
+    if (!seen.insert(v).second)
+      continue;
+    if (v->kind() == OpKind::Input && v->strAttr("role") == role)
+      found.push_back(v);
+    for (const Node *in : v->inputs())
+      work.push_back(in);
+  }
+  return found;
+}
+
+bool checkRunnable(const Graph &forward, DiagnosticEngine &diag) {
+  bool ok = true;
+  // The runtime feeds inputs and labels a batch of records at a time.
+  for (const char *role : {"input", "label"})
+    for (const Node *n : forward.inputsWithRole(role)) {
+      const Shape &s = n->shape();
+      if (!s.empty() && s[0] == kBatch)
+        continue;
+      Shape with = s;
+      with.insert(with.begin(), kBatch);
+      diag.error(n->loc(),
+                 std::string(role) + " '" + n->name() + "' of type " +
+                     typeToString(n->type()) +
+                     " has no leading batch dimension, and an executable "
+                     "reads a batch of records at a time; declare it as " +
+                     typeToString({n->dtype(), with}));
+      ok = false;
+    }
+  const std::vector<std::string> &metrics = forward.metrics();
+  for (const auto &[name, n] : forward.outputs()) {
+    if (std::find(metrics.begin(), metrics.end(), name) != metrics.end())
+      continue;
+    std::vector<const Node *> labels = dependsOn(*n, "label");
+    if (!labels.empty()) {
+      diag.error(n->loc(), "output '" + name + "' depends on label '" +
+                               labels.front()->name() +
+                               "', which predict does not read; declare it "
+                               "as a metric (`metric " +
+                               name +
+                               " = ...;`, reported by eval and train) or "
+                               "compute it from the inputs only");
+      ok = false;
+      continue;
+    }
+    const Shape &s = n->shape();
+    bool batched = !s.empty() && s[0] == kBatch;
+    if (!batched && hasBatch(s)) {
+      diag.error(n->loc(), "output '" + name + "' of type " +
+                               typeToString(n->type()) +
+                               " has the batch in another dimension than "
+                               "the first; predict writes a row per record: "
+                               "transpose it so the batch comes first");
+      ok = false;
+    } else if (!batched && !dependsOn(*n, "input").empty()) {
+      // Written once per predict: it must not depend on the records.
+      diag.error(n->loc(),
+                 "output '" + name + "' of type " + typeToString(n->type()) +
+                     " combines the records of a batch, so its value would "
+                     "depend on predict's batch size; keep the batch "
+                     "dimension (a reduction with keepdims, or over the "
+                     "other axes), or make it a metric (`metric " +
+                     name + " = ...;`, averaged over the records)");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
 bool emitExecutable(const Module &m, const std::string &sourceFile,
                     const std::string &out, const ExecutableOptions &opts,
                     DiagnosticEngine &diag) {
   using Clock = std::chrono::steady_clock;
+  if (!checkRunnable(*m.forward, diag))
+    return false;
   std::string error;
   std::optional<std::vector<TargetVariant>> variants =
       targetVariants(opts.target, &error);

@@ -287,6 +287,8 @@ std::string libraryHeader(const std::string &descriptorJson,
     os << " *   " << c.role << " " << c.name << ": " << typeText(c);
     if (c.classes > 0)
       os << ", values 0.." << c.classes - 1;
+    if (c.shape.empty() || c.shape[0] >= 0)
+      os << " (no batch: written once by each call)";
     os << "\n";
   };
   for (const auto *list : {&api.inputs, &api.labels, &api.outputs})
@@ -302,12 +304,13 @@ std::string libraryHeader(const std::string &descriptorJson,
      << "#include <stdint.h>\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << "/* Shapes: the elements of one row (SIZE) and each dimension after "
-        "the batch. */\n"
+        "the batch\n * (of a tensor without one, all of them). */\n"
      << "enum {\n";
   for (const auto *list : {&api.inputs, &api.labels, &api.outputs})
     for (const CTensor &c : *list) {
       int64_t size = 1;
-      for (size_t i = 1; i < c.shape.size(); ++i) {
+      bool batched = !c.shape.empty() && c.shape[0] < 0;
+      for (size_t i = batched ? 1 : 0; i < c.shape.size(); ++i) {
         os << "  " << c.enumName << "_DIM" << i << " = " << c.shape[i] << ",\n";
         size *= c.shape[i];
       }

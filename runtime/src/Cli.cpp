@@ -510,7 +510,8 @@ bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
     outPaths.push_back(m.outputs.size() == 1 ? opt.output
                                              : outputPath(opt.output, o.name));
     Shape shape = o.sampleShape();
-    shape.insert(shape.begin(), records);
+    if (o.batched())
+      shape.insert(shape.begin(), records);
     writers.push_back(
         std::make_unique<NpyWriter>(outPaths.back(), o.dtype, shape));
     wrote.push_back("wrote " + o.name + " " + formatType(o.dtype, shape) +
@@ -521,10 +522,17 @@ bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
       [&](int64_t first, int64_t rows, std::vector<Tensor> &in) {
         readRecords(inputs, 0, first, rows, in);
       },
-      [&](int64_t, int64_t rows, const std::vector<Tensor> &out) {
-        for (size_t i = 0; i < out.size(); ++i)
-          writers[i]->append(out[i].row(0),
-                             out[i].rowBytes() * static_cast<size_t>(rows));
+      [&](int64_t first, int64_t rows, const std::vector<Tensor> &out) {
+        for (size_t i = 0; i < out.size(); ++i) {
+          // An output without a batch is written once.
+          if (!m.outputs[i].batched()) {
+            if (first == 0)
+              writers[i]->append(out[i].raw(), out[i].byteSize());
+          } else {
+            writers[i]->append(out[i].row(0),
+                               out[i].rowBytes() * static_cast<size_t>(rows));
+          }
+        }
       });
   for (size_t i = 0; i < writers.size(); ++i) {
     writers[i]->commit();
@@ -563,9 +571,11 @@ void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
     if (outputs.size() > 1)
       out << "# " << m.outputs[i].name << " "
           << formatType(t.dtype(), t.shape()) << "\n";
-    int64_t perRow = t.shape()[0] ? t.numel() / t.shape()[0] : 0;
+    // One line per row (of a rank-0 output, its value).
+    int64_t rowsOut = t.rank() == 0 ? 1 : t.shape()[0];
+    int64_t perRow = rowsOut ? t.numel() / rowsOut : 0;
     std::string line;
-    for (int64_t r = 0; r < t.shape()[0]; ++r) {
+    for (int64_t r = 0; r < rowsOut; ++r) {
       line.clear();
       for (int64_t j = 0; j < perRow; ++j) {
         std::snprintf(num, sizeof(num), "%.6g", t.get(r * perRow + j));

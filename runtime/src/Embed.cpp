@@ -122,6 +122,12 @@ int predict(Model *m, const void *const *inputs, int64_t batch,
         },
         [&](int64_t first, int64_t rows, const std::vector<Tensor> &out) {
           for (size_t i = 0; i < out.size(); ++i) {
+            // An output without a batch is written once.
+            if (!d.outputs[i].batched()) {
+              if (first == 0)
+                std::memcpy(outputs[i], out[i].raw(), out[i].byteSize());
+              continue;
+            }
             size_t bytes = out[i].rowBytes();
             std::memcpy(static_cast<uint8_t *>(outputs[i]) +
                             static_cast<size_t>(first) * bytes,

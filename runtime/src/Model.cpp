@@ -149,8 +149,6 @@ static InitSpec parseInit(const json &j, const std::string &where,
   return init;
 }
 
-/// Parses one tensor entry. `batched` entries (inputs, labels, outputs) have
-/// -1 first; the others have only non-negative extents.
 /// The dtype spelled under `field` of `j`.
 static DType getDType(const json &j, const char *field,
                       const std::string &where) {
@@ -188,9 +186,16 @@ static std::string nonTrainableArg(const std::string &n) {
   return abi::argumentName(abi::Role::NonTrainableState, n);
 }
 
+/// Where a tensor entry may have the batch (-1): inputs and labels have it
+/// first, outputs first or not at all (an output of the parameters only,
+/// written once per predict), the others nowhere.
+enum class BatchDim { None, Leading, Optional };
+
+/// Parses one tensor entry.
 static TensorSpec parseTensor(const json &j, const std::string &where,
                               std::string (*defaultArg)(const std::string &),
-                              bool batched, bool hasInit) {
+                              BatchDim batchDim, bool hasInit) {
+  bool batched = batchDim != BatchDim::None;
   if (!j.is_object())
     fail(where, "expected an object");
   TensorSpec t;
@@ -212,7 +217,8 @@ static TensorSpec parseTensor(const json &j, const std::string &where,
                    : "extents must not be negative");
     t.shape.push_back(d);
   }
-  if (batched && (t.shape.empty() || t.shape[0] != abi::kBatch))
+  if (batchDim == BatchDim::Leading &&
+      (t.shape.empty() || t.shape[0] != abi::kBatch))
     fail(where + ".shape", "must start with -1 (the batch dimension)");
   if (auto it = j.find(key::kClasses); it != j.end()) {
     t.classes = getInteger(*it, where + ".classes");
@@ -228,7 +234,7 @@ static TensorSpec parseTensor(const json &j, const std::string &where,
 
 static std::vector<TensorSpec>
 parseTensors(const json &root, const char *field,
-             std::string (*defaultArg)(const std::string &), bool batched,
+             std::string (*defaultArg)(const std::string &), BatchDim batchDim,
              bool hasInit, bool required) {
   std::vector<TensorSpec> out;
   auto it = root.find(field);
@@ -242,7 +248,7 @@ parseTensors(const json &root, const char *field,
   for (size_t i = 0; i < it->size(); ++i)
     out.push_back(parseTensor(
         (*it)[i], std::string(field) + "[" + std::to_string(i) + "]",
-        defaultArg, batched, hasInit));
+        defaultArg, batchDim, hasInit));
   return out;
 }
 
@@ -376,17 +382,19 @@ ModelDesc ModelDesc::parse(std::string_view text) {
   m.name = getString(root, key::kModel, "top level");
   if (auto it = root.find(key::kFile); it != root.end() && it->is_string())
     m.file = it->get<std::string>();
-  m.inputs = parseTensors(root, key::kInputs, inputArg, true, false, true);
-  m.labels = parseTensors(root, key::kLabels, labelArg, true, false, false);
+  m.inputs = parseTensors(root, key::kInputs, inputArg, BatchDim::Leading,
+                          false, true);
+  m.labels = parseTensors(root, key::kLabels, labelArg, BatchDim::Leading,
+                          false, false);
   m.params = parseTensors(root, abi::stateKey(abi::StateKind::Parameter),
-                          paramArg, false, true, false);
+                          paramArg, BatchDim::None, true, false);
   m.state = parseTensors(root, abi::stateKey(abi::StateKind::Optimizer),
-                         stateArg, false, false, false);
+                         stateArg, BatchDim::None, false, false);
   m.nonTrainable =
       parseTensors(root, abi::stateKey(abi::StateKind::NonTrainable),
-                   nonTrainableArg, false, true, false);
-  m.outputs = parseTensors(root, key::kOutputs, abi::outputArgumentName, true,
-                           false, true);
+                   nonTrainableArg, BatchDim::None, true, false);
+  m.outputs = parseTensors(root, key::kOutputs, abi::outputArgumentName,
+                           BatchDim::Optional, false, true);
   if (auto it = root.find(key::kMetrics); it != root.end() && !it->is_null()) {
     if (!it->is_array())
       fail(key::kMetrics, "expected an array");

@@ -480,9 +480,16 @@ std::vector<Tensor> Session::predict(const Dataset &data, int64_t batch) {
         gather(data.inputs, in, order, first, rows);
       },
       [&](int64_t first, int64_t rows, const std::vector<Tensor> &out) {
-        for (size_t i = 0; i < out.size(); ++i)
-          if (size_t bytes = out[i].rowBytes() * static_cast<size_t>(rows))
+        for (size_t i = 0; i < out.size(); ++i) {
+          // An output without a batch is the same for every batch.
+          if (!model_.outputs[i].batched()) {
+            if (first == 0)
+              std::memcpy(outputs[i].raw(), out[i].raw(), out[i].byteSize());
+          } else if (size_t bytes =
+                         out[i].rowBytes() * static_cast<size_t>(rows)) {
             std::memcpy(outputs[i].row(first), out[i].row(0), bytes);
+          }
+        }
       });
   return outputs;
 }
@@ -511,7 +518,9 @@ void Session::predictStream(
     fill(b, n, in);
     args.setInt32At(batchSlot, static_cast<int32_t>(n));
     rebind(args, inSlots, in, n);
-    rebind(args, outSlots, out, n);
+    for (size_t i = 0; i < outSlots.size(); ++i)
+      args.setTensorAt(outSlots[i], out[i],
+                       model_.outputs[i].batched() ? n : -1);
     run(p, predictBinding_, args, {true, b, b + n - 1});
     sink(b, n, out);
   }

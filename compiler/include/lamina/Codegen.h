@@ -158,6 +158,15 @@ std::vector<std::string> libraryFunctions(const std::string &descriptorJson,
 std::string libraryApiSource(const std::string &descriptorJson,
                              const std::string &prefix);
 
+/// Reports at their statements what an executable or library of `forward`
+/// could not run: an input or label without a leading batch dimension, an
+/// output that depends on a label, an output whose batch is not its first
+/// dimension, and an output without one that depends on the inputs (its
+/// value would depend on the batch size). An output without a batch
+/// dimension that depends on parameters only (`output w = w;`) is written
+/// once per predict. emitExecutable runs it first.
+bool checkRunnable(const Graph &forward, DiagnosticEngine &diag);
+
 /// Compiles the train, eval and predict pipelines ahead of time, writes the
 /// descriptor, and links them with the runtime into the executable `out`.
 /// `m.train` may be null (no loss: predict only).

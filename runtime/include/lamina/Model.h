@@ -81,6 +81,9 @@ struct TensorSpec {
   /// in [0, classes)); 0 when unknown.
   int64_t classes = 0;
 
+  /// Whether the first dimension is the batch (every input and label; an
+  /// output of the parameters only has none and is written once).
+  bool batched() const { return !shape.empty() && shape[0] == abi::kBatch; }
   /// The shape of one sample: shape() without the leading batch dimension.
   Shape sampleShape() const;
   /// Elements in one sample.
