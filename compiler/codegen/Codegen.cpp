@@ -133,7 +133,7 @@ static std::string fileBytes(const fs::path &p) {
 
 bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
                   const std::string &path, const std::string &targetSpec,
-                  DiagnosticEngine &diag) {
+                  DiagnosticEngine &diag, bool halideRuntime) {
   std::string error;
   std::optional<std::vector<TargetVariant>> variants =
       targetVariants(targetSpec.empty() ? "host" : targetSpec, &error);
@@ -201,6 +201,11 @@ bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
     for (const Kernel &k : plan.kernels)
       if (kernelTarget(k, t) != t)
         kt = kernelTarget(k, t);
+    // Text shows the model's code; Halide's runtime (tens of thousands of
+    // lines) only when asked for.
+    if (!halideRuntime &&
+        (what == ArtifactKind::LLVMAssembly || what == ArtifactKind::Assembly))
+      kt = kt.with_feature(Halide::Target::NoRuntime);
     std::vector<Halide::Module> modules;
     std::set<uint64_t> seen;
     for (const Kernel &k : plan.kernels) {

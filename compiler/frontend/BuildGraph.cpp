@@ -16,6 +16,27 @@
 namespace lamina {
 namespace frontend {
 
+/// Warns of graphs that compile but are probably not what was meant.
+static void warnOfLikelyMistakes(const Graph &g, DiagnosticEngine &diag) {
+  for (const auto &np : g.nodes()) {
+    const Node &n = *np;
+    if (n.kind() != OpKind::BinaryCrossEntropy)
+      continue;
+    // Probabilities come from a sigmoid (or softmax), or are given.
+    OpKind p = n.input(0).kind();
+    if (p == OpKind::Sigmoid || p == OpKind::HardSigmoid ||
+        p == OpKind::Softmax || p == OpKind::Input || p == OpKind::Param ||
+        p == OpKind::Constant)
+      continue;
+    diag.warning(n.loc(),
+                 "binary_cross_entropy takes probabilities, and its first "
+                 "operand is not a sigmoid's; if it is a logit, use "
+                 "binary_cross_entropy_with_logits(logit, target), which "
+                 "applies the sigmoid itself and stays accurate where it "
+                 "saturates");
+  }
+}
+
 void ModelBuilder::run() {
   for (const ast::Decl &d : model_.decls)
     if (!d.name.empty())
@@ -316,6 +337,7 @@ std::unique_ptr<Graph> buildGraph(const ast::ModelFile &m,
   }
   if (diag.numErrors() != before)
     return nullptr;
+  warnOfLikelyMistakes(*g, diag);
   if (defaults)
     *defaults = std::move(cfg);
   return g;

@@ -222,6 +222,14 @@ std::vector<std::string> valueNames(const Graph &g) {
   return names;
 }
 
+std::unordered_map<const Node *, std::string> valueNameMap(const Graph &g) {
+  std::vector<std::string> names = valueNames(g);
+  std::unordered_map<const Node *, std::string> map;
+  for (size_t i = 0; i < names.size(); ++i)
+    map[g.nodes()[i].get()] = std::move(names[i]);
+  return map;
+}
+
 void printGraph(const Graph &g, std::ostream &os, PrintOptions opts,
                 const std::optional<TrainConfig> &defaults) {
   std::vector<std::string> names = valueNames(g);

@@ -1,4 +1,5 @@
 //===- LowerContext.cpp - Logical-order helpers over Halide Funcs ---------===//
+#include "lamina/IRText.h"
 #include "lamina/Lower.h"
 #include "lamina/OpInfo.h"
 
@@ -8,7 +9,7 @@
 namespace lamina {
 
 LowerContext::LowerContext(const Graph &g, Halide::Target target)
-    : g_(g), target_(std::move(target)) {}
+    : g_(g), target_(std::move(target)), printed_(valueNameMap(g)) {}
 
 std::optional<abi::Role> leafRole(const Node &leaf) {
   std::string role = leaf.hasAttr("role")
@@ -39,6 +40,13 @@ std::string LowerContext::name(const Node &n) const {
     return it->second;
   std::string base =
       n.name().empty() ? opName(n.kind()) : abi::sanitize(n.name());
+  // The number of the node's %N in --emit=ir and --emit=grad-ir, so that
+  // --emit=halide and --profile name what the dumps show.
+  auto it = printed_.find(&n);
+  if (it != printed_.end() && it->second.size() > 1 &&
+      std::all_of(it->second.begin() + 1, it->second.end(),
+                  [](char c) { return c >= '0' && c <= '9'; }))
+    return base + "_" + it->second.substr(1);
   return base + "_" + std::to_string(n.id());
 }
 

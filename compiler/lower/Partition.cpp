@@ -12,6 +12,7 @@
 // earlier kernel or by the kernel itself.
 //
 //===----------------------------------------------------------------------===//
+#include "lamina/IRText.h"
 #include "lamina/OpInfo.h"
 #include "lamina/Plan.h"
 #include "lamina/abi/Arena.h"
@@ -552,8 +553,11 @@ int64_t arenaLayout(const std::vector<ArenaEntry> &entries, int64_t batch,
   return total;
 }
 
-static std::string describe(const Node &n, int64_t batch) {
-  std::string s = "%" + std::to_string(n.id());
+static std::string
+describe(const Node &n, int64_t batch,
+         const std::unordered_map<const Node *, std::string> &names) {
+  auto it = names.find(&n);
+  std::string s = it != names.end() ? it->second : "%" + std::to_string(n.id());
   if (!n.name().empty())
     s += " \"" + n.name() + "\"";
   s += " " + std::string(dtypeName(n.dtype())) + "[";
@@ -582,6 +586,14 @@ const char *pipelineFunctionName(PipelineKind k) {
 }
 
 void printPlan(const KernelPlan &plan, std::ostream &os, int64_t batch) {
+  // The nodes by their %N in the dump of the plan's graph.
+  std::unordered_map<const Node *, std::string> names;
+  if (plan.graph)
+    names = valueNameMap(*plan.graph);
+  auto nameOf = [&](const Node *n) {
+    auto it = names.find(n);
+    return it != names.end() ? it->second : "%" + std::to_string(n->id());
+  };
   std::vector<ArenaEntry> entries = arenaEntries(plan);
   std::vector<int64_t> offsets;
   int64_t arena = arenaLayout(entries, batch, &offsets);
@@ -616,16 +628,18 @@ void printPlan(const KernelPlan &plan, std::ostream &os, int64_t batch) {
     const Kernel &k = plan.kernels[i];
     os << "kernel " << i << " " << k.symbol() << ":";
     for (const Node *n : k.nodes)
-      os << " " << opName(n->kind()) << " %" << n->id();
+      os << " " << opName(n->kind()) << " " << nameOf(n);
     if (k.nodes.empty())
       os << " copy";
     os << "\n";
     for (const Node *s : k.scalars)
-      os << "  scalar " << describe(*s, batch) << " " << where(*s) << "\n";
+      os << "  scalar " << describe(*s, batch, names) << " " << where(*s)
+         << "\n";
     for (const Node *in : k.inputs)
-      os << "  in  " << describe(*in, batch) << " " << where(*in) << "\n";
+      os << "  in  " << describe(*in, batch, names) << " " << where(*in)
+         << "\n";
     for (const Node *o : k.outputs)
-      os << "  out " << describe(*o, batch) << " " << where(*o) << "\n";
+      os << "  out " << describe(*o, batch, names) << " " << where(*o) << "\n";
   }
 }
 

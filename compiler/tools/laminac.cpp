@@ -70,6 +70,7 @@ struct Options {
   std::string cacheDir;
   bool noCache = false;
   bool gradcheck = false;
+  bool halideRuntime = false;
   int jobs = 0;
 };
 
@@ -293,7 +294,9 @@ int run(const Options &opts) {
     out = emit == Emit::Obj
               ? std::filesystem::path(opts.input).stem().string() + ".o"
               : "-";
-  return emitArtifact(g, kind, what, out, opts.target, diag) ? 0 : 1;
+  return emitArtifact(g, kind, what, out, opts.target, diag, opts.halideRuntime)
+             ? 0
+             : 1;
 }
 
 } // namespace
@@ -337,6 +340,9 @@ int main(int argc, char **argv) {
   app.add_flag("--keep-temps", opts.keepTemps,
                "Keep the intermediate objects of --emit=exe");
   app.add_flag("-v,--verbose", opts.verbose, "Print compile times per step");
+  app.add_flag("--halide-runtime", opts.halideRuntime,
+               "With --emit=llvm or asm, also print Halide's runtime (by "
+               "default only the model's own code)");
   app.add_flag("--gradcheck", opts.gradcheck,
                "Also build an f64 copy of the gradient phase, for the "
                "executable's gradcheck command (which checks the compiled "

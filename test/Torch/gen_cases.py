@@ -944,7 +944,8 @@ def gen_loss(c):
     rng = c.rng
     op = rng.choice(["mse", "mae", "half_squared_error",
                      "binary_cross_entropy", "cross_entropy",
-                     "cross_entropy_probs"])
+                     "cross_entropy_probs",
+                     "binary_cross_entropy_with_logits"])
     y = c.name("y")
     if op in ("cross_entropy", "cross_entropy_probs"):
         classes = rng.randint(1, 6)
@@ -974,6 +975,10 @@ def gen_loss(c):
         if op == "binary_cross_entropy":
             pv = c.rand(y_shape, 0.05, 0.95)
             tv = c.rand(t_shape, 0, 1)
+        elif op == "binary_cross_entropy_with_logits":
+            # Logits past the range where a sigmoid saturates in f32.
+            pv = c.rand(y_shape, -30, 30)
+            tv = c.rand(t_shape, 0, 1)
         else:
             for _ in range(100):
                 pv = c.rand(y_shape, -2, 2)
@@ -992,12 +997,17 @@ def gen_loss(c):
                 v = (a - b).abs().mean()
             elif op == "half_squared_error":
                 v = 0.5 * ((a - b) ** 2).mean()
+            elif op == "binary_cross_entropy_with_logits":
+                v = (a.clamp(min=0) - a * b +
+                     torch.log1p(torch.exp(-a.abs()))).mean()
             else:
                 v = -(b * torch.log(a) + (1 - b) * torch.log(1 - a)).mean()
             if a.shape == b.shape and op != "half_squared_error":
                 # The library's own loss as well: they must agree.
                 lib = {"mse": F.mse_loss, "mae": F.l1_loss,
-                       "binary_cross_entropy": F.binary_cross_entropy}[op]
+                       "binary_cross_entropy": F.binary_cross_entropy,
+                       "binary_cross_entropy_with_logits":
+                       F.binary_cross_entropy_with_logits}[op]
                 ref = lib(a.detach(), b.detach())
                 assert abs(float(ref) - float(v)) <= 1e-5 * max(1, abs(
                     float(ref))), (op, float(ref), float(v))

@@ -246,6 +246,8 @@ std::vector<GradCase> allCases() {
          Node *t = c.param("t", {kBatch, 3}, 0.0, 1.0);
          return c.scaled(c.op(OpKind::BinaryCrossEntropy, {p, t}));
        }});
+  cs.push_back(pairLoss("binary_cross_entropy_with_logits",
+                        OpKind::BinaryCrossEntropyWithLogits));
   cs.push_back({"mse_broadcast_target", {OpKind::Mse}, [](CaseGraph &c) {
                   Node *y = c.param("y", {kBatch, 3});
                   Node *t = c.param("t", {3});

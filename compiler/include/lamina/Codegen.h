@@ -40,12 +40,15 @@ std::optional<std::vector<TargetVariant>>
 targetVariants(const std::string &spec, std::string *error);
 
 /// Writes one artifact of the `kind` pipeline of `g` to `path` ("-" is
-/// stdout): its kernel plan, or its distinct kernels in plan order in one
-/// module, for the first variant of `targetSpec` ("" is host). Returns
-/// false after reporting an error.
+/// stdout): its kernel plan, its graph (dot), or its distinct kernels in
+/// plan order in one module, for the first variant of `targetSpec` ("" is
+/// host). LLVM IR and assembly hold the model's own code only, unless
+/// `halideRuntime` (laminac --halide-runtime) adds Halide's runtime; an
+/// object always has it, to link by hand. Returns false after reporting an
+/// error.
 bool emitArtifact(const Graph &g, PipelineKind kind, ArtifactKind what,
                   const std::string &path, const std::string &targetSpec,
-                  DiagnosticEngine &diag);
+                  DiagnosticEngine &diag, bool halideRuntime = false);
 
 /// One argument of a generated pipeline.
 struct PipelineArgument {

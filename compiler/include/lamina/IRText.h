@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lamina {
@@ -42,6 +43,10 @@ bool verifyGraph(const Graph &g, DiagnosticEngine &diag);
 /// "%x" for a leaf named x (made unique and identifier-safe), "%0", "%1", ...
 /// for the other nodes in order.
 std::vector<std::string> valueNames(const Graph &g);
+
+/// valueNames(g) by node: every name that --emit=plan, --emit=halide and
+/// --profile give a node is the one printGraph gives it.
+std::unordered_map<const Node *, std::string> valueNameMap(const Graph &g);
 
 } // namespace lamina
 

@@ -16,6 +16,7 @@
 
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lamina {
@@ -153,6 +154,8 @@ private:
   std::map<unsigned, Halide::Func> funcs_;
   std::map<unsigned, Halide::Func> reductions_, aux_;
   std::map<unsigned, std::string> names_;
+  /// Each node's %N in printGraph's dump of the graph.
+  std::unordered_map<const Node *, std::string> printed_;
   std::map<unsigned, Halide::ImageParam> images_;
   std::map<unsigned, Halide::Param<double>> scalars_;
   std::map<unsigned, std::string> argNames_;
