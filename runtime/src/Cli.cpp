@@ -29,11 +29,6 @@ namespace lamina {
 namespace cli {
 namespace {
 
-bool fileExists(const std::string &path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
-
 /// Throws UsageError unless `path`, given to `option`, can be written: its
 /// directory exists and it is not a directory itself. Checked before
 /// training, so that a typo does not wait for the end of the first epoch.
@@ -161,8 +156,11 @@ void loadParameters(Session &s, const ModelDesc &m, const Options &opt,
 }
 
 /// Loads a data set from command-line arguments; labels only if `withLabels`.
-Dataset loadFromArgs(const ModelDesc &m, const std::vector<std::string> &args,
-                     bool withLabels, const std::string &what) {
+Dataset loadFromArgs(const ModelDesc &m, const Options &opt,
+                     const std::vector<std::string> &args, bool withLabels,
+                     const std::string &what) {
+  if (usesColumns(opt))
+    return loadColumns(m, opt, args, withLabels, what);
   std::vector<const TensorSpec *> specs;
   for (const TensorSpec &t : m.inputs)
     specs.push_back(&t);
@@ -228,7 +226,7 @@ void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
   to.lr = pick(opt.lr, d ? d->lr : std::nullopt, "--lr");
   uint64_t seed = seedOf(m, opt);
   double valSplit = opt.valSplit ? *opt.valSplit : d ? d->validationSplit : 0.0;
-  if (opt.data.empty())
+  if (opt.data.empty() && !usesColumns(opt))
     throw UsageError("train needs data: one file for each of " + listSpecs([&] {
                        std::vector<const TensorSpec *> v;
                        for (const TensorSpec &t : m.inputs)
@@ -245,9 +243,9 @@ void runTrain(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
   if (!opt.plot.empty())
     requireWritable("--plot", opt.plot);
   Dataset test;
-  Dataset data = loadFromArgs(m, opt.data, true, "train");
+  Dataset data = loadFromArgs(m, opt, opt.data, true, "train");
   if (opt.hasTest)
-    test = loadFromArgs(m, opt.testData, true, "--test");
+    test = loadFromArgs(m, opt, opt.testData, true, "--test");
 
   auto valCount = static_cast<int64_t>(
       std::floor(valSplit * static_cast<double>(data.size)));
@@ -451,12 +449,14 @@ void runEval(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
     for (const TensorSpec &t : *list)
       specs.push_back(&t);
   // NPY files of the tensors' element types are read a batch at a time;
-  // anything else is loaded whole and converted first.
-  std::vector<std::unique_ptr<NpyRecords>> files =
-      openRecords(specs, assignData(specs, opt.data, "eval"));
+  // anything else (and the columns of one CSV file) is loaded whole and
+  // converted first.
+  std::vector<std::unique_ptr<NpyRecords>> files;
+  if (!usesColumns(opt))
+    files = openRecords(specs, assignData(specs, opt.data, "eval"));
   Dataset data;
   if (files.empty())
-    data = loadFromArgs(m, opt.data, true, "eval");
+    data = loadFromArgs(m, opt, opt.data, true, "eval");
   Session s(m, pipes);
   loadParameters(s, m, opt, err);
   EvalResult r =
@@ -494,6 +494,8 @@ std::string outputPath(const std::string &base, const std::string &name) {
 /// ever held whole or copied again. False (nothing done) otherwise.
 bool predictStreaming(const ModelDesc &m, const Pipelines &pipes,
                       const Options &opt, std::ostream &err) {
+  if (usesColumns(opt))
+    return false;
   std::vector<const TensorSpec *> specs;
   for (const TensorSpec &t : m.inputs)
     specs.push_back(&t);
@@ -549,7 +551,7 @@ void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
   requireParameters(m, opt, "predict");
   if (!opt.output.empty() && predictStreaming(m, pipes, opt, err))
     return;
-  Dataset data = loadFromArgs(m, opt.data, false, "predict");
+  Dataset data = loadFromArgs(m, opt, opt.data, false, "predict");
   Session s(m, pipes);
   loadParameters(s, m, opt, err);
   std::vector<Tensor> outputs = s.predict(data, evalBatch(m, opt));
@@ -593,7 +595,7 @@ void runPredict(const ModelDesc &m, const Pipelines &pipes, const Options &opt,
 
 bool runGradCheck(const ModelDesc &m, const Pipelines &pipes,
                   const Options &opt, std::ostream &out, std::ostream &err) {
-  Dataset data = loadFromArgs(m, opt.data, true, "gradcheck");
+  Dataset data = loadFromArgs(m, opt, opt.data, true, "gradcheck");
   Session s(m, pipes);
   // The checkpoint's parameters, else the initial ones of the train
   // block's seed (or --seed).
@@ -646,6 +648,11 @@ bool runGradCheck(const ModelDesc &m, const Pipelines &pipes,
                 "gradcheck passed: every relative error is at most %g\n", tol);
   out << line;
   return true;
+}
+
+bool fileExists(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
 }
 
 void requireFile(const std::string &option, const std::string &path) {

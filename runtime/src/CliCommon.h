@@ -9,6 +9,7 @@
 #ifndef LAMINA_RUNTIME_CLICOMMON_H
 #define LAMINA_RUNTIME_CLICOMMON_H
 
+#include "lamina/Data.h"
 #include "lamina/Model.h"
 
 #include <cstdint>
@@ -36,6 +37,10 @@ struct Options {
   std::string json;
   std::vector<std::string> data;
   std::vector<std::string> testData;
+  /// --columns and --label-column: the specs that pick the input's and the
+  /// label's columns of one CSV file ("" when not given).
+  std::string columns;
+  std::string labelColumn;
   bool hasTest = false;
   std::optional<int64_t> epochs;
   std::optional<int64_t> batch;
@@ -95,6 +100,19 @@ inline constexpr OptionInfo kOptions[] = {
      "FILE unless --checkpoint is given)"},
     {"--test", nullptr, "DATA...", true, false, false,
      "after training, evaluate on DATA (every argument up to the next option)"},
+    {"--columns", nullptr, "SPEC", true, true, true,
+     "take the input from these columns of the one data file (CSV): "
+     "0-based numbers (negative from the end), ranges A:B as in Python "
+     "(0:4 is 0 to 3) or header names, separated by ','; default: every "
+     "column but --label-column's. For a model with one input and at most "
+     "one label",
+     false, true},
+    {"--label-column", nullptr, "SPEC", true, true, true,
+     "take the label from this column of the one data file (CSV): a 0-based "
+     "number, -1 for the last, or a header name (or a list, as --columns); "
+     "default: every column but --columns'. predict leaves it out of the "
+     "input",
+     false, true},
     {"--output", "-o", "OUT.npy", false, false, true,
      "write the outputs to OUT.npy instead of printing them"},
     {"--confusion", nullptr, nullptr, false, true, false,
@@ -162,6 +180,25 @@ void requirePipeline(const ModelDesc &m, Command c);
 
 /// Throws UsageError if the file `path` given to `option` does not exist.
 void requireFile(const std::string &option, const std::string &path);
+
+/// Whether `path` exists.
+bool fileExists(const std::string &path);
+
+/// Whether --columns or --label-column is given: the input and the label
+/// then come from columns of one CSV file (loadColumns).
+bool usesColumns(const Options &opt);
+
+/// The data set of `args`, which must be one CSV file, for --columns and
+/// --label-column (CliColumns.cpp): the model's one input from the columns
+/// --columns picks (default: all but --label-column's) and, if `withLabels`
+/// and the model has a label, the label from --label-column's (default: all
+/// but --columns'). `what` names the command or option for messages.
+/// Throws UsageError for a model with more than one input or label, another
+/// count of files than one, or a column not in the file; Error when the
+/// columns picked do not fit the tensors.
+Dataset loadColumns(const ModelDesc &m, const Options &opt,
+                    const std::vector<std::string> &args, bool withLabels,
+                    const std::string &what);
 
 /// `gradcheck` (GradCheck.cpp): the compiled gradients of the first
 /// --records records against central differences of the loss, in f64;

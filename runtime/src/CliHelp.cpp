@@ -137,8 +137,11 @@ void printHelp(std::ostream &out, const std::string &prog, const ModelDesc &m,
               "DATA is one file per input, then one per label (" + names +
                   "), or NAME=PATH pairs; INPUTS are the input files "
                   "only. Files are IDX (.gz or not; u8 values scaled to "
-                  "[0, 1]), CSV (one record per row) or NPY. A record "
-                  "holds one sample: 28x28 images feed [batch, 784]. "
+                  "[0, 1]), CSV (one record per row; fields separated "
+                  "by ',', ';' or blanks, as numpy.savetxt writes) or NPY. "
+                  "A record holds one sample: 28x28 images feed [batch, "
+                  "784]. With --columns or --label-column, DATA is one CSV "
+                  "file holding the input and the label. "
                   "eval and predict -o read NPY files of the tensors' "
                   "element types a batch at a time; other files are "
                   "loaded whole first.",

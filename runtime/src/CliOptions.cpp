@@ -232,6 +232,10 @@ Options parseArgs(int argc, const char *const *argv) {
       opt.resume = value;
     else if (name == "--output")
       opt.output = value;
+    else if (name == "--columns")
+      opt.columns = value;
+    else if (name == "--label-column")
+      opt.labelColumn = value;
     else if (name == "--json")
       opt.json = value;
     else if (name == "--pipeline") {

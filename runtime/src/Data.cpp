@@ -136,7 +136,9 @@ RawArray readArray(const std::string &path) {
       base.find("idx") != std::string::npos || endsWith(base, "ubyte");
   if (idxName || (bytes.size() >= 4 && bytes[0] == 0 && bytes[1] == 0))
     return parseIdx(path, std::move(bytes));
-  bool csvName = endsWith(base, ".csv") || endsWith(base, ".txt");
+  // Text tables: numpy.savetxt writes .txt (blank-separated) by default.
+  bool csvName = endsWith(base, ".csv") || endsWith(base, ".txt") ||
+                 endsWith(base, ".tsv") || endsWith(base, ".dat");
   size_t probe = std::min<size_t>(bytes.size(), 4096);
   bool text = std::none_of(bytes.begin(), bytes.begin() + probe,
                            [](uint8_t c) { return c == 0; });
@@ -144,7 +146,7 @@ RawArray readArray(const std::string &path) {
     return parseCsv(path, bytes);
   throw Error(path + ": unrecognized data format; expected IDX (name " +
               "containing 'idx' or ending in 'ubyte', optionally .gz), CSV " +
-              "(.csv) or NPY (.npy)");
+              "(.csv, .txt, .tsv, .dat: rows of numbers) or NPY (.npy)");
 }
 
 } // namespace lamina

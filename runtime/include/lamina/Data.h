@@ -1,7 +1,8 @@
 //===- Data.h - Reading data sets (IDX, CSV, NPY) and writing NPY ---------===//
 //
 // A data file holds records: the outermost dimension of an IDX or NPY array,
-// or one row of a CSV file. A tensor of shape [-1, d1, ..., dk] takes records
+// or one row of a CSV file (fields separated by commas, semicolons or blanks,
+// one separator per file). A tensor of shape [-1, d1, ..., dk] takes records
 // of d1 * ... * dk elements, whatever their own shape (an IDX file of 28x28
 // images feeds f32[-1, 784]). Records are numbered from 0 in messages; CSV
 // errors give file:line:column.
@@ -52,6 +53,8 @@ struct RawArray {
   bool bigEndian = false;
   /// CSV only: the 1-based line of each record.
   std::vector<int64_t> lines;
+  /// CSV only: the names of the header row, if the file has one.
+  std::vector<std::string> header;
 
   /// Number of records.
   int64_t records() const { return shape.empty() ? 0 : shape[0]; }
@@ -71,10 +74,28 @@ RawArray parseIdx(const std::string &path, std::vector<uint8_t> bytes);
 /// Decodes an NPY file (format versions 1, 2 and 3, C order, dtypes '<f4',
 /// '<f8', '<i4', '<i8', '<i2', '<u2', '|u1', '|i1', '|b1').
 RawArray parseNpy(const std::string &path, std::vector<uint8_t> bytes);
-/// Decodes a CSV file of numbers: one record per row, fields separated by
-/// commas. Blank lines and lines starting with '#' are skipped, and so is a
-/// first row in which no field is a number (a header).
+/// Decodes a CSV file of numbers: one record per row. The separator is that
+/// of the first data row: ',' if it has one, else ';' if it has one, else
+/// runs of spaces and tabs (numpy.savetxt's default); every row must use it.
+/// Blanks around fields are ignored. Blank lines and lines starting with '#'
+/// are skipped, and so is a first row in which no field is a number (a
+/// header, whose names go to RawArray::header). Errors name
+/// file:line:column.
 RawArray parseCsv(const std::string &path, const std::vector<uint8_t> &bytes);
+
+/// The columns of the CSV array `a` (0-based) that `spec`, given to
+/// `option`, picks, in its order. `spec` is a ','-separated list of items,
+/// each a header name, a column number (negative from the end: -1 is the
+/// last) or a range A:B, the columns A to B - 1 as in Python (an end left
+/// out is the first or the last column). Throws UsageError naming the
+/// option, the file and its columns for a column that is not in the file,
+/// an empty range, or a column picked twice.
+std::vector<int64_t> csvColumns(const RawArray &a, const std::string &option,
+                                const std::string &spec);
+
+/// The CSV array `a` with only `columns` (0-based, in range), in that order;
+/// the lines and header names go along.
+RawArray takeColumns(const RawArray &a, const std::vector<int64_t> &columns);
 
 /// Converts all records of `a` into a tensor of shape [records, sample...]
 /// with `spec`'s dtype and sample shape. Throws Error if a record has the

@@ -103,9 +103,9 @@ TEST(Cli, HelpDescribesModelAndOptions) {
   EXPECT_NE(r.out.find("x f32[batch, 2]"), std::string::npos);
   EXPECT_NE(r.out.find("y f32[batch, 1]"), std::string::npos);
   EXPECT_NE(r.out.find("pred f32[batch, 1]"), std::string::npos);
-  for (const char *opt :
-       {"--epochs", "--lr", "--batch", "--seed", "--checkpoint", "--resume",
-        "--val-split", "--test", "--threads", "-o"})
+  for (const char *opt : {"--epochs", "--lr", "--batch", "--seed",
+                          "--checkpoint", "--resume", "--val-split", "--test",
+                          "--threads", "-o", "--columns", "--label-column"})
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
   EXPECT_EQ(run({"train", "--help"}).code, 0);
 }
@@ -327,4 +327,133 @@ TEST(Cli, MissingPipelinesSayWhatTheModelCanDo) {
   EXPECT_NE(r.out.find("(no loss: this model can only predict)"),
             std::string::npos)
       << r.out;
+}
+
+TEST(Cli, ColumnsOfOneFile) {
+  // The features and the label of Data side by side, the label between the
+  // features and the fields separated by ';'.
+  Data d;
+  std::string table = d.dir.file("table.csv");
+  {
+    std::string text = "x0;y;x1\n";
+    for (int i = 0; i < 100; ++i) {
+      double a = std::sin(i * 0.7), b = std::cos(i * 1.3);
+      text += std::to_string(a) + ";" + std::to_string(2 * a - 3 * b + 0.5) +
+              ";" + std::to_string(b) + "\n";
+    }
+    writeText(table, text);
+  }
+  std::string ck = d.dir.file("lin.safetensors");
+  Result r = run({"train", table, "--label-column", "y", "--epochs", "30",
+                  "--checkpoint", ck});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("100 training records"), std::string::npos) << r.out;
+  std::vector<float> p = paramsOf(ck);
+  EXPECT_NEAR(p[0], 0.5, 0.05);
+  EXPECT_NEAR(p[2], 2.0, 0.05);
+  EXPECT_NEAR(p[3], -3.0, 0.05);
+
+  // The same columns by number, by range and by name give the same loss.
+  std::string loss;
+  for (std::vector<std::string> cols : std::vector<std::vector<std::string>>{
+           {"--label-column", "1"},
+           {"--label-column=-2"},
+           {"--columns", "0,2", "--label-column", "1"},
+           {"--columns", "x0,x1"},
+           {"--columns", "0,-1", "--label-column", "y"}}) {
+    std::vector<std::string> args = {"eval", table, "--checkpoint", ck};
+    args.insert(args.end(), cols.begin(), cols.end());
+    r = run(args);
+    ASSERT_EQ(r.code, 0) << cols[0] << "\n" << r.err;
+    EXPECT_NE(r.out.find("(100 records)"), std::string::npos) << r.out;
+    EXPECT_LT(std::stod(r.out.substr(5)), 0.01) << r.out;
+    if (loss.empty())
+      loss = r.out;
+    EXPECT_EQ(r.out, loss) << cols[0];
+  }
+  // A range that takes the label column too is caught.
+  r = run({"eval", table, "--checkpoint", ck, "--columns", "0:2",
+           "--label-column", "y"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("--columns 0:2 and --label-column y both pick column "
+                       "1 'y'"),
+            std::string::npos)
+      << r.err;
+
+  // predict leaves the label column out of the input.
+  r = run({"predict", table, "--checkpoint", ck, "--label-column", "y"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(countLines(r.out, ""), 100);
+  EXPECT_NEAR(std::stod(r.out), 2 * std::sin(0.0) - 3 * std::cos(0.0) + 0.5,
+              0.05);
+
+  // --test takes the same columns of its one file.
+  r = run({"train", table, "--label-column", "y", "--epochs", "1", "--test",
+           table});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("test loss "), std::string::npos) << r.out;
+}
+
+TEST(Cli, ColumnsErrors) {
+  Data d;
+  std::string table = d.dir.file("table.csv");
+  writeText(table, "a,b,label\n1,2,3\n4,5,6\n");
+  struct Case {
+    std::vector<std::string> args;
+    const char *message;
+  } usage[] = {
+      {{"train", d.x, d.y, "--label-column", "1"},
+       "train: with --label-column, the input and the label come from one "
+       "CSV file, but 2 data files are given"},
+      {{"train", "--columns", "0:2"},
+       "train: with --columns, the input and the label come from one CSV "
+       "file, but no data file is given"},
+      {{"train", table, "--label-column", "3"},
+       "--label-column 3: column 3 is out of range; "},
+      {{"train", table, "--label-column", "lable"},
+       "no column is named 'lable' (did you mean 'label'?)"},
+      {{"train", table, "--columns", "0:3"},
+       "--columns 0:3 picks every column, leaving none for the label y "
+       "f32[batch, 1]; pass --label-column"},
+      {{"train", d.dir.file("nope.csv"), "--label-column", "-1"},
+       "train: data file '"},
+      {{"bench", "--columns", "0:2"}, "does not apply to 'bench'"},
+  };
+  for (const Case &c : usage) {
+    Result r = run(c.args);
+    EXPECT_EQ(r.code, kExitUsage) << c.message << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos)
+        << "expected: " << c.message << "\ngot: " << r.err;
+  }
+
+  // Columns that do not fit the input are a data error.
+  Result r = run({"train", table, "--columns", "0", "--label-column", "2"});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_NE(r.err.find("table.csv: --columns 0 picks 1 column (0 'a'), but "
+                       "the model's input x f32[batch, 2] takes 2 values per "
+                       "sample"),
+            std::string::npos)
+      << r.err;
+  r = run({"train", table, "--label-column", "0,1"});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_NE(r.err.find("leaving out --label-column 0,1 leaves 1 column (2 "
+                       "'label'), but the model's input x f32[batch, 2] takes "
+                       "2 values"),
+            std::string::npos)
+      << r.err;
+
+  // A model with two inputs takes one file per tensor.
+  std::string two = replaced(
+      fakeModelJson(),
+      R"("inputs":  [{"name": "x", "arg": "in_x", "dtype": "f32", "shape": [-1, 2]}])",
+      R"("inputs":  [{"name": "x", "arg": "in_x", "dtype": "f32", "shape": [-1, 2]},
+                     {"name": "z", "arg": "in_z", "dtype": "f32", "shape": [-1, 1]}])");
+  r = runWithJson(two, {"train", table, "--label-column", "label"});
+  EXPECT_EQ(r.code, kExitUsage) << r.err;
+  EXPECT_NE(r.err.find("with --label-column, the input and the label come "
+                       "from one CSV file, so the model must have one input "
+                       "and at most one label; model 'Lin' has 2 inputs and 1 "
+                       "label"),
+            std::string::npos)
+      << r.err;
 }
