@@ -26,6 +26,7 @@ config.environment["XDG_CACHE_HOME"] = os.path.join(config.lamina_obj_root, "tes
 config.substitutions.append(("%cxx", config.cxx))
 config.substitutions.append(("%cc", config.cc))
 config.substitutions.append(("%lamina_build", config.lamina_obj_root))
+config.substitutions.append(("%lamina_src", config.lamina_src_root))
 # What a program that links a model library adds in a sanitized build.
 config.substitutions.append(("%san_flags", config.san_flags))
 config.substitutions.append(("%examples", os.path.join(config.lamina_src_root, "examples")))
