@@ -144,11 +144,13 @@ static void printNested(std::ostream &os, const std::vector<double> &data,
 /// the parser spreads over the type's shape.
 constexpr size_t kPrintListUpTo = 16;
 
+/// Whether every element has the bits of the first: each equals the next,
+/// in one memcmp (an element loop took seconds per 2^24-element constant in
+/// the fuzzers' instrumented builds).
 static bool uniform(const std::vector<double> &data) {
-  for (double v : data)
-    if (std::memcmp(&v, &data[0], sizeof v) != 0)
-      return false;
-  return true;
+  return data.size() < 2 ||
+         std::memcmp(data.data(), data.data() + 1,
+                     (data.size() - 1) * sizeof(double)) == 0;
 }
 
 /// Prints `data` nested as `shape` (a scalar bare, a large uniform tensor as
